@@ -1,0 +1,383 @@
+//! The commands, each a short pipeline over the stages: `get` (resolve → fetch → merge →
+//! print), `groups` (resolve → table) and `apis` (list → table).
+
+use std::io::{self, BufWriter, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::aws::Aws;
+use crate::cli::{self, Cli, Command, OutputFormat};
+use crate::config::{Env, GetConfig, Selection};
+use crate::error::{self, AwsFault, Hinted, classify, warn};
+use crate::fetch::{self, FetchSpec, Outcome, Stats};
+use crate::merge::Merger;
+use crate::model::LogGroup;
+use crate::output::Printer;
+use crate::resolve::{self, Resolution};
+
+/// Set while coloured output may be on the terminal, so Ctrl-C can reset it.
+static COLOUR_ON_TERMINAL: AtomicBool = AtomicBool::new(false);
+
+pub async fn run(cli: Cli, env: Env) -> Result<u8> {
+    match cli.command {
+        Command::Get(args) => get(args, env).await,
+        Command::Groups(args) => groups(args).await,
+        Command::Apis(args) => apis(args).await,
+    }
+}
+
+/// Ctrl-C: leave the terminal with its colours reset, exit 130.
+pub fn interrupted() -> u8 {
+    if COLOUR_ON_TERMINAL.load(Ordering::SeqCst) {
+        let mut out = io::stdout();
+        let _ = out.write_all(b"\x1b[0m\n");
+        let _ = out.flush();
+    }
+    error::EXIT_INTERRUPTED
+}
+
+/// Resolve, and split the groups into the ones to read and the missing ones (warned about).
+async fn resolve_readable(
+    aws: &Aws,
+    api_id: &str,
+    stage: &str,
+    select: &Selection,
+) -> Result<(Resolution, Vec<LogGroup>)> {
+    let res = resolve::resolve(aws, api_id, stage, select).await?;
+    let mut readable = Vec::new();
+    for g in &res.groups {
+        match g.exists {
+            Some(false) => warn(format!(
+                "log group {} does not exist ({}); {}",
+                g.name,
+                g.reasons
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or(g.source.as_str()),
+                resolve::missing_hint(g)
+            )),
+            _ if g.reasons.iter().any(|r| r.contains(", account ")) => {}
+            _ => readable.push(g.clone()),
+        }
+    }
+    if readable.is_empty() {
+        let what = if res.groups.is_empty() {
+            "no log groups were found".to_string()
+        } else {
+            format!("none of the {} log groups found exists", res.groups.len())
+        };
+        return Err(Hinted::new(
+            format!("{what} for {}", resolve::describe(&res)),
+            "enable execution or access logging on the stage, invoke the functions, or check --only/--function; \
+             `apitrace groups` shows what was resolved and why",
+        )
+        .into());
+    }
+    Ok((res, readable))
+}
+
+async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
+    let cfg = GetConfig::new(&args, &env)?;
+    let aws = Aws::connect(&args.aws).await?;
+    let (_res, groups) = resolve_readable(&aws, &cfg.api_id, &cfg.stage, &cfg.select).await?;
+
+    let stats = Arc::new(Stats::default());
+    let outcome = Arc::new(Outcome::default());
+    let spec = FetchSpec {
+        window: cfg.window,
+        filter_pattern: cfg.filter_pattern.clone(),
+        concurrency: cfg.concurrency,
+        max_tps: cfg.max_tps,
+    };
+    let receivers = fetch::start(&aws, &groups, &spec, stats.clone(), outcome.clone());
+    if cfg.output.color && cfg.output.terminal {
+        COLOUR_ON_TERMINAL.store(true, Ordering::SeqCst);
+    }
+    let out_cfg = cfg.output.clone();
+    let printed = tokio::task::spawn_blocking(move || -> io::Result<u64> {
+        let stdout = io::stdout();
+        let mut printer = Printer::new(
+            BufWriter::with_capacity(64 * 1024, stdout.lock()),
+            out_cfg,
+            &groups,
+        );
+        let mut merger = Merger::new(receivers);
+        let mut n = 0u64;
+        let mut flush_err = None;
+        while let Some(ev) = merger.next_event(&mut || {
+            if flush_err.is_none() {
+                flush_err = printer.flush().err();
+            }
+        }) {
+            if let Some(e) = flush_err.take() {
+                return Err(e);
+            }
+            printer.print(&ev)?;
+            n += 1;
+        }
+        printer.finish()?;
+        Ok(n)
+    })
+    .await
+    .context("the output thread failed")?;
+    COLOUR_ON_TERMINAL.store(false, Ordering::SeqCst);
+    match printed {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(error::EXIT_OK),
+        Err(e) => return Err(anyhow::Error::new(e).context("writing the output")),
+    }
+    let failed = outcome.failed_groups();
+    if !failed.is_empty() {
+        let total = failed.len() + 0;
+        eprintln!(
+            "apitrace: error: {total} log group{} failed (see the warnings above); the other groups were printed",
+            if total == 1 { "" } else { "s" }
+        );
+        return Ok(error::EXIT_FAILURE);
+    }
+    Ok(error::EXIT_OK)
+}
+
+#[derive(Serialize)]
+struct GroupRow<'a> {
+    log_group: &'a str,
+    source: &'a str,
+    function: Option<&'a str>,
+    exists: Option<bool>,
+    reasons: &'a [String],
+}
+
+async fn groups(args: cli::GroupsArgs) -> Result<u8> {
+    let aws = Aws::connect(&args.aws).await?;
+    let select = Selection::new(&args.select);
+    let res = resolve::resolve(&aws, &args.api.api_id, &args.api.stage, &select).await?;
+    let rows: Vec<GroupRow> = res
+        .groups
+        .iter()
+        .map(|g| GroupRow {
+            log_group: &g.name,
+            source: g.source.as_str(),
+            function: g.function.as_deref(),
+            exists: g.exists,
+            reasons: &g.reasons,
+        })
+        .collect();
+    let mut out = io::stdout().lock();
+    let written = match args.output {
+        OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &rows)
+            .map_err(io::Error::other)
+            .and_then(|_| writeln!(out)),
+        OutputFormat::Text => {
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.log_group.to_string(),
+                        r.source.to_string(),
+                        r.function.unwrap_or("-").to_string(),
+                        match r.exists {
+                            Some(true) => "yes",
+                            Some(false) => "no",
+                            None => "?",
+                        }
+                        .to_string(),
+                        r.reasons.join("; "),
+                    ]
+                })
+                .collect();
+            write_table(
+                &mut out,
+                &["LOG GROUP", "SOURCE", "FUNCTION", "EXISTS", "WHY"],
+                &table,
+            )
+        }
+    };
+    finish_write(written)
+}
+
+/// A broken pipe is success; other write errors are errors.
+fn finish_write(r: io::Result<()>) -> Result<u8> {
+    match r {
+        Ok(()) => Ok(error::EXIT_OK),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(error::EXIT_OK),
+        Err(e) => Err(anyhow::Error::new(e).context("writing the output")),
+    }
+}
+
+/// Left-aligned columns separated by two spaces; the last column is not padded.
+fn write_table(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    let n = header.len();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(n) {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let mut line = |cells: Vec<&str>| -> io::Result<()> {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(c);
+                s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+            }
+        }
+        writeln!(out, "{}", s.trim_end())
+    };
+    line(header.to_vec())?;
+    for r in rows {
+        line(r.iter().map(String::as_str).collect())?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ApiRow {
+    id: String,
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    stages: Vec<String>,
+}
+
+async fn apis(args: cli::ApisArgs) -> Result<u8> {
+    let aws = Aws::connect(&args.aws).await?;
+    let mut rows = Vec::new();
+    let gw = aws.apigateway();
+    let mut position: Option<String> = None;
+    loop {
+        let out = gw
+            .get_rest_apis()
+            .limit(500)
+            .set_position(position.clone())
+            .send()
+            .await
+            .map_err(|e| classify(&e).into_error("listing REST APIs"))?;
+        for a in out.items() {
+            let id = a.id().unwrap_or_default().to_string();
+            let stages = match gw.get_stages().rest_api_id(&id).send().await {
+                Ok(s) => s
+                    .item()
+                    .iter()
+                    .filter_map(|s| s.stage_name().map(String::from))
+                    .collect(),
+                Err(e) => {
+                    warn(format!(
+                        "cannot list the stages of {id}: {}",
+                        classify(&e).text()
+                    ));
+                    Vec::new()
+                }
+            };
+            rows.push(ApiRow {
+                name: a.name().unwrap_or_default().to_string(),
+                id,
+                kind: "REST".into(),
+                stages,
+            });
+        }
+        position = out.position().filter(|p| !p.is_empty()).map(String::from);
+        if position.is_none() {
+            break;
+        }
+    }
+    let gw2 = aws.apigatewayv2();
+    let mut token: Option<String> = None;
+    loop {
+        let out = match gw2.get_apis().set_next_token(token.clone()).send().await {
+            Ok(o) => o,
+            Err(e) => {
+                let f = classify(&e);
+                if matches!(f, AwsFault::Auth(_)) {
+                    return Err(f.into_error("listing HTTP and WebSocket APIs"));
+                }
+                warn(format!("cannot list HTTP and WebSocket APIs: {}", f.text()));
+                break;
+            }
+        };
+        for a in out.items() {
+            let id = a.api_id().unwrap_or_default().to_string();
+            let stages = match gw2.get_stages().api_id(&id).send().await {
+                Ok(s) => s
+                    .items()
+                    .iter()
+                    .filter_map(|s| s.stage_name().map(String::from))
+                    .collect(),
+                Err(e) => {
+                    warn(format!(
+                        "cannot list the stages of {id}: {}",
+                        classify(&e).text()
+                    ));
+                    Vec::new()
+                }
+            };
+            rows.push(ApiRow {
+                name: a.name().unwrap_or_default().to_string(),
+                kind: a
+                    .protocol_type()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_else(|| "HTTP".into()),
+                id,
+                stages,
+            });
+        }
+        token = out.next_token().filter(|t| !t.is_empty()).map(String::from);
+        if token.is_none() {
+            break;
+        }
+    }
+    rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    let mut out = io::stdout().lock();
+    let written = match args.output {
+        OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &rows)
+            .map_err(io::Error::other)
+            .and_then(|_| writeln!(out)),
+        OutputFormat::Text => {
+            if rows.is_empty() {
+                drop(out);
+                error::note(format!("no APIs in region {}", aws.region));
+                return Ok(error::EXIT_OK);
+            }
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        r.kind.clone(),
+                        r.name.clone(),
+                        r.stages.join(", "),
+                    ]
+                })
+                .collect();
+            write_table(&mut out, &["ID", "TYPE", "NAME", "STAGES"], &table)
+        }
+    };
+    finish_write(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align() {
+        let mut v = Vec::new();
+        write_table(
+            &mut v,
+            &["ID", "NAME", "X"],
+            &[
+                vec!["a".into(), "longer".into(), "1".into()],
+                vec!["bbb".into(), "n".into(), "".into()],
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "ID   NAME    X\na    longer  1\nbbb  n\n"
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! Building AWS clients: region, credentials, endpoint, HTTP client, retries, timeouts.
+//!
+//! Choices (measured in ../shared/rust-sdk.md):
+//! - one rustls + ring HTTP client built by hand (no aws-lc), proxy-aware through
+//!   `ProxyConfig::from_env()`, shared by every client and the credential providers;
+//! - the region comes from `--aws-region`, then `AWS_REGION`/`AWS_DEFAULT_REGION`, then the
+//!   profile; when none is set we fail at once instead of letting aws-config wait on IMDS;
+//! - an explicit `--profile` beats credentials in the environment (botocore semantics);
+//! - every call has an attempt timeout (the SDK default has none, a silent server would hang
+//!   us forever); control-plane clients use the SDK's standard retries, while the CloudWatch
+//!   Logs client does **not** retry: `fetch.rs` retries FilterLogEvents itself so that
+//!   throttling can slow the shared rate limiter (adaptive) and be counted.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_http_client::{Builder, Connector, proxy::ProxyConfig, tls};
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+
+use crate::cli::AwsArgs;
+
+/// Everything needed to talk to AWS, with one client per service and region, made lazily.
+#[derive(Clone)]
+pub struct Aws {
+    /// The region of the API (from flags, environment or profile).
+    pub region: String,
+    base: SdkConfig,
+    logs: Arc<Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>>,
+    lambda: Arc<Mutex<HashMap<String, aws_sdk_lambda::Client>>>,
+}
+
+impl Aws {
+    /// Resolve region and credentials and build the shared configuration.
+    pub async fn connect(args: &AwsArgs) -> Result<Aws> {
+        let http = http_client();
+        let region = resolve_region(args).await?;
+        let attempt = Duration::from_secs_f64(args.call_timeout.max(0.1));
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(attempt)
+            .operation_timeout(attempt * 4)
+            .build();
+        let retry = RetryConfig::standard()
+            .with_max_attempts(5)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(5));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http.clone())
+            .region(Region::new(region.clone()))
+            .timeout_config(timeouts)
+            .retry_config(retry);
+        if let Some(url) = &args.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        if let Some(p) = &args.profile {
+            loader = loader.profile_name(p);
+        }
+        let mut base = loader.load().await;
+        if let Some(p) = &args.profile {
+            // aws-config lets environment keys win over an explicit profile; the AWS CLI
+            // (and apilogs) do the opposite, which is what a user typing --profile means.
+            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .configure(
+                    &aws_config::provider_config::ProviderConfig::default()
+                        .with_http_client(http)
+                        .with_region(Some(Region::new(region.clone()))),
+                )
+                .profile_name(p)
+                .build();
+            base = base
+                .into_builder()
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+                )
+                .build();
+        }
+        Ok(Aws {
+            region,
+            base,
+            logs: Default::default(),
+            lambda: Default::default(),
+        })
+    }
+
+    fn config_for(&self, region: &str) -> SdkConfig {
+        if region == self.region {
+            self.base.clone()
+        } else {
+            self.base
+                .to_builder()
+                .region(Region::new(region.to_string()))
+                .build()
+        }
+    }
+
+    /// The CloudWatch Logs client for `region` (no SDK retries: see the module doc).
+    pub fn logs(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        let mut map = self.logs.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(region.to_string())
+            .or_insert_with(|| {
+                let conf = aws_sdk_cloudwatchlogs::config::Builder::from(&self.config_for(region))
+                    .retry_config(RetryConfig::disabled())
+                    .build();
+                aws_sdk_cloudwatchlogs::Client::from_conf(conf)
+            })
+            .clone()
+    }
+
+    pub fn lambda(&self, region: &str) -> aws_sdk_lambda::Client {
+        let mut map = self.lambda.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(region.to_string())
+            .or_insert_with(|| aws_sdk_lambda::Client::new(&self.config_for(region)))
+            .clone()
+    }
+
+    pub fn apigateway(&self) -> aws_sdk_apigateway::Client {
+        aws_sdk_apigateway::Client::new(&self.base)
+    }
+
+    pub fn apigatewayv2(&self) -> aws_sdk_apigatewayv2::Client {
+        aws_sdk_apigatewayv2::Client::new(&self.base)
+    }
+
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.base)
+    }
+}
+
+/// The rustls + ring client, honouring HTTP(S)_PROXY / NO_PROXY like the SDK's default one.
+fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    Builder::new().build_with_connector_fn(|settings, rc| {
+        let mut cb = Connector::builder().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ));
+        cb.set_connector_settings(settings.cloned());
+        if let Some(rc) = rc {
+            cb.set_sleep_impl(rc.sleep_impl());
+        }
+        cb.set_proxy_config(Some(ProxyConfig::from_env()));
+        cb.build()
+    })
+}
+
+async fn resolve_region(args: &AwsArgs) -> Result<String> {
+    if let Some(r) = &args.region {
+        return check_region(r);
+    }
+    let mut profile = aws_config::profile::ProfileFileRegionProvider::builder();
+    if let Some(p) = &args.profile {
+        profile = profile.profile_name(p);
+    }
+    let chain = RegionProviderChain::first_try(
+        aws_config::environment::EnvironmentVariableRegionProvider::new(),
+    )
+    .or_else(profile.build());
+    match chain.region().await {
+        Some(r) => check_region(r.as_ref()),
+        None => bail!(crate::error::Hinted::new(
+            "no AWS region is configured",
+            "pass --region REGION, or set AWS_REGION, or add region = … to your profile in ~/.aws/config",
+        )),
+    }
+}
+
+/// A region name must look like one (`eu-west-1`, `us-gov-west-1`): a typo would otherwise
+/// become a DNS failure much later.
+fn check_region(r: &str) -> Result<String> {
+    let ok = !r.is_empty()
+        && r.len() <= 32
+        && r.split('-').count() >= 3
+        && r.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && r.ends_with(|c: char| c.is_ascii_digit());
+    if ok {
+        Ok(r.to_string())
+    } else {
+        bail!(crate::error::Hinted::usage(
+            format!("'{r}' is not an AWS region name"),
+            "regions look like us-east-1 or eu-west-1",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names() {
+        for ok in ["us-east-1", "eu-west-1", "us-gov-west-1", "ap-southeast-3"] {
+            assert!(check_region(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "useast1",
+            "us-east",
+            "US-EAST-1",
+            "eu west 1",
+            "eu-west-1a",
+        ] {
+            assert!(check_region(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! The command line as the user types it (clap derive). Nothing here looks at the
+//! environment or the network: `config.rs` turns a [`Cli`] into a resolved `Config`.
+//!
+//! House rules for clap attributes:
+//! - long flags are implicit (`#[arg(long)]`), short flags explicit and only where apilogs
+//!   had them, so `apilogs get …` command lines keep working;
+//! - `value_name` is upper case; doc comments are the help text (first line = `-h`);
+//! - AWS flags live in one flattened group, [`AwsArgs`], shared by every subcommand.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "apitrace",
+    version,
+    about = "Find, fetch and merge the CloudWatch logs behind an AWS API Gateway API",
+    long_about = "Find, fetch and merge the CloudWatch logs behind an AWS API Gateway API.\n\n\
+        apitrace resolves every log group behind an API stage (execution log, access log, \
+        the Lambda functions behind integrations and authorizers), fetches them concurrently \
+        under a rate limit, and prints one stream merged by timestamp.",
+    after_help = "Examples:\n  apitrace get --api-id abc123 --stage prod --start '2h ago'\n  \
+        apitrace get --api-id abc123 --stage prod -o json | jq .message\n  \
+        apitrace groups --api-id abc123 --stage prod\n  apitrace apis",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the logs of every log group behind an API stage, merged by timestamp.
+    Get(GetArgs),
+    /// List the log groups behind an API stage, whether each exists, and why it was chosen.
+    Groups(GroupsArgs),
+    /// List the REST, HTTP and WebSocket APIs in the region, with their stages.
+    Apis(ApisArgs),
+}
+
+/// Which API and stage; shared by `get` and `groups`.
+#[derive(Debug, Args, Clone)]
+pub struct ApiArgs {
+    /// The API id (REST, HTTP or WebSocket), e.g. abc123 (see `apitrace apis`).
+    #[arg(long, value_name = "ID")]
+    pub api_id: String,
+
+    /// The stage name, e.g. prod (HTTP APIs often use $default).
+    #[arg(long, value_name = "STAGE")]
+    pub stage: String,
+}
+
+/// Which log groups to read, beyond the resolved ones; shared by `get` and `groups`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SelectArgs {
+    /// Only these sources (comma list): execution, access, lambda, authorizer, extra.
+    #[arg(long, value_name = "SOURCES", value_delimiter = ',')]
+    pub only: Vec<SourceArg>,
+
+    /// Only this function's Lambda log group (repeatable), plus the API's own groups.
+    #[arg(long = "function", value_name = "NAME")]
+    pub functions: Vec<String>,
+
+    /// Also read this log group, as source `extra` (repeatable).
+    #[arg(long = "log-group", value_name = "NAME")]
+    pub log_groups: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    /// Start of the window (see TIME below).
+    #[arg(short = 's', long, value_name = "TIME", default_value = "5m ago")]
+    pub start: String,
+
+    /// End of the window (see TIME below).
+    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
+    pub end: String,
+
+    /// CloudWatch filter pattern, passed to FilterLogEvents for every group.
+    ///
+    /// A request id must be quoted for CloudWatch: -f '"0f1e2d3c-…"'.
+    #[arg(short = 'f', long, value_name = "PATTERN")]
+    pub filter_pattern: Option<String>,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
+    pub out: OutputArgs,
+
+    /// Do not print the log group name.
+    #[arg(short = 'G', long)]
+    pub no_group: bool,
+
+    /// Do not print the log stream name.
+    #[arg(short = 'S', long)]
+    pub no_stream: bool,
+
+    /// Print the event timestamp (ISO 8601, UTC, milliseconds).
+    #[arg(long)]
+    pub timestamp: bool,
+
+    /// Print the ingestion time (ISO 8601, UTC, milliseconds).
+    #[arg(long)]
+    pub ingestion_time: bool,
+
+    /// FilterLogEvents calls in flight at once, across all groups.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+
+    /// FilterLogEvents calls per second, across all groups [default: the region's quota
+    /// less headroom: 20 in us-east-1, 8 in most regions, 4 where the quota is 5].
+    #[arg(long, value_name = "N")]
+    pub max_tps: Option<f64>,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GroupsArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApisArgs {
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Output format and colour; shared by the commands that print events.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Output format: text lines, or JSON Lines (one object per event).
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// When to use colours: auto = only on a terminal, and not when NO_COLOR is set.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Same as --color never.
+    #[arg(long, overrides_with = "color")]
+    pub no_color: bool,
+}
+
+/// How to reach AWS; shared by every command.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AwsArgs {
+    /// AWS profile from ~/.aws/config [env: AWS_PROFILE]; an explicit profile wins over
+    /// credentials in the environment, as in the AWS CLI.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// AWS region [env: AWS_REGION, AWS_DEFAULT_REGION, or the profile's region].
+    #[arg(long = "aws-region", visible_alias = "region", value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Send every AWS call to this endpoint (an emulator, a proxy) [env: AWS_ENDPOINT_URL].
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Timeout for one AWS call attempt, in seconds (retries come on top).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 20.0,
+        hide_short_help = true
+    )]
+    pub call_timeout: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The `source` of a log group, as the user names it in `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub enum SourceArg {
+    Execution,
+    Access,
+    Lambda,
+    Authorizer,
+    Extra,
+}
+
+/// Appended to `get --help`: the TIME forms.
+pub const TIME_HELP: &str = "TIME: now, today, yesterday; a span before now (2h, '2h ago', 90m, 1d2h, \
+30s, '2 hours ago', '1 week'); RFC 3339 (2026-11-29T10:00:00Z, …+01:00); 2026-11-29, \
+'2026-11-29 10:00[:00]', 2026-11-29T10:00[:00] (UTC); epoch seconds (10 digits) or \
+milliseconds (13 digits).";
+
+/// The clap command with the TIME help attached to `get`.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().mut_subcommand("get", |c| c.after_help(TIME_HELP))
+}
+
+/// Parse the process arguments (exits with clap's usage error, code 2, on bad input).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_cli() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn apilogs_style_command_line_parses() {
+        use clap::FromArgMatches;
+        let m = command()
+            .try_get_matches_from([
+                "apitrace",
+                "get",
+                "--api-id",
+                "abc",
+                "--stage",
+                "prod",
+                "-s",
+                "2h ago",
+                "-f",
+                "ERROR",
+                "-G",
+                "-S",
+                "--timestamp",
+                "--region",
+                "eu-west-1",
+                "--only",
+                "execution,lambda",
+                "--function",
+                "a",
+                "--function",
+                "b",
+            ])
+            .unwrap();
+        let Command::Get(g) = Cli::from_arg_matches(&m).unwrap().command else {
+            panic!("not get")
+        };
+        assert_eq!(g.api.api_id, "abc");
+        assert_eq!(g.start, "2h ago");
+        assert_eq!(g.end, "now");
+        assert!(g.no_group && g.no_stream && g.timestamp && !g.ingestion_time);
+        assert_eq!(g.aws.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(g.select.only, vec![SourceArg::Execution, SourceArg::Lambda]);
+        assert_eq!(g.select.functions, vec!["a", "b"]);
+    }
+}

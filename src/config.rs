@@ -1,0 +1,297 @@
+//! `Cli` + `Env` + now → resolved configuration. Every rule that spans several flags lives
+//! here; later stages never look at `Cli` or at the process environment.
+
+use std::collections::HashSet;
+
+use anyhow::Result;
+
+use crate::cli::{self, ColorWhen, OutputFormat};
+use crate::error::Hinted;
+use crate::model::Source;
+use crate::time;
+
+/// What `Config::new` reads from the process; tests build it by hand.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub stdout_is_tty: bool,
+    pub no_color: Option<String>,
+    pub term: Option<String>,
+    pub now_ms: i64,
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        use std::io::IsTerminal;
+        Env {
+            stdout_is_tty: std::io::stdout().is_terminal(),
+            no_color: std::env::var("NO_COLOR").ok(),
+            term: std::env::var("TERM").ok(),
+            now_ms: chrono::Utc::now().timestamp_millis(),
+        }
+    }
+}
+
+/// The time window, in epoch milliseconds, both ends inclusive (as FilterLogEvents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start_ms: i64,
+    pub end_ms: i64,
+}
+
+/// Which resolved groups to read, and which to add.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `None` = every source.
+    pub only: Option<HashSet<Source>>,
+    /// Empty = every function.
+    pub functions: Vec<String>,
+    /// Extra log groups (`--log-group`), read as source `extra`.
+    pub extra_groups: Vec<String>,
+}
+
+impl Selection {
+    pub fn new(args: &cli::SelectArgs) -> Selection {
+        Selection {
+            only: (!args.only.is_empty())
+                .then(|| args.only.iter().map(|&s| Source::from(s)).collect()),
+            functions: args.functions.clone(),
+            extra_groups: args.log_groups.clone(),
+        }
+    }
+
+    /// Whether a resolved group of this source and function is read.
+    pub fn wants(&self, source: Source, function: Option<&str>) -> bool {
+        if let Some(only) = &self.only
+            && !only.contains(&source)
+        {
+            return false;
+        }
+        if self.functions.is_empty() {
+            return true;
+        }
+        match (source, function) {
+            (Source::Lambda | Source::Authorizer, Some(f)) => {
+                self.functions.iter().any(|want| want == f)
+            }
+            (Source::Lambda | Source::Authorizer, None) => false,
+            // --function narrows the Lambda groups; the API's own groups stay unless --only.
+            _ => true,
+        }
+    }
+}
+
+/// How events are printed.
+#[derive(Debug, Clone)]
+pub struct OutputConfig {
+    pub format: OutputFormat,
+    /// Colour on (never with JSON).
+    pub color: bool,
+    /// Writing to a terminal: flush per line and neutralise escape sequences in messages.
+    pub terminal: bool,
+    pub show_group: bool,
+    pub show_stream: bool,
+    pub show_timestamp: bool,
+    pub show_ingestion_time: bool,
+}
+
+impl OutputConfig {
+    pub fn new(args: &cli::OutputArgs, env: &Env) -> OutputConfig {
+        let when = if args.no_color {
+            ColorWhen::Never
+        } else {
+            args.color
+        };
+        OutputConfig {
+            format: args.output,
+            color: args.output == OutputFormat::Text && color_enabled(when, env),
+            terminal: env.stdout_is_tty,
+            show_group: true,
+            show_stream: true,
+            show_timestamp: false,
+            show_ingestion_time: false,
+        }
+    }
+}
+
+/// `auto` = stdout is a terminal, NO_COLOR unset or empty, TERM not `dumb`.
+pub fn color_enabled(when: ColorWhen, env: &Env) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            env.stdout_is_tty
+                && env.no_color.as_deref().is_none_or(str::is_empty)
+                && env.term.as_deref() != Some("dumb")
+        }
+    }
+}
+
+/// `apitrace get`, resolved.
+#[derive(Debug, Clone)]
+pub struct GetConfig {
+    pub api_id: String,
+    pub stage: String,
+    pub window: Window,
+    pub filter_pattern: Option<String>,
+    pub select: Selection,
+    pub output: OutputConfig,
+    pub concurrency: usize,
+    /// FilterLogEvents calls per second; `None` = the region's default (known after the
+    /// region is resolved, see `fetch::default_tps`).
+    pub max_tps: Option<f64>,
+}
+
+impl GetConfig {
+    pub fn new(args: &cli::GetArgs, env: &Env) -> Result<GetConfig> {
+        let window = parse_window(&args.start, &args.end, env.now_ms)?;
+        let mut output = OutputConfig::new(&args.out, env);
+        output.show_group = !args.no_group;
+        output.show_stream = !args.no_stream;
+        output.show_timestamp = args.timestamp;
+        output.show_ingestion_time = args.ingestion_time;
+        if let Some(tps) = args.max_tps
+            && !(tps.is_finite() && tps > 0.0)
+        {
+            return Err(Hinted::usage(
+                format!("--max-tps must be a positive number, not {tps}"),
+                "for example --max-tps 5",
+            )
+            .into());
+        }
+        let filter_pattern = args.filter_pattern.clone().filter(|p| !p.is_empty());
+        if let Some(p) = &filter_pattern
+            && p.chars().count() > 1024
+        {
+            return Err(Hinted::usage(
+                "the filter pattern is longer than CloudWatch's limit of 1024 characters",
+                "shorten --filter-pattern",
+            )
+            .into());
+        }
+        Ok(GetConfig {
+            api_id: args.api.api_id.clone(),
+            stage: args.api.stage.clone(),
+            window,
+            filter_pattern,
+            select: Selection::new(&args.select),
+            output,
+            concurrency: args.concurrency as usize,
+            max_tps: args.max_tps,
+        })
+    }
+}
+
+/// Parse `--start`/`--end`; an unparseable TIME or start after end is a usage error.
+pub fn parse_window(start: &str, end: &str, now_ms: i64) -> Result<Window> {
+    let parse = |flag: &str, s: &str| {
+        time::parse_time(s, now_ms).map_err(|e| {
+            // Split "detail; accepted forms: …" into the message and the hint.
+            let (detail, forms) = match e.find(time::ACCEPTED_FORMS) {
+                Some(i) => (e[..i].trim_end_matches([' ', ';']), time::ACCEPTED_FORMS),
+                None => (e.as_str(), ""),
+            };
+            let message = if detail.starts_with("cannot parse") || detail.is_empty() {
+                format!("invalid {flag} '{s}'")
+            } else {
+                format!("invalid {flag} '{s}': {detail}")
+            };
+            Hinted::usage(message, forms)
+        })
+    };
+    let start_ms = parse("--start", start)?;
+    let end_ms = parse("--end", end)?;
+    if start_ms > end_ms {
+        return Err(Hinted::usage(
+            format!(
+                "--start ({}) is after --end ({})",
+                time::format_ms(start_ms),
+                time::format_ms(end_ms)
+            ),
+            "swap them, or give --start an earlier time such as '2h ago'",
+        )
+        .into());
+    }
+    Ok(Window { start_ms, end_ms })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(tty: bool, no_color: Option<&str>, term: Option<&str>) -> Env {
+        Env {
+            stdout_is_tty: tty,
+            no_color: no_color.map(String::from),
+            term: term.map(String::from),
+            now_ms: 1_795_955_696_789,
+        }
+    }
+
+    #[test]
+    fn colour_decision_table() {
+        use ColorWhen::*;
+        let cases = [
+            (Auto, env(true, None, Some("xterm")), true),
+            (Auto, env(true, Some(""), None), true),
+            (Auto, env(true, Some("1"), None), false),
+            (Auto, env(true, None, Some("dumb")), false),
+            (Auto, env(false, None, None), false),
+            (Always, env(false, Some("1"), Some("dumb")), true),
+            (Never, env(true, None, None), false),
+        ];
+        for (when, e, want) in cases {
+            assert_eq!(color_enabled(when, &e), want, "{when:?} {e:?}");
+        }
+    }
+
+    #[test]
+    fn json_is_never_coloured() {
+        let args = cli::OutputArgs {
+            output: OutputFormat::Json,
+            color: ColorWhen::Always,
+            no_color: false,
+        };
+        assert!(!OutputConfig::new(&args, &env(true, None, None)).color);
+        let args = cli::OutputArgs {
+            output: OutputFormat::Text,
+            color: ColorWhen::Always,
+            no_color: true,
+        };
+        assert!(!OutputConfig::new(&args, &env(true, None, None)).color);
+    }
+
+    #[test]
+    fn window_rules() {
+        let now = 1_795_955_696_789;
+        let w = parse_window("5m ago", "now", now).unwrap();
+        assert_eq!(w.end_ms - w.start_ms, 300_000);
+        let e = parse_window("now", "1h ago", now).unwrap_err();
+        let h = e.downcast_ref::<Hinted>().unwrap();
+        assert_eq!(h.code, crate::error::EXIT_USAGE);
+        assert!(h.message.contains("is after --end"), "{}", h.message);
+        let e = parse_window("lunchtime", "now", now).unwrap_err();
+        let h = e.downcast_ref::<Hinted>().unwrap();
+        assert_eq!(h.message, "invalid --start 'lunchtime'");
+        assert!(h.hint.as_deref().unwrap().starts_with("accepted forms"));
+    }
+
+    #[test]
+    fn selection_rules() {
+        let s = Selection {
+            only: None,
+            functions: vec!["a".into()],
+            extra_groups: vec![],
+        };
+        assert!(s.wants(Source::Execution, None));
+        assert!(s.wants(Source::Lambda, Some("a")));
+        assert!(!s.wants(Source::Lambda, Some("b")));
+        assert!(!s.wants(Source::Authorizer, Some("b")));
+        let s = Selection {
+            only: Some([Source::Lambda].into_iter().collect()),
+            ..Selection::default()
+        };
+        assert!(!s.wants(Source::Execution, None));
+        assert!(s.wants(Source::Lambda, Some("x")));
+        assert!(!s.wants(Source::Authorizer, Some("x")));
+    }
+}

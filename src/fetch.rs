@@ -1,0 +1,386 @@
+//! FilterLogEvents for every group, concurrently, under a shared rate limit, into bounded
+//! channels (one per group) that `merge.rs` reads.
+//!
+//! - One paging loop per group, written by hand: the SDK paginator stops silently when the
+//!   service repeats a token. We follow `nextToken` through empty pages until it is absent.
+//! - Every call takes a permit from a semaphore (`--concurrency`) and a token from the
+//!   region's [`RateLimiter`] (`--max-tps`, default under the region's quota).
+//! - Retries are ours (the logs client has SDK retries off, see `aws.rs`): throttling
+//!   slows the shared limiter and is retried with jittered backoff for up to
+//!   [`THROTTLE_BUDGET`] per call; 5xx, timeouts and connection failures are retried
+//!   [`TRANSIENT_ATTEMPTS`] times; an expired or rejected token restarts the group from the
+//!   last event's timestamp, de-duplicating by event id.
+//! - A failed group is a warning (printed here, as it happens) and a line in [`Outcome`];
+//!   the other groups go on.
+//! - Channels are bounded (a few pages per group), so memory does not grow with the window;
+//!   when the reader goes away (`| head`) every task sees its channel closed and stops
+//!   before making another call.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_cloudwatchlogs::Client;
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::aws::Aws;
+use crate::config::Window;
+use crate::error::{AwsFault, classify, warn};
+use crate::model::{Event, LogGroup};
+use crate::ratelimit::RateLimiter;
+
+/// How long one call may keep being throttled before the group fails.
+pub const THROTTLE_BUDGET: Duration = Duration::from_secs(120);
+/// Attempts for a call that fails with a 5xx, a timeout or a connection error.
+pub const TRANSIENT_ATTEMPTS: u32 = 5;
+/// Pages buffered per group between the fetch task and the merge.
+const CHANNEL_PAGES: usize = 2;
+/// Events per page we ask for (the service maximum).
+const PAGE_LIMIT: i32 = 10_000;
+
+/// Counters for the run, shared by all tasks.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub calls: AtomicU64,
+    pub throttles: AtomicU64,
+    pub events: AtomicU64,
+    pub pages: AtomicU64,
+}
+
+/// What went wrong, per group: the run exits 1 when this is not empty.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub failed: Mutex<Vec<(String, String)>>,
+}
+
+impl Outcome {
+    pub fn failed_groups(&self) -> Vec<(String, String)> {
+        self.failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+/// What every group's loop needs.
+#[derive(Clone)]
+pub struct FetchSpec {
+    pub window: Window,
+    pub filter_pattern: Option<String>,
+    pub concurrency: usize,
+    pub max_tps: Option<f64>,
+}
+
+/// The default FilterLogEvents budget for a region: its quota (aws-notes.md §5.7) less
+/// headroom for the other callers sharing it.
+pub fn default_tps(region: &str) -> f64 {
+    match region {
+        "us-east-1" => 20.0,
+        "ap-northeast-3" | "ap-southeast-3" | "ca-west-1" | "eu-central-1" | "il-central-1" => 4.0,
+        _ => 8.0,
+    }
+}
+
+/// Start one task per group; returns one receiver per group, in the same order.
+pub fn start(
+    aws: &Aws,
+    groups: &[LogGroup],
+    spec: &FetchSpec,
+    stats: Arc<Stats>,
+    outcome: Arc<Outcome>,
+) -> Vec<mpsc::Receiver<Vec<Event>>> {
+    let sem = Arc::new(Semaphore::new(spec.concurrency.max(1)));
+    let mut limiters: HashMap<String, RateLimiter> = HashMap::new();
+    groups
+        .iter()
+        .enumerate()
+        .map(|(idx, g)| {
+            let (tx, rx) = mpsc::channel(CHANNEL_PAGES);
+            let limiter = limiters
+                .entry(g.region.clone())
+                .or_insert_with(|| {
+                    RateLimiter::new(spec.max_tps.unwrap_or_else(|| default_tps(&g.region)))
+                })
+                .clone();
+            let task = GroupTask {
+                client: aws.logs(&g.region),
+                group: g.name.clone(),
+                idx,
+                spec: spec.clone(),
+                sem: sem.clone(),
+                limiter,
+                stats: stats.clone(),
+            };
+            let outcome = outcome.clone();
+            tokio::spawn(async move {
+                let name = task.group.clone();
+                if let Err(msg) = task.run(tx).await {
+                    warn(format!("log group {name}: {msg}"));
+                    outcome
+                        .failed
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((name, msg));
+                }
+            });
+            rx
+        })
+        .collect()
+}
+
+struct GroupTask {
+    client: Client,
+    group: String,
+    idx: usize,
+    spec: FetchSpec,
+    sem: Arc<Semaphore>,
+    limiter: RateLimiter,
+    stats: Arc<Stats>,
+}
+
+/// One FilterLogEvents page, reduced to what we keep.
+struct Page {
+    events: Vec<Event>,
+    next_token: Option<String>,
+}
+
+impl GroupTask {
+    /// Page through the group. `Err` is the one-line reason the group failed.
+    async fn run(self, tx: mpsc::Sender<Vec<Event>>) -> Result<(), String> {
+        let mut start = self.spec.window.start_ms;
+        let mut token: Option<String> = None;
+        // Event ids at the newest timestamp sent so far: enough to de-duplicate a restart
+        // from that timestamp, and bounded by the events of one millisecond.
+        let mut newest_ts = i64::MIN;
+        let mut newest_ids: HashSet<String> = HashSet::new();
+        let mut repeated = 0u32;
+        let mut restarts = 0u32;
+        loop {
+            if tx.is_closed() {
+                return Ok(());
+            }
+            let page = match self.call(start, token.clone()).await {
+                Ok(p) => p,
+                Err(CallError::BadToken(msg)) if token.is_some() && restarts < 5 => {
+                    // Expired (24 h) or rejected token: restart from the newest timestamp.
+                    restarts += 1;
+                    let _ = msg;
+                    token = None;
+                    if newest_ts != i64::MIN {
+                        start = newest_ts;
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e.text()),
+            };
+            let mut events = page.events;
+            events.retain(|e| !(e.timestamp == newest_ts && newest_ids.contains(&e.event_id)));
+            events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            for e in &events {
+                if e.timestamp > newest_ts {
+                    newest_ts = e.timestamp;
+                    newest_ids.clear();
+                }
+                if e.timestamp == newest_ts {
+                    newest_ids.insert(e.event_id.clone());
+                }
+            }
+            self.stats.pages.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .events
+                .fetch_add(events.len() as u64, Ordering::Relaxed);
+            if !events.is_empty() && tx.send(events).await.is_err() {
+                return Ok(()); // the reader has gone
+            }
+            match page.next_token {
+                None => return Ok(()),
+                Some(next) if token.as_deref() == Some(next.as_str()) => {
+                    // The same token again (seen on AWS, aws-cli#3191): ask again a few
+                    // times, then restart from the newest timestamp, then give up loudly.
+                    repeated += 1;
+                    if repeated > 3 {
+                        if restarts >= 5 {
+                            return Err(
+                                "CloudWatch keeps returning the same page token; the output of this group may be incomplete"
+                                    .into(),
+                            );
+                        }
+                        restarts += 1;
+                        repeated = 0;
+                        token = None;
+                        if newest_ts != i64::MIN {
+                            start = newest_ts;
+                        }
+                    }
+                }
+                Some(next) => {
+                    repeated = 0;
+                    token = Some(next);
+                }
+            }
+        }
+    }
+
+    /// One page, with our retries.
+    async fn call(&self, start: i64, token: Option<String>) -> Result<Page, CallError> {
+        let mut transient_failures = 0u32;
+        let mut throttled_for = Duration::ZERO;
+        let mut throttle_streak = 0u32;
+        loop {
+            let out = {
+                let _permit = self
+                    .sem
+                    .acquire()
+                    .await
+                    .map_err(|_| CallError::Fatal("cancelled".into()))?;
+                self.limiter.acquire().await;
+                self.stats.calls.fetch_add(1, Ordering::Relaxed);
+                #[allow(deprecated)] // `interleaved`: ignored by AWS, but the emulator sorts by it
+                let req = self
+                    .client
+                    .filter_log_events()
+                    .log_group_name(&self.group)
+                    .start_time(start)
+                    .end_time(self.spec.window.end_ms)
+                    .limit(PAGE_LIMIT)
+                    .interleaved(true)
+                    .set_filter_pattern(self.spec.filter_pattern.clone())
+                    .set_next_token(token.clone());
+                req.send().await
+            };
+            match out {
+                Ok(o) => {
+                    self.limiter.on_success();
+                    let events = o
+                        .events
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|e| Event {
+                            timestamp: e.timestamp.unwrap_or(0),
+                            ingestion_time: e.ingestion_time.unwrap_or(0),
+                            event_id: e.event_id.unwrap_or_default(),
+                            stream: e.log_stream_name.unwrap_or_default(),
+                            message: e.message.unwrap_or_default(),
+                            group: self.idx,
+                        })
+                        .collect();
+                    return Ok(Page {
+                        events,
+                        next_token: o.next_token.filter(|t| !t.is_empty()),
+                    });
+                }
+                Err(e) => match classify(&e) {
+                    AwsFault::Throttled => {
+                        self.stats.throttles.fetch_add(1, Ordering::Relaxed);
+                        self.limiter.on_throttle();
+                        if throttled_for >= THROTTLE_BUDGET {
+                            return Err(CallError::Fatal(format!(
+                                "still throttled by CloudWatch Logs (Rate exceeded) after {} s of retries; \
+                                 other tools may be using this account's FilterLogEvents quota, try a lower --max-tps",
+                                THROTTLE_BUDGET.as_secs()
+                            )));
+                        }
+                        let wait = backoff(
+                            throttle_streak,
+                            Duration::from_millis(250),
+                            Duration::from_secs(10),
+                        );
+                        throttle_streak += 1;
+                        throttled_for += wait;
+                        tokio::time::sleep(wait).await;
+                    }
+                    AwsFault::Transient(msg) => {
+                        transient_failures += 1;
+                        if transient_failures >= TRANSIENT_ATTEMPTS {
+                            return Err(CallError::Fatal(format!(
+                                "{msg} (after {TRANSIENT_ATTEMPTS} attempts)"
+                            )));
+                        }
+                        tokio::time::sleep(backoff(
+                            transient_failures - 1,
+                            Duration::from_millis(300),
+                            Duration::from_secs(5),
+                        ))
+                        .await;
+                    }
+                    AwsFault::Fatal(msg)
+                        if msg.starts_with("InvalidParameterException") && token.is_some() =>
+                    {
+                        return Err(CallError::BadToken(msg));
+                    }
+                    AwsFault::NotFound(_) => {
+                        return Err(CallError::Fatal(
+                            "the log group does not exist (ResourceNotFoundException)".into(),
+                        ));
+                    }
+                    other => {
+                        let hint = other
+                            .auth_hint()
+                            .map(|h| format!("; {h}"))
+                            .unwrap_or_default();
+                        return Err(CallError::Fatal(format!("{}{hint}", other.text())));
+                    }
+                },
+            }
+        }
+    }
+}
+
+enum CallError {
+    BadToken(String),
+    Fatal(String),
+}
+
+impl CallError {
+    fn text(self) -> String {
+        match self {
+            CallError::BadToken(s) | CallError::Fatal(s) => s,
+        }
+    }
+}
+
+/// Exponential backoff with full jitter: a random wait in [base·2ⁿ/2, base·2ⁿ], capped.
+pub fn backoff(attempt: u32, base: Duration, cap: Duration) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.min(16)).min(cap);
+    let half = exp / 2;
+    half + Duration::from_secs_f64(half.as_secs_f64() * jitter())
+}
+
+/// A number in [0, 1): xorshift seeded from the clock and a counter; good enough for
+/// spreading retries, no dependency needed.
+fn jitter() -> f64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0);
+    let mut x = nanos ^ COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed) | 1;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_bounded_and_grows() {
+        let base = Duration::from_millis(100);
+        let cap = Duration::from_secs(2);
+        for attempt in 0..40 {
+            let d = backoff(attempt, base, cap);
+            let exp = base.saturating_mul(1 << attempt.min(16)).min(cap);
+            assert!(d >= exp / 2 && d <= exp, "{attempt}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn default_budgets_stay_under_the_quotas() {
+        assert_eq!(default_tps("us-east-1"), 20.0);
+        assert_eq!(default_tps("eu-central-1"), 4.0);
+        assert_eq!(default_tps("eu-west-1"), 8.0);
+    }
+}

@@ -1,0 +1,50 @@
+//! apitrace: find, fetch and merge the CloudWatch logs behind an AWS API Gateway API.
+//!
+//! This file is the contents page: parse the command line, run the command on a tokio
+//! runtime, race it against Ctrl-C, and map the result to an exit code (the contract is in
+//! `error.rs` and the README). The stages, in order: `cli` → `config` → `resolve` →
+//! `fetch` → `merge` → `output`; `app` strings them together per command.
+
+mod app;
+mod aws;
+mod cli;
+mod config;
+mod error;
+mod fetch;
+mod merge;
+mod model;
+mod output;
+mod ratelimit;
+mod resolve;
+mod time;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::parse();
+    let env = config::Env::from_process();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return ExitCode::from(error::report(
+                &anyhow::Error::new(e).context("starting the runtime"),
+            ));
+        }
+    };
+    let code = runtime.block_on(async {
+        tokio::select! {
+            r = app::run(cli, env) => match r {
+                Ok(code) => code,
+                Err(e) => error::report(&e),
+            },
+            _ = tokio::signal::ctrl_c() => app::interrupted(),
+        }
+    });
+    // Do not wait for fetch tasks still in flight (after an error or a closed pipe).
+    runtime.shutdown_background();
+    ExitCode::from(code)
+}

@@ -1,0 +1,402 @@
+//! Printing events: text lines or JSON Lines, into any `W: Write`.
+//!
+//! Text: `GROUP STREAM [TIMESTAMP] [INGESTION] MESSAGE` (apilogs/awslogs layout; `-G`/`-S`
+//! drop the first two). Colour, when on, gives each log group a stable colour (chosen
+//! from its name, so the same group has the same colour in every run), dims the stream,
+//! and highlights error lines. One trailing newline of the message is dropped (Lambda ends
+//! every message with one); inner newlines are kept, so multi-line messages keep their
+//! lines.
+//!
+//! On a terminal, log messages are neutralised: they are attacker-controlled (any client
+//! can put text in them), so control characters, escape sequences and bidi overrides are
+//! shown escaped and can never move the cursor, set the title or hide text. In pipes and
+//! in JSON the message passes through unchanged (JSON-escaped).
+//!
+//! JSON Lines schema (one object per event, keys in this order; documented in the README):
+//! `timestamp` (epoch ms), `ingestion_time` (epoch ms), `log_group`, `log_stream`,
+//! `event_id`, `source` (`execution`, `access`, `lambda`, `authorizer`, `extra`),
+//! `function` (name or null), `message`.
+
+use std::io::{self, Write};
+
+use owo_colors::{OwoColorize, Style};
+use serde::Serialize;
+
+use crate::cli::OutputFormat;
+use crate::config::OutputConfig;
+use crate::model::{Event, LogGroup};
+use crate::time::format_ms;
+
+/// The colours a group can get (readable on dark and light backgrounds).
+const PALETTE: [owo_colors::AnsiColors; 6] = {
+    use owo_colors::AnsiColors::*;
+    [Cyan, Green, Yellow, Blue, Magenta, BrightCyan]
+};
+
+pub struct Printer<W: Write> {
+    out: W,
+    cfg: OutputConfig,
+    groups: Vec<GroupLabel>,
+    line: Vec<u8>,
+}
+
+struct GroupLabel {
+    name: String,
+    source: &'static str,
+    function: Option<String>,
+    style: Style,
+}
+
+/// A stable palette index for a group name (FNV-1a).
+fn palette_index(name: &str) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    (h as usize) % PALETTE.len()
+}
+
+#[derive(Serialize)]
+struct JsonEvent<'a> {
+    timestamp: i64,
+    ingestion_time: i64,
+    log_group: &'a str,
+    log_stream: &'a str,
+    event_id: &'a str,
+    source: &'a str,
+    function: Option<&'a str>,
+    message: &'a str,
+}
+
+impl<W: Write> Printer<W> {
+    pub fn new(out: W, cfg: OutputConfig, groups: &[LogGroup]) -> Printer<W> {
+        let groups = groups
+            .iter()
+            .map(|g| GroupLabel {
+                name: g.name.clone(),
+                source: g.source.as_str(),
+                function: g.function.clone(),
+                style: Style::new().color(PALETTE[palette_index(&g.name)]),
+            })
+            .collect();
+        Printer {
+            out,
+            cfg,
+            groups,
+            line: Vec::with_capacity(512),
+        }
+    }
+
+    pub fn print(&mut self, e: &Event) -> io::Result<()> {
+        self.line.clear();
+        match self.cfg.format {
+            OutputFormat::Json => self.json_line(e)?,
+            OutputFormat::Text => self.text_line(e),
+        }
+        self.out.write_all(&self.line)?;
+        if self.cfg.terminal {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// End of output: flush, and reset the terminal's colours if we used any.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    fn json_line(&mut self, e: &Event) -> io::Result<()> {
+        let g = &self.groups[e.group];
+        let j = JsonEvent {
+            timestamp: e.timestamp,
+            ingestion_time: e.ingestion_time,
+            log_group: &g.name,
+            log_stream: &e.stream,
+            event_id: &e.event_id,
+            source: g.source,
+            function: g.function.as_deref(),
+            message: &e.message,
+        };
+        serde_json::to_writer(&mut self.line, &j).map_err(io::Error::other)?;
+        self.line.push(b'\n');
+        Ok(())
+    }
+
+    fn text_line(&mut self, e: &Event) {
+        let g = &self.groups[e.group];
+        let color = self.cfg.color;
+        let line = &mut self.line;
+        // Writing into a Vec<u8> cannot fail.
+        if self.cfg.show_group {
+            if color {
+                let _ = write!(line, "{} ", g.name.style(g.style));
+            } else {
+                line.extend_from_slice(g.name.as_bytes());
+                line.push(b' ');
+            }
+        }
+        if self.cfg.show_stream {
+            if color {
+                let _ = write!(line, "{} ", e.stream.dimmed());
+            } else {
+                line.extend_from_slice(e.stream.as_bytes());
+                line.push(b' ');
+            }
+        }
+        if self.cfg.show_timestamp {
+            let _ = write!(line, "{} ", format_ms(e.timestamp));
+        }
+        if self.cfg.show_ingestion_time {
+            let _ = write!(line, "{} ", format_ms(e.ingestion_time));
+        }
+        let msg = e.message.strip_suffix('\n').unwrap_or(&e.message);
+        let msg = msg.strip_suffix('\r').unwrap_or(msg);
+        if self.cfg.terminal {
+            let clean = sanitize(msg);
+            if color && is_error_line(&clean) {
+                let _ = write!(line, "{}", clean.red().bold());
+            } else {
+                line.extend_from_slice(clean.as_bytes());
+            }
+        } else if color && is_error_line(msg) {
+            let _ = write!(line, "{}", msg.red().bold());
+        } else {
+            line.extend_from_slice(msg.as_bytes());
+        }
+        line.push(b'\n');
+    }
+}
+
+/// Lines worth seeing first: errors, exceptions, timeouts, 5xx statuses.
+pub fn is_error_line(msg: &str) -> bool {
+    const NEEDLES: [&str; 8] = [
+        "ERROR",
+        "Error:",
+        "Exception",
+        "Task timed out",
+        "Execution failed",
+        "Lambda execution failed",
+        "Status: timeout",
+        "Status: error",
+    ];
+    if NEEDLES.iter().any(|n| msg.contains(n)) {
+        return true;
+    }
+    // `Method completed with status: 5xx`
+    msg.find("Method completed with status: 5").is_some()
+}
+
+/// Make a log message safe to show on a terminal: keep text, newlines and tabs; turn a
+/// lone `\r` (Node's line separator) into a newline; show every other control character,
+/// escape sequence introducer and bidi/invisible formatting character escaped, so the
+/// message cannot move the cursor, change the title, clear the screen or hide text.
+pub fn sanitize(msg: &str) -> std::borrow::Cow<'_, str> {
+    let needs = msg.chars().any(|c| c != '\n' && c != '\t' && is_unsafe(c));
+    if !needs {
+        return std::borrow::Cow::Borrowed(msg);
+    }
+    let mut out = String::with_capacity(msg.len() + 16);
+    let mut chars = msg.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push('\n');
+                }
+            }
+            c if is_unsafe(c) => {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c as u32,
+            0x200B..=0x200F      // zero-width space/joiners, LRM, RLM
+            | 0x202A..=0x202E    // bidi embeddings and overrides
+            | 0x2060..=0x2069    // word joiner, invisible operators, bidi isolates
+            | 0xFEFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Source;
+
+    fn groups() -> Vec<LogGroup> {
+        vec![
+            LogGroup {
+                name: "API-Gateway-Execution-Logs_abc/prod".into(),
+                region: "us-east-1".into(),
+                source: Source::Execution,
+                function: None,
+                reasons: vec![],
+                exists: Some(true),
+            },
+            LogGroup {
+                name: "/aws/lambda/users".into(),
+                region: "us-east-1".into(),
+                source: Source::Lambda,
+                function: Some("users".into()),
+                reasons: vec![],
+                exists: Some(true),
+            },
+        ]
+    }
+
+    fn cfg(format: OutputFormat, color: bool, terminal: bool) -> OutputConfig {
+        OutputConfig {
+            format,
+            color,
+            terminal,
+            show_group: true,
+            show_stream: true,
+            show_timestamp: false,
+            show_ingestion_time: false,
+        }
+    }
+
+    fn event(group: usize, msg: &str) -> Event {
+        Event {
+            timestamp: 1_795_955_696_789,
+            ingestion_time: 1_795_955_696_800,
+            event_id: "42".into(),
+            stream: "2026/11/29/[$LATEST]abc".into(),
+            message: msg.into(),
+            group,
+        }
+    }
+
+    fn render(c: OutputConfig, events: &[Event]) -> String {
+        let mut p = Printer::new(Vec::new(), c, &groups());
+        for e in events {
+            p.print(e).unwrap();
+        }
+        String::from_utf8(p.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn plain_text() {
+        let out = render(
+            cfg(OutputFormat::Text, false, false),
+            &[
+                event(0, "(id) Method completed with status: 200"),
+                event(1, "START RequestId: x\n"),
+            ],
+        );
+        assert_eq!(
+            out,
+            "API-Gateway-Execution-Logs_abc/prod 2026/11/29/[$LATEST]abc (id) Method completed with status: 200\n\
+             /aws/lambda/users 2026/11/29/[$LATEST]abc START RequestId: x\n"
+        );
+    }
+
+    #[test]
+    fn flags_drop_and_add_columns() {
+        let mut c = cfg(OutputFormat::Text, false, false);
+        c.show_group = false;
+        c.show_stream = false;
+        c.show_timestamp = true;
+        c.show_ingestion_time = true;
+        let out = render(c, &[event(1, "multi\nline\n")]);
+        assert_eq!(
+            out,
+            "2026-11-29T12:34:56.789Z 2026-11-29T12:34:56.800Z multi\nline\n"
+        );
+    }
+
+    #[test]
+    fn coloured_text_has_ansi_and_the_same_words() {
+        let out = render(
+            cfg(OutputFormat::Text, true, false),
+            &[event(0, "ERROR boom"), event(1, "fine")],
+        );
+        assert!(out.contains("\x1b["), "{out:?}");
+        let stripped = strip_ansi(&out);
+        assert_eq!(
+            stripped,
+            "API-Gateway-Execution-Logs_abc/prod 2026/11/29/[$LATEST]abc ERROR boom\n\
+             /aws/lambda/users 2026/11/29/[$LATEST]abc fine\n"
+        );
+    }
+
+    fn strip_ansi(s: &str) -> String {
+        let re = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
+        re.replace_all(s, "").into_owned()
+    }
+
+    #[test]
+    fn json_lines_schema() {
+        let out = render(
+            cfg(OutputFormat::Json, false, true),
+            &[event(1, "hi \u{1b}[2J\n"), event(0, "x")],
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            lines[0],
+            r#"{"timestamp":1795955696789,"ingestion_time":1795955696800,"log_group":"/aws/lambda/users","log_stream":"2026/11/29/[$LATEST]abc","event_id":"42","source":"lambda","function":"users","message":"hi \u001b[2J\n"}"#
+        );
+        let v: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+        assert_eq!(v["function"], serde_json::Value::Null);
+        assert_eq!(v["source"], "execution");
+    }
+
+    #[test]
+    fn hostile_messages_are_neutralised_on_a_terminal_only() {
+        let evil = "ok\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}txt\u{9b}31m\rX";
+        let term = render(cfg(OutputFormat::Text, false, true), &[event(0, evil)]);
+        assert!(!term.contains('\u{1b}') && !term.contains('\u{7}') && !term.contains('\u{202e}'));
+        assert!(!term.contains('\u{9b}') && !term.contains('\r'));
+        assert!(
+            term.contains("\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{202e}txt\\u{9b}31m\nX"),
+            "{term:?}"
+        );
+        let piped = render(cfg(OutputFormat::Text, false, false), &[event(0, evil)]);
+        assert!(piped.contains(evil), "pipes get the bytes unchanged");
+    }
+
+    #[test]
+    fn sanitize_keeps_ordinary_text_borrowed() {
+        assert!(matches!(
+            sanitize("plain\ttext\nnext"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(sanitize("a\r\nb"), "a\nb");
+        assert_eq!(sanitize("日本語 ✓"), "日本語 ✓");
+    }
+
+    #[test]
+    fn group_colours_are_stable() {
+        assert_eq!(
+            palette_index("/aws/lambda/users"),
+            palette_index("/aws/lambda/users")
+        );
+        let distinct: std::collections::HashSet<_> = ["a", "b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .map(|s| palette_index(s))
+            .collect();
+        assert!(distinct.len() > 2);
+    }
+
+    #[test]
+    fn error_lines() {
+        assert!(is_error_line("(x) Method completed with status: 502"));
+        assert!(!is_error_line("(x) Method completed with status: 200"));
+        assert!(is_error_line(
+            "2024-04-14T01:17:35.426Z 6ac6 Task timed out after 3.05 seconds"
+        ));
+        assert!(!is_error_line("START RequestId: x Version: $LATEST"));
+    }
+}

@@ -1,0 +1,1093 @@
+//! API id + stage → every log group that can hold a line about a request to that stage.
+//!
+//! REST APIs: the execution log group, the stage's access log group, the Lambda functions
+//! behind every method integration (GetResources with embedded methods, all pages, and
+//! GetIntegration where a method's integration was not embedded) and behind every Lambda
+//! authorizer, with `${stageVariables.x}` replaced by the stage's variables, aliases and
+//! versions stripped, functions in another region read in that region, and functions in
+//! another account reported (their logs cannot be read with these credentials).
+//! HTTP and WebSocket APIs (apigatewayv2) are detected when the id is not a REST API.
+//! Each function's log group comes from GetFunctionConfiguration (`LoggingConfig.LogGroup`),
+//! else `/aws/lambda/NAME`. Finally DescribeLogGroups says which groups exist, so a missing
+//! group is reported once, up front, with its likely cause.
+//!
+//! The parsing of URIs and ARNs is pure and unit-tested below; the SDK calls are exercised
+//! against the emulator by the integration tests.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Result;
+use futures::StreamExt;
+
+use crate::aws::Aws;
+use crate::config::Selection;
+use crate::error::{AwsFault, Hinted, classify, note, warn};
+use crate::model::{LogGroup, Source};
+use crate::ratelimit::RateLimiter;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKind {
+    Rest,
+    Http,
+    WebSocket,
+}
+
+impl ApiKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiKind::Rest => "REST",
+            ApiKind::Http => "HTTP",
+            ApiKind::WebSocket => "WEBSOCKET",
+        }
+    }
+}
+
+/// What resolution found.
+#[derive(Debug, Clone)]
+pub struct Resolution {
+    pub api_id: String,
+    pub api_name: String,
+    pub kind: ApiKind,
+    pub stage: String,
+    pub region: String,
+    pub groups: Vec<LogGroup>,
+}
+
+/// A Lambda function reached from the API, before its log group is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionRef {
+    pub name: String,
+    pub qualifier: Option<String>,
+    /// `None` = the API's region.
+    pub region: Option<String>,
+    pub account: Option<String>,
+}
+
+/// A function with the reasons it was chosen and the source (integration or authorizer).
+#[derive(Debug, Clone)]
+struct Found {
+    func: FunctionRef,
+    source: Source,
+    reason: String,
+}
+
+/// Resolve the stage's log groups, apply the selection, and check which groups exist.
+pub async fn resolve(
+    aws: &Aws,
+    api_id: &str,
+    stage: &str,
+    select: &Selection,
+) -> Result<Resolution> {
+    let control = RateLimiter::new(8.0);
+    let mut res = match rest_api_name(aws, api_id).await? {
+        Some(name) => resolve_rest(aws, &control, api_id, &name, stage).await?,
+        None => match v2_api(aws, api_id).await? {
+            Some((name, kind)) => resolve_v2(aws, &control, api_id, &name, kind, stage).await?,
+            None => {
+                return Err(Hinted::new(
+                    format!("API '{api_id}' not found in region {}", aws.region),
+                    format!(
+                        "run `apitrace apis --region {}` to list the APIs and their ids, or pass \
+                         --region if the API lives in another region",
+                        aws.region
+                    ),
+                )
+                .into());
+            }
+        },
+    };
+    for g in &select.extra_groups {
+        add_group(
+            &mut res.groups,
+            LogGroup {
+                name: g.clone(),
+                region: aws.region.clone(),
+                source: Source::Extra,
+                function: None,
+                reasons: vec!["--log-group".into()],
+                exists: None,
+            },
+        );
+    }
+    res.groups
+        .retain(|g| select.wants(g.source, g.function.as_deref()));
+    check_existence(aws, &mut res.groups).await;
+    Ok(res)
+}
+
+/// Merge a group into the list: the same group reached twice keeps one entry with both
+/// reasons (the first source wins).
+fn add_group(groups: &mut Vec<LogGroup>, g: LogGroup) {
+    if let Some(existing) = groups
+        .iter_mut()
+        .find(|x| x.name == g.name && x.region == g.region)
+    {
+        for r in g.reasons {
+            if !existing.reasons.contains(&r) {
+                existing.reasons.push(r);
+            }
+        }
+        if existing.function.is_none() {
+            existing.function = g.function;
+        }
+    } else {
+        groups.push(g);
+    }
+}
+
+async fn rest_api_name(aws: &Aws, api_id: &str) -> Result<Option<String>> {
+    match aws
+        .apigateway()
+        .get_rest_api()
+        .rest_api_id(api_id)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(out.name().unwrap_or(api_id).to_string())),
+        Err(e) => match classify(&e) {
+            AwsFault::NotFound(_) => Ok(None),
+            // An id with characters API Gateway rejects is simply not a REST API.
+            AwsFault::Fatal(s) if s.starts_with("BadRequest") => Ok(None),
+            f => Err(f.into_error(&format!("reading REST API {api_id}"))),
+        },
+    }
+}
+
+async fn v2_api(aws: &Aws, api_id: &str) -> Result<Option<(String, ApiKind)>> {
+    match aws.apigatewayv2().get_api().api_id(api_id).send().await {
+        Ok(out) => {
+            let kind = match out.protocol_type().map(|p| p.as_str()) {
+                Some("WEBSOCKET") => ApiKind::WebSocket,
+                _ => ApiKind::Http,
+            };
+            Ok(Some((out.name().unwrap_or(api_id).to_string(), kind)))
+        }
+        Err(e) => match classify(&e) {
+            AwsFault::NotFound(_) => Ok(None),
+            AwsFault::Fatal(s) if s.starts_with("BadRequest") => Ok(None),
+            f => Err(f.into_error(&format!("reading API {api_id}"))),
+        },
+    }
+}
+
+fn stage_not_found(api_id: &str, kind: ApiKind, stage: &str, stages: &[String]) -> anyhow::Error {
+    let hint = if stages.is_empty() {
+        format!(
+            "the {} API {api_id} has no stages yet; deploy it first",
+            kind.as_str()
+        )
+    } else {
+        format!("its stages: {} (see `apitrace apis`)", stages.join(", "))
+    };
+    Hinted::new(
+        format!(
+            "stage '{stage}' not found on {} API {api_id}",
+            kind.as_str()
+        ),
+        hint,
+    )
+    .into()
+}
+
+async fn resolve_rest(
+    aws: &Aws,
+    control: &RateLimiter,
+    api_id: &str,
+    api_name: &str,
+    stage: &str,
+) -> Result<Resolution> {
+    let gw = aws.apigateway();
+    control.acquire().await;
+    let st = match gw
+        .get_stage()
+        .rest_api_id(api_id)
+        .stage_name(stage)
+        .send()
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => match classify(&e) {
+            AwsFault::NotFound(_) => {
+                let stages: Vec<String> = gw
+                    .get_stages()
+                    .rest_api_id(api_id)
+                    .send()
+                    .await
+                    .map(|o| {
+                        o.item()
+                            .iter()
+                            .filter_map(|s| s.stage_name().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return Err(stage_not_found(api_id, ApiKind::Rest, stage, &stages));
+            }
+            f => return Err(f.into_error(&format!("reading stage {stage} of REST API {api_id}"))),
+        },
+    };
+    let vars: HashMap<String, String> = st.variables().cloned().unwrap_or_default();
+    let mut groups = Vec::new();
+
+    let logging_off = st.method_settings().is_some_and(|m| {
+        !m.is_empty()
+            && m.values().all(|s| {
+                s.logging_level()
+                    .is_none_or(|l| l.eq_ignore_ascii_case("OFF"))
+            })
+    });
+    groups.push(LogGroup {
+        name: format!("API-Gateway-Execution-Logs_{api_id}/{stage}"),
+        region: aws.region.clone(),
+        source: Source::Execution,
+        function: None,
+        reasons: vec![if logging_off {
+            format!("execution log of stage {stage} (logging is OFF in its method settings)")
+        } else {
+            format!("execution log of stage {stage}")
+        }],
+        exists: None,
+    });
+    if let Some(arn) = st.access_log_settings().and_then(|a| a.destination_arn()) {
+        push_access_group(&mut groups, arn, &aws.region, stage);
+    }
+
+    let mut found = Vec::new();
+    // Resources with their methods embedded, every page (GetResources: 5 calls per 2 s).
+    let mut position: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        if pages > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        }
+        control.acquire().await;
+        let out = gw
+            .get_resources()
+            .rest_api_id(api_id)
+            .embed("methods")
+            .limit(500)
+            .set_position(position.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                classify(&e).into_error(&format!("listing resources of REST API {api_id}"))
+            })?;
+        pages += 1;
+        for r in out.items() {
+            let path = r.path().unwrap_or("/");
+            let Some(methods) = r.resource_methods() else {
+                continue;
+            };
+            let mut verbs: Vec<_> = methods.iter().collect();
+            verbs.sort_by(|a, b| a.0.cmp(b.0));
+            for (verb, m) in verbs {
+                let route = format!("{verb} {path}");
+                let uri = match m.method_integration() {
+                    Some(i) => i.uri().map(String::from),
+                    None => {
+                        // Not embedded (AWS omits it unless asked, and not always then).
+                        control.acquire().await;
+                        let rid = r.id().unwrap_or_default();
+                        match gw
+                            .get_integration()
+                            .rest_api_id(api_id)
+                            .resource_id(rid)
+                            .http_method(verb)
+                            .send()
+                            .await
+                        {
+                            Ok(i) => i.uri().map(String::from),
+                            Err(e) => match classify(&e) {
+                                AwsFault::NotFound(_) => None,
+                                f => {
+                                    warn(format!(
+                                        "{route}: cannot read its integration: {}",
+                                        f.text()
+                                    ));
+                                    None
+                                }
+                            },
+                        }
+                    }
+                };
+                if let Some(uri) = uri {
+                    collect_function(
+                        &mut found,
+                        &uri,
+                        &vars,
+                        Source::Lambda,
+                        &route,
+                        "integration",
+                    );
+                }
+            }
+        }
+        position = out.position().filter(|p| !p.is_empty()).map(String::from);
+        if position.is_none() || pages >= 1000 {
+            break;
+        }
+    }
+
+    // Lambda authorizers (TOKEN / REQUEST), every page.
+    let mut position: Option<String> = None;
+    loop {
+        control.acquire().await;
+        let out = match gw
+            .get_authorizers()
+            .rest_api_id(api_id)
+            .limit(500)
+            .set_position(position.clone())
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) => {
+                warn(format!(
+                    "cannot list the authorizers of REST API {api_id}: {}",
+                    classify(&e).text()
+                ));
+                break;
+            }
+        };
+        for a in out.items() {
+            if let Some(uri) = a.authorizer_uri() {
+                let name = a.name().or(a.id()).unwrap_or("?");
+                collect_function(
+                    &mut found,
+                    uri,
+                    &vars,
+                    Source::Authorizer,
+                    name,
+                    "authorizer",
+                );
+            }
+        }
+        position = out.position().filter(|p| !p.is_empty()).map(String::from);
+        if position.is_none() {
+            break;
+        }
+    }
+
+    let lambda_groups = function_groups(aws, found).await;
+    for g in lambda_groups {
+        add_group(&mut groups, g);
+    }
+    Ok(Resolution {
+        api_id: api_id.to_string(),
+        api_name: api_name.to_string(),
+        kind: ApiKind::Rest,
+        stage: stage.to_string(),
+        region: aws.region.clone(),
+        groups,
+    })
+}
+
+async fn resolve_v2(
+    aws: &Aws,
+    control: &RateLimiter,
+    api_id: &str,
+    api_name: &str,
+    kind: ApiKind,
+    stage: &str,
+) -> Result<Resolution> {
+    let gw = aws.apigatewayv2();
+    control.acquire().await;
+    let st = match gw.get_stage().api_id(api_id).stage_name(stage).send().await {
+        Ok(s) => s,
+        Err(e) => match classify(&e) {
+            AwsFault::NotFound(_) => {
+                let stages: Vec<String> = gw
+                    .get_stages()
+                    .api_id(api_id)
+                    .send()
+                    .await
+                    .map(|o| {
+                        o.items()
+                            .iter()
+                            .filter_map(|s| s.stage_name().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return Err(stage_not_found(api_id, kind, stage, &stages));
+            }
+            f => return Err(f.into_error(&format!("reading stage {stage} of API {api_id}"))),
+        },
+    };
+    let vars: HashMap<String, String> = st.stage_variables().cloned().unwrap_or_default();
+    let mut groups = Vec::new();
+    if kind == ApiKind::WebSocket {
+        groups.push(LogGroup {
+            name: format!("API-Gateway-Execution-Logs_{api_id}/{stage}"),
+            region: aws.region.clone(),
+            source: Source::Execution,
+            function: None,
+            reasons: vec![format!("execution log of WebSocket stage {stage}")],
+            exists: None,
+        });
+    } else {
+        note(format!(
+            "{api_id} is an HTTP API: HTTP APIs have no execution logs, reading its access log and functions"
+        ));
+    }
+    if let Some(arn) = st.access_log_settings().and_then(|a| a.destination_arn()) {
+        push_access_group(&mut groups, arn, &aws.region, stage);
+    }
+
+    // Route keys by integration id, for the reasons.
+    let mut routes: HashMap<String, Vec<String>> = HashMap::new();
+    let mut token: Option<String> = None;
+    loop {
+        control.acquire().await;
+        let out = match gw
+            .get_routes()
+            .api_id(api_id)
+            .set_next_token(token.clone())
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) => {
+                warn(format!(
+                    "cannot list the routes of API {api_id}: {}",
+                    classify(&e).text()
+                ));
+                break;
+            }
+        };
+        for r in out.items() {
+            if let (Some(key), Some(target)) = (r.route_key(), r.target())
+                && let Some(id) = target.strip_prefix("integrations/")
+            {
+                routes
+                    .entry(id.to_string())
+                    .or_default()
+                    .push(key.to_string());
+            }
+        }
+        token = out.next_token().filter(|t| !t.is_empty()).map(String::from);
+        if token.is_none() {
+            break;
+        }
+    }
+
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        control.acquire().await;
+        let out = gw
+            .get_integrations()
+            .api_id(api_id)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                classify(&e).into_error(&format!("listing integrations of API {api_id}"))
+            })?;
+        for i in out.items() {
+            let Some(uri) = i.integration_uri() else {
+                continue;
+            };
+            let id = i.integration_id().unwrap_or_default();
+            let route = match routes.get(id) {
+                Some(keys) => {
+                    let mut keys = keys.clone();
+                    keys.sort();
+                    keys.join(", ")
+                }
+                None => format!("integration {id}"),
+            };
+            collect_function(
+                &mut found,
+                uri,
+                &vars,
+                Source::Lambda,
+                &route,
+                "integration",
+            );
+        }
+        token = out.next_token().filter(|t| !t.is_empty()).map(String::from);
+        if token.is_none() {
+            break;
+        }
+    }
+
+    control.acquire().await;
+    match gw.get_authorizers().api_id(api_id).send().await {
+        Ok(out) => {
+            for a in out.items() {
+                if let Some(uri) = a.authorizer_uri() {
+                    let name = a.name().or(a.authorizer_id()).unwrap_or("?");
+                    collect_function(
+                        &mut found,
+                        uri,
+                        &vars,
+                        Source::Authorizer,
+                        name,
+                        "authorizer",
+                    );
+                }
+            }
+        }
+        Err(e) => warn(format!(
+            "cannot list the authorizers of API {api_id} ({}); their functions are not read",
+            classify(&e).text()
+        )),
+    }
+
+    for g in function_groups(aws, found).await {
+        add_group(&mut groups, g);
+    }
+    Ok(Resolution {
+        api_id: api_id.to_string(),
+        api_name: api_name.to_string(),
+        kind,
+        stage: stage.to_string(),
+        region: aws.region.clone(),
+        groups,
+    })
+}
+
+/// Turn an access-log destination ARN into a group (Firehose destinations are noted).
+fn push_access_group(groups: &mut Vec<LogGroup>, arn: &str, api_region: &str, stage: &str) {
+    match log_group_from_arn(arn) {
+        Some((name, region)) => groups.push(LogGroup {
+            name,
+            region: region.unwrap_or_else(|| api_region.to_string()),
+            source: Source::Access,
+            function: None,
+            reasons: vec![format!("access log of stage {stage}")],
+            exists: None,
+        }),
+        None => note(format!(
+            "the access log of stage {stage} goes to {arn}, not to CloudWatch Logs: not read"
+        )),
+    }
+}
+
+/// `arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]` → (NAME, REGION).
+pub fn log_group_from_arn(arn: &str) -> Option<(String, Option<String>)> {
+    let rest = arn.strip_prefix("arn:")?;
+    let mut parts = rest.splitn(6, ':');
+    let _partition = parts.next()?;
+    if parts.next()? != "logs" {
+        return None;
+    }
+    let region = parts.next()?.to_string();
+    let _account = parts.next()?;
+    let resource = parts.next()?;
+    if resource != "log-group" {
+        return None;
+    }
+    let name = parts.next()?;
+    let name = name.strip_suffix(":*").unwrap_or(name);
+    if name.is_empty() {
+        return None;
+    }
+    Some((name.to_string(), (!region.is_empty()).then_some(region)))
+}
+
+/// The function part of an integration or authorizer URI, if it is a Lambda one:
+/// `arn:aws:apigateway:R:lambda:path/2015-03-31/functions/FUNCTION/invocations`, a plain
+/// Lambda ARN (HTTP APIs), or a bare `${stageVariables.x}` (the console allows that).
+pub fn lambda_target(uri: &str) -> Option<&str> {
+    if let Some(i) = uri.find(":lambda:path/")
+        && let Some(j) = uri[i..].find("/functions/")
+    {
+        let rest = &uri[i + j + "/functions/".len()..];
+        let rest = rest.strip_suffix("/invocations").unwrap_or(rest);
+        return (!rest.is_empty()).then_some(rest);
+    }
+    if uri.starts_with("arn:") && uri.contains(":lambda:") && uri.contains(":function:") {
+        return Some(uri);
+    }
+    if uri.starts_with("${stageVariables.") {
+        return Some(uri);
+    }
+    None
+}
+
+/// Replace `${stageVariables.NAME}`; `Err(NAME)` names the first undefined variable.
+pub fn substitute_stage_variables(
+    s: &str,
+    vars: &HashMap<String, String>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("${stageVariables.") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "${stageVariables.".len()..];
+        let Some(end) = after.find('}') else {
+            return Err(after.to_string());
+        };
+        let name = &after[..end];
+        match vars.get(name) {
+            Some(v) => out.push_str(v),
+            None => return Err(name.to_string()),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// `arn:aws:lambda:R:A:function:NAME[:QUALIFIER]`, `NAME[:QUALIFIER]`, or a partial ARN
+/// `A:function:NAME` → the function.
+pub fn parse_function(s: &str) -> Option<FunctionRef> {
+    let s = s.trim();
+    if let Some(rest) = s.strip_prefix("arn:") {
+        let parts: Vec<&str> = rest.split(':').collect();
+        // partition, lambda, region, account, function, name[, qualifier]
+        if parts.len() < 6 || parts[1] != "lambda" || parts[4] != "function" {
+            return None;
+        }
+        let name = parts[5];
+        if name.is_empty() {
+            return None;
+        }
+        return Some(FunctionRef {
+            name: name.to_string(),
+            qualifier: parts
+                .get(6)
+                .filter(|q| !q.is_empty())
+                .map(|q| q.to_string()),
+            region: Some(parts[2].to_string()).filter(|r| !r.is_empty()),
+            account: Some(parts[3].to_string()).filter(|a| !a.is_empty()),
+        });
+    }
+    let parts: Vec<&str> = s.split(':').collect();
+    let (name, qualifier, account) = match parts.as_slice() {
+        [name] => (*name, None, None),
+        [name, q] => (*name, Some(*q), None),
+        [account, "function", name] => (*name, None, Some(*account)),
+        [account, "function", name, q] => (*name, Some(*q), Some(*account)),
+        _ => return None,
+    };
+    let valid = |n: &str| {
+        !n.is_empty()
+            && n.len() <= 140
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if !valid(name) {
+        return None;
+    }
+    Some(FunctionRef {
+        name: name.to_string(),
+        qualifier: qualifier.map(String::from),
+        region: None,
+        account: account.map(String::from),
+    })
+}
+
+/// Record the Lambda function behind a URI (warning on undefined stage variables).
+fn collect_function(
+    found: &mut Vec<Found>,
+    uri: &str,
+    vars: &HashMap<String, String>,
+    source: Source,
+    route: &str,
+    what: &str,
+) {
+    let Some(target) = lambda_target(uri) else {
+        return;
+    };
+    let uses_vars: Vec<String> = stage_variable_names(target);
+    let target = match substitute_stage_variables(target, vars) {
+        Ok(t) => t,
+        Err(name) => {
+            warn(format!(
+                "{route} {what}: stage variable '{name}' is not defined on this stage; its function is not read"
+            ));
+            return;
+        }
+    };
+    // A stage variable may hold a whole ARN: `...:function:${stageVariables.fn}` → `...:function:arn:...`.
+    let target = match target.find(":function:arn:") {
+        Some(i) => target[i + ":function:".len()..].to_string(),
+        None => target,
+    };
+    let Some(func) = parse_function(&target) else {
+        warn(format!(
+            "{route} {what}: cannot read a Lambda function from '{target}'"
+        ));
+        return;
+    };
+    let mut reason = if source == Source::Authorizer {
+        format!("authorizer {route}")
+    } else {
+        format!("{route} {what}")
+    };
+    if !uses_vars.is_empty() {
+        reason.push_str(&format!(" (stage variable {})", uses_vars.join(", ")));
+    }
+    if let Some(q) = &func.qualifier {
+        reason.push_str(&format!(" [{q}]"));
+    }
+    found.push(Found {
+        func,
+        source,
+        reason,
+    });
+}
+
+fn stage_variable_names(s: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${stageVariables.") {
+        let after = &rest[i + "${stageVariables.".len()..];
+        let end = after.find('}').unwrap_or(after.len());
+        names.push(after[..end].to_string());
+        rest = &after[end..];
+    }
+    names
+}
+
+/// One GetFunctionConfiguration per distinct function (concurrently, a few at a time) →
+/// its log group. A denied or failed call falls back to `/aws/lambda/NAME` with a warning.
+async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
+    // Distinct functions by (region, name), keeping every reason and the first source.
+    let mut distinct: BTreeMap<(String, String), (FunctionRef, Source, Vec<String>)> =
+        BTreeMap::new();
+    for f in found {
+        let region = f.func.region.clone().unwrap_or_else(|| aws.region.clone());
+        let e = distinct
+            .entry((region, f.func.name.clone()))
+            .or_insert_with(|| (f.func.clone(), f.source, Vec::new()));
+        if f.source == Source::Lambda {
+            // An integration outranks an authorizer use of the same function.
+            e.1 = Source::Lambda;
+        }
+        if !e.2.contains(&f.reason) {
+            e.2.push(f.reason);
+        }
+    }
+    if distinct.is_empty() {
+        return Vec::new();
+    }
+    let other_accounts: Vec<_> = distinct
+        .values()
+        .filter_map(|(f, _, _)| f.account.clone())
+        .collect();
+    let my_account = if other_accounts.is_empty() {
+        None
+    } else {
+        caller_account(aws).await
+    };
+    let lookups = distinct.into_iter().map(|((region, name), (func, source, reasons))| {
+        let aws = aws.clone();
+        let my_account = my_account.clone();
+        async move {
+            let default = format!("/aws/lambda/{name}");
+            if let (Some(mine), Some(theirs)) = (&my_account, &func.account)
+                && mine != theirs
+            {
+                warn(format!(
+                    "function {name} is in account {theirs}, not {mine}: its logs cannot be read with these credentials"
+                ));
+                return LogGroup {
+                    name: default,
+                    region,
+                    source,
+                    function: Some(name),
+                    reasons: reasons.into_iter().map(|r| format!("{r}, account {theirs}")).collect(),
+                    exists: None,
+                };
+            }
+            let name_or_arn = match &func.account {
+                Some(acct) => format!("arn:aws:lambda:{region}:{acct}:function:{name}"),
+                None => name.clone(),
+            };
+            let group = match aws
+                .lambda(&region)
+                .get_function_configuration()
+                .function_name(name_or_arn)
+                .send()
+                .await
+            {
+                Ok(out) => out
+                    .logging_config()
+                    .and_then(|l| l.log_group())
+                    .filter(|g| !g.is_empty())
+                    .map(String::from)
+                    .unwrap_or(default),
+                Err(e) => {
+                    let f = classify(&e);
+                    let why = match &f {
+                        AwsFault::NotFound(_) => "it was not found".to_string(),
+                        other => other.text(),
+                    };
+                    warn(format!(
+                        "cannot read the configuration of function {name} ({why}); assuming its log group is {default}"
+                    ));
+                    default
+                }
+            };
+            LogGroup {
+                name: group,
+                region,
+                source,
+                function: Some(name),
+                reasons,
+                exists: None,
+            }
+        }
+    });
+    futures::stream::iter(lookups).buffered(4).collect().await
+}
+
+async fn caller_account(aws: &Aws) -> Option<String> {
+    match aws.sts().get_caller_identity().send().await {
+        Ok(o) => o.account().map(String::from),
+        Err(_) => None,
+    }
+}
+
+/// DescribeLogGroups by exact-name prefix, a few at a time; warn once per missing group.
+async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
+    let checks = groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.exists.is_none() && !g.reasons.iter().any(|r| r.contains(", account ")))
+        .map(|(i, g)| {
+            let client = aws.logs(&g.region);
+            let name = g.name.clone();
+            async move {
+                let mut token: Option<String> = None;
+                for _ in 0..20 {
+                    let out = client
+                        .describe_log_groups()
+                        .log_group_name_prefix(&name)
+                        .set_next_token(token.clone())
+                        .send()
+                        .await;
+                    match out {
+                        Ok(o) => {
+                            if o.log_groups()
+                                .iter()
+                                .any(|g| g.log_group_name() == Some(name.as_str()))
+                            {
+                                return (i, Ok(true));
+                            }
+                            token = o.next_token().filter(|t| !t.is_empty()).map(String::from);
+                            if token.is_none() {
+                                return (i, Ok(false));
+                            }
+                        }
+                        Err(e) => return (i, Err(classify(&e))),
+                    }
+                }
+                (i, Ok(false))
+            }
+        });
+    let results: Vec<_> = futures::stream::iter(checks)
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let mut denied = None;
+    for (i, r) in results {
+        match r {
+            Ok(exists) => groups[i].exists = Some(exists),
+            Err(f) => denied = Some(f),
+        }
+    }
+    if let Some(f) = denied {
+        warn(format!(
+            "cannot check which log groups exist ({}); reading them anyway",
+            f.text()
+        ));
+    }
+}
+
+/// The likely cause of a missing group, for the warning.
+pub fn missing_hint(g: &LogGroup) -> String {
+    match g.source {
+        Source::Execution => "is execution logging enabled for this stage?".into(),
+        Source::Access => "has the stage logged any request since access logging was set up?".into(),
+        Source::Lambda | Source::Authorizer => {
+            "has the function been invoked yet? (Lambda creates its log group on the first invocation)".into()
+        }
+        Source::Extra => "check the name (log group names are case-sensitive)".into(),
+    }
+}
+
+/// Context helper for callers that want the resolution's region in messages.
+pub fn describe(res: &Resolution) -> String {
+    format!(
+        "{} API {} ({}) stage {} in {}",
+        res.kind.as_str(),
+        res.api_id,
+        res.api_name,
+        res.stage,
+        res.region
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lambda_targets() {
+        let u = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:shop-users/invocations";
+        assert_eq!(
+            lambda_target(u),
+            Some("arn:aws:lambda:us-east-1:123456789012:function:shop-users")
+        );
+        let u = "arn:aws-us-gov:apigateway:us-gov-west-1:lambda:path/2015-03-31/functions/arn:aws-us-gov:lambda:us-gov-west-1:1:function:f:live/invocations";
+        assert_eq!(
+            lambda_target(u),
+            Some("arn:aws-us-gov:lambda:us-gov-west-1:1:function:f:live")
+        );
+        assert_eq!(
+            lambda_target("arn:aws:lambda:us-west-2:123:function:hello12"),
+            Some("arn:aws:lambda:us-west-2:123:function:hello12")
+        );
+        assert_eq!(
+            lambda_target("${stageVariables.fn}"),
+            Some("${stageVariables.fn}")
+        );
+        assert_eq!(lambda_target("https://example.com/x"), None);
+        assert_eq!(
+            lambda_target("arn:aws:apigateway:us-east-1:dynamodb:action/PutItem"),
+            None
+        );
+    }
+
+    #[test]
+    fn functions() {
+        let f = parse_function("arn:aws:lambda:eu-west-1:123456789012:function:shop-users:live")
+            .unwrap();
+        assert_eq!(f.name, "shop-users");
+        assert_eq!(f.qualifier.as_deref(), Some("live"));
+        assert_eq!(f.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(f.account.as_deref(), Some("123456789012"));
+        let f = parse_function("arn:aws:lambda:us-east-1:1:function:fn:7").unwrap();
+        assert_eq!((f.name.as_str(), f.qualifier.as_deref()), ("fn", Some("7")));
+        let f = parse_function("my_fn").unwrap();
+        assert_eq!(
+            (f.name.as_str(), f.region, f.account),
+            ("my_fn", None, None)
+        );
+        let f = parse_function("my-fn:prod").unwrap();
+        assert_eq!(f.qualifier.as_deref(), Some("prod"));
+        let f = parse_function("123:function:x").unwrap();
+        assert_eq!((f.name.as_str(), f.account.as_deref()), ("x", Some("123")));
+        assert!(parse_function("arn:aws:s3:::bucket").is_none());
+        assert!(parse_function("bad name").is_none());
+        assert!(parse_function("").is_none());
+    }
+
+    #[test]
+    fn stage_variables() {
+        let vars: HashMap<String, String> = [
+            ("backend".to_string(), "shop-backend".to_string()),
+            ("v".into(), "7".into()),
+        ]
+        .into();
+        assert_eq!(
+            substitute_stage_variables(
+                "arn:aws:lambda:r:1:function:${stageVariables.backend}:${stageVariables.v}",
+                &vars
+            ),
+            Ok("arn:aws:lambda:r:1:function:shop-backend:7".to_string())
+        );
+        assert_eq!(
+            substitute_stage_variables("${stageVariables.nope}", &vars),
+            Err("nope".into())
+        );
+        assert_eq!(
+            substitute_stage_variables("plain", &vars),
+            Ok("plain".into())
+        );
+        assert_eq!(
+            stage_variable_names("a${stageVariables.x}b${stageVariables.y}"),
+            vec!["x", "y"]
+        );
+    }
+
+    #[test]
+    fn collect_through_stage_variables_and_arns() {
+        let vars: HashMap<String, String> = [
+            ("backend".to_string(), "shop-backend".to_string()),
+            (
+                "full".to_string(),
+                "arn:aws:lambda:eu-west-1:123:function:far".to_string(),
+            ),
+        ]
+        .into();
+        let mut found = Vec::new();
+        let u = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123:function:${stageVariables.backend}/invocations";
+        collect_function(
+            &mut found,
+            u,
+            &vars,
+            Source::Lambda,
+            "ANY /backend",
+            "integration",
+        );
+        let u = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123:function:${stageVariables.full}/invocations";
+        collect_function(
+            &mut found,
+            u,
+            &vars,
+            Source::Lambda,
+            "GET /far",
+            "integration",
+        );
+        let u = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123:function:${stageVariables.missing}/invocations";
+        collect_function(
+            &mut found,
+            u,
+            &vars,
+            Source::Lambda,
+            "GET /legacy",
+            "integration",
+        );
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].func.name, "shop-backend");
+        assert_eq!(
+            found[0].reason,
+            "ANY /backend integration (stage variable backend)"
+        );
+        assert_eq!(found[1].func.name, "far");
+        assert_eq!(found[1].func.region.as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn access_log_arns() {
+        assert_eq!(
+            log_group_from_arn("arn:aws:logs:us-east-1:123:log-group:shop-access"),
+            Some(("shop-access".into(), Some("us-east-1".into())))
+        );
+        assert_eq!(
+            log_group_from_arn("arn:aws:logs:eu-west-1:123:log-group:/a/b:*"),
+            Some(("/a/b".into(), Some("eu-west-1".into())))
+        );
+        assert_eq!(
+            log_group_from_arn("arn:aws:firehose:us-east-1:123:deliverystream/amazon-apigateway-x"),
+            None
+        );
+        assert_eq!(log_group_from_arn("nonsense"), None);
+    }
+
+    #[test]
+    fn same_group_twice_keeps_both_reasons() {
+        let mut v = Vec::new();
+        let g = |r: &str, f: Option<&str>| LogGroup {
+            name: "/aws/lambda/x".into(),
+            region: "us-east-1".into(),
+            source: Source::Lambda,
+            function: f.map(String::from),
+            reasons: vec![r.into()],
+            exists: None,
+        };
+        add_group(&mut v, g("GET /a integration", None));
+        add_group(&mut v, g("GET /b integration", Some("x")));
+        add_group(&mut v, g("GET /a integration", None));
+        assert_eq!(v.len(), 1);
+        assert_eq!(
+            v[0].reasons,
+            vec!["GET /a integration", "GET /b integration"]
+        );
+        assert_eq!(v[0].function.as_deref(), Some("x"));
+    }
+}
