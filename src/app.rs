@@ -22,6 +22,7 @@ use crate::resolve::{self, Resolution};
 static COLOUR_ON_TERMINAL: AtomicBool = AtomicBool::new(false);
 
 pub async fn run(cli: Cli, env: Env) -> Result<u8> {
+    error::set_quiet(cli.quiet);
     match cli.command {
         Command::Get(args) => get(args, env).await,
         Command::Groups(args) => groups(args).await,
@@ -97,6 +98,7 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         COLOUR_ON_TERMINAL.store(true, Ordering::SeqCst);
     }
     let out_cfg = cfg.output.clone();
+    let total_groups = groups.len();
     let printed = tokio::task::spawn_blocking(move || -> io::Result<u64> {
         let stdout = io::stdout();
         let mut printer = Printer::new(
@@ -131,10 +133,9 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     }
     let failed = outcome.failed_groups();
     if !failed.is_empty() {
-        let total = failed.len() + 0;
         eprintln!(
-            "apitrace: error: {total} log group{} failed (see the warnings above); the other groups were printed",
-            if total == 1 { "" } else { "s" }
+            "apitrace: error: {} of {total_groups} log groups failed (see the warnings above); the others were printed",
+            failed.len()
         );
         return Ok(error::EXIT_FAILURE);
     }

@@ -79,6 +79,7 @@ impl Aws {
                 )
                 .build();
         }
+        check_credentials(&base, args.profile.as_deref()).await?;
         Ok(Aws {
             region,
             base,
@@ -130,6 +131,42 @@ impl Aws {
         aws_sdk_sts::Client::new(&self.base)
     }
 }
+
+/// Resolve credentials once, up front, so a missing or expired login is one clear error
+/// instead of a failure of every call.
+async fn check_credentials(conf: &SdkConfig, profile: Option<&str>) -> Result<()> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let Some(provider) = conf.credentials_provider() else {
+        bail!(crate::error::Hinted::new(
+            "no AWS credentials provider is configured",
+            CREDENTIALS_HINT
+        ));
+    };
+    if let Err(e) = provider.provide_credentials().await {
+        let mut detail = crate::error::chain_text(&e);
+        let lower = detail.to_ascii_lowercase();
+        let hint = if lower.contains("sso") {
+            "the SSO session may have expired: run `aws sso login` (with --profile if you use one)"
+        } else {
+            CREDENTIALS_HINT
+        };
+        if lower.contains("no credentials found in chain") {
+            detail = "none found (tried the environment, the profile files, web identity, ECS and instance metadata)".into();
+        } else if profile.is_some() && lower.trim_end() == "the credential provider was not enabled"
+        {
+            detail = "the profile is not defined in ~/.aws/config or ~/.aws/credentials, or has no credentials".into();
+        }
+        let what = match profile {
+            Some(p) => format!("cannot load AWS credentials for profile '{p}'"),
+            None => "cannot load AWS credentials".to_string(),
+        };
+        bail!(crate::error::Hinted::new(format!("{what}: {detail}"), hint));
+    }
+    Ok(())
+}
+
+const CREDENTIALS_HINT: &str = "set AWS_PROFILE or pass --profile NAME (profiles live in ~/.aws/config), \
+    or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`";
 
 /// The rustls + ring client, honouring HTTP(S)_PROXY / NO_PROXY like the SDK's default one.
 fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {

@@ -58,14 +58,31 @@ impl fmt::Display for Hinted {
 
 impl std::error::Error for Hinted {}
 
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--quiet`: no warnings or notes from now on.
+pub fn set_quiet(q: bool) {
+    QUIET.store(q, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Print `apitrace: warning: …` on stderr (one line; errors writing stderr are ignored).
 pub fn warn(msg: impl fmt::Display) {
+    if quiet() {
+        return;
+    }
     let mut e = std::io::stderr().lock();
     let _ = writeln!(e, "apitrace: warning: {}", one_line(&msg.to_string()));
 }
 
 /// Print `apitrace: note: …` on stderr: information that is not a problem.
 pub fn note(msg: impl fmt::Display) {
+    if quiet() {
+        return;
+    }
     let mut e = std::io::stderr().lock();
     let _ = writeln!(e, "apitrace: note: {}", one_line(&msg.to_string()));
 }
@@ -190,6 +207,20 @@ where
         }
         _ => AwsFault::Fatal(source_text(err)),
     }
+}
+
+/// An error and its sources, de-duplicated, on one line.
+pub fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let s = one_line(&e.to_string());
+        if !s.is_empty() && !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
 }
 
 /// The innermost useful sentence of an error chain, on one line.

@@ -720,7 +720,11 @@ fn collect_function(
         reason.push_str(&format!(" (stage variable {})", uses_vars.join(", ")));
     }
     if let Some(q) = &func.qualifier {
-        reason.push_str(&format!(" [{q}]"));
+        if q.bytes().all(|b| b.is_ascii_digit()) {
+            reason.push_str(&format!(" (version {q})"));
+        } else if q != "$LATEST" {
+            reason.push_str(&format!(" (alias {q})"));
+        }
     }
     found.push(Found {
         func,
@@ -756,8 +760,12 @@ async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
             // An integration outranks an authorizer use of the same function.
             e.1 = Source::Lambda;
         }
-        if !e.2.contains(&f.reason) {
-            e.2.push(f.reason);
+        let reason = match &f.func.region {
+            Some(r) if *r != aws.region => format!("{} (in {r})", f.reason),
+            _ => f.reason,
+        };
+        if !e.2.contains(&reason) {
+            e.2.push(reason);
         }
     }
     if distinct.is_empty() {

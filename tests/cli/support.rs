@@ -1,0 +1,219 @@
+//! Test support: the emulator endpoint, seeded worlds, and an `apitrace` command with an
+//! isolated environment (dummy keys, fixed region, no profile files, no IMDS, no colour
+//! variables), as in xh's `get_command`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::Value;
+
+/// The emulator's URL. Its absence is a failure, never a skip.
+pub fn endpoint() -> String {
+    match std::env::var("APITRACE_TEST_ENDPOINT") {
+        Ok(e) if !e.is_empty() => e,
+        _ => panic!(
+            "\n\nThe AWS emulator is not running, so the integration tests cannot run.\n\
+             Run the suite with `scripts/test.sh` (it installs moto into a local virtualenv, \
+             starts it, runs `cargo test` and stops it),\n\
+             or start `moto_server -H 127.0.0.1 -p PORT` yourself and set \
+             APITRACE_TEST_ENDPOINT=http://127.0.0.1:PORT and APITRACE_TEST_PYTHON=<venv>/bin/python.\n\n"
+        ),
+    }
+}
+
+fn python() -> String {
+    std::env::var("APITRACE_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A seeded world: the manifest that scripts/world.py wrote.
+pub struct World {
+    pub m: Value,
+}
+
+impl World {
+    /// Seed a new world with a unique prefix (`extra` = more world.py arguments).
+    pub fn seed(name: &str, extra: &[&str]) -> World {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let prefix = format!(
+            "{name}{}x{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let out = std::env::temp_dir().join(format!("apitrace-world-{prefix}.json"));
+        let status = Command::new(python())
+            .arg(repo().join("scripts/world.py"))
+            .args(["--endpoint", &endpoint(), "--prefix", &prefix, "--out"])
+            .arg(&out)
+            .args(extra)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .status()
+            .expect("run scripts/world.py (is APITRACE_TEST_PYTHON the emulator's venv python?)");
+        assert!(status.success(), "seeding the world failed");
+        let m: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let _ = std::fs::remove_file(&out);
+        World { m }
+    }
+
+    /// The world most tests share (seeded once per test binary).
+    pub fn shared() -> &'static World {
+        static W: OnceLock<World> = OnceLock::new();
+        W.get_or_init(|| World::seed("shared", &[]))
+    }
+
+    pub fn rest_api(&self) -> &str {
+        self.m["rest_api_id"].as_str().unwrap()
+    }
+
+    pub fn http_api(&self) -> &str {
+        self.m["http_api_id"].as_str().unwrap()
+    }
+
+    pub fn prefix(&self) -> &str {
+        self.m["prefix"].as_str().unwrap()
+    }
+
+    pub fn window(&self) -> (i64, i64) {
+        (
+            self.m["window"]["start_ms"].as_i64().unwrap(),
+            self.m["window"]["end_ms"].as_i64().unwrap(),
+        )
+    }
+
+    /// `--start`/`--end` arguments covering the seeded window (epoch ms).
+    pub fn window_args(&self) -> Vec<String> {
+        let (s, e) = self.window();
+        vec![
+            "--start".into(),
+            (s - 1).to_string(),
+            "--end".into(),
+            (e + 60_000).to_string(),
+        ]
+    }
+
+    pub fn events(&self) -> &Vec<Value> {
+        self.m["events"].as_array().unwrap()
+    }
+
+    pub fn requests(&self) -> &Vec<Value> {
+        self.m["requests"].as_array().unwrap()
+    }
+
+    /// Events of these groups inside the seeded window, as (group, stream, timestamp, message).
+    pub fn expected(&self, groups: &[&str]) -> Vec<(String, String, i64, String)> {
+        let (s, e) = self.window();
+        let mut v: Vec<_> = self
+            .events()
+            .iter()
+            .filter(|ev| !ev["old"].as_bool().unwrap_or(false))
+            .filter(|ev| groups.contains(&ev["log_group"].as_str().unwrap()))
+            .map(|ev| {
+                (
+                    ev["log_group"].as_str().unwrap().to_string(),
+                    ev["log_stream"].as_str().unwrap().to_string(),
+                    ev["timestamp"].as_i64().unwrap(),
+                    ev["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .filter(|t| t.2 >= s - 1 && t.2 <= e + 60_000)
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Every log group of the REST API's `prod` stage (all exist in the world).
+    pub fn rest_groups(&self) -> Vec<String> {
+        let lg = &self.m["log_groups"];
+        let mut v = vec![
+            lg["execution"].as_str().unwrap().to_string(),
+            lg["access"].as_str().unwrap().to_string(),
+        ];
+        for g in lg["lambda"].as_object().unwrap().values() {
+            v.push(g.as_str().unwrap().to_string());
+        }
+        v
+    }
+}
+
+/// `apitrace` with an isolated environment pointed at the emulator.
+pub fn apitrace() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_apitrace"));
+    let home = std::env::temp_dir().join("apitrace-test-home");
+    let _ = std::fs::create_dir_all(&home);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_")
+            || k == "NO_COLOR"
+            || k == "CLICOLOR_FORCE"
+            || k == "RUST_BACKTRACE"
+            || k == "RUST_LOG"
+        {
+            c.env_remove(&k);
+        }
+    }
+    c.env("HOME", &home)
+        .env("AWS_CONFIG_FILE", home.join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", endpoint())
+        .env("TERM", "xterm-256color");
+    c
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().expect("run apitrace");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Parse JSON Lines output.
+pub fn json_lines(s: &str) -> Vec<Value> {
+    s.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// (group, stream, timestamp, message) of JSON Lines events, sorted.
+pub fn tuples(events: &[Value]) -> Vec<(String, String, i64, String)> {
+    let mut v: Vec<_> = events
+        .iter()
+        .map(|e| {
+            (
+                e["log_group"].as_str().unwrap().to_string(),
+                e["log_stream"].as_str().unwrap().to_string(),
+                e["timestamp"].as_i64().unwrap(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Count of each element, for multiset comparisons with readable diffs.
+#[allow(dead_code)]
+pub fn counts<T: std::hash::Hash + Eq + Clone>(v: &[T]) -> HashMap<T, usize> {
+    let mut m = HashMap::new();
+    for x in v {
+        *m.entry(x.clone()).or_insert(0) += 1;
+    }
+    m
+}
