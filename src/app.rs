@@ -43,11 +43,10 @@ pub fn interrupted() -> u8 {
 /// Resolve, and split the groups into the ones to read and the missing ones (warned about).
 async fn resolve_readable(
     aws: &Aws,
-    api_id: &str,
-    stage: &str,
+    target: Option<&(String, String)>,
     select: &Selection,
 ) -> Result<(Resolution, Vec<LogGroup>)> {
-    let res = resolve::resolve(aws, api_id, stage, select).await?;
+    let res = resolve::resolve(aws, target, select).await?;
     let mut readable = Vec::new();
     for g in &res.groups {
         match g.exists {
@@ -83,7 +82,7 @@ async fn resolve_readable(
 async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     let cfg = GetConfig::new(&args, &env)?;
     let aws = Aws::connect(&args.aws).await?;
-    let (_res, groups) = resolve_readable(&aws, &cfg.api_id, &cfg.stage, &cfg.select).await?;
+    let (_res, groups) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select).await?;
 
     let stats = Arc::new(Stats::default());
     let outcome = Arc::new(Outcome::default());
@@ -154,7 +153,7 @@ struct GroupRow<'a> {
 async fn groups(args: cli::GroupsArgs) -> Result<u8> {
     let aws = Aws::connect(&args.aws).await?;
     let select = Selection::new(&args.select);
-    let res = resolve::resolve(&aws, &args.api.api_id, &args.api.stage, &select).await?;
+    let res = resolve::resolve(&aws, args.api.target().as_ref(), &select).await?;
     let rows: Vec<GroupRow> = res
         .groups
         .iter()

@@ -42,16 +42,29 @@ pub enum Command {
     Apis(ApisArgs),
 }
 
-/// Which API and stage; shared by `get` and `groups`.
+/// Which API and stage; shared by `get` and `groups`. Both may be left out when
+/// `--log-group` names the groups to read (then nothing is resolved).
 #[derive(Debug, Args, Clone)]
 pub struct ApiArgs {
     /// The API id (REST, HTTP or WebSocket), e.g. abc123 (see `apitrace apis`).
-    #[arg(long, value_name = "ID")]
-    pub api_id: String,
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "stage",
+        required_unless_present = "log_groups"
+    )]
+    pub api_id: Option<String>,
 
     /// The stage name, e.g. prod (HTTP APIs often use $default).
-    #[arg(long, value_name = "STAGE")]
-    pub stage: String,
+    #[arg(long, value_name = "STAGE", requires = "api_id")]
+    pub stage: Option<String>,
+}
+
+impl ApiArgs {
+    /// `(api id, stage)` when an API was named.
+    pub fn target(&self) -> Option<(String, String)> {
+        Some((self.api_id.clone()?, self.stage.clone()?))
+    }
 }
 
 /// Which log groups to read, beyond the resolved ones; shared by `get` and `groups`.
@@ -65,7 +78,8 @@ pub struct SelectArgs {
     #[arg(long = "function", value_name = "NAME")]
     pub functions: Vec<String>,
 
-    /// Also read this log group, as source `extra` (repeatable).
+    /// Also read this log group, as source `extra` (repeatable); with no --api-id, read
+    /// only these groups.
     #[arg(long = "log-group", value_name = "NAME")]
     pub log_groups: Vec<String>,
 }
@@ -239,6 +253,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn api_or_log_groups_are_required() {
+        let parse = |args: &[&str]| {
+            command()
+                .try_get_matches_from(args)
+                .map(|_| ())
+                .map_err(|e| e.kind())
+        };
+        use clap::error::ErrorKind::MissingRequiredArgument as Missing;
+        assert_eq!(parse(&["apitrace", "get"]), Err(Missing));
+        assert_eq!(parse(&["apitrace", "get", "--api-id", "a"]), Err(Missing));
+        assert_eq!(parse(&["apitrace", "get", "--stage", "a"]), Err(Missing));
+        assert_eq!(parse(&["apitrace", "get", "--log-group", "g"]), Ok(()));
+        assert_eq!(
+            parse(&["apitrace", "get", "--api-id", "a", "--stage", "p"]),
+            Ok(())
+        );
+    }
+
+    #[test]
     fn verify_cli() {
         command().debug_assert();
     }
@@ -274,7 +307,7 @@ mod tests {
         let Command::Get(g) = Cli::from_arg_matches(&m).unwrap().command else {
             panic!("not get")
         };
-        assert_eq!(g.api.api_id, "abc");
+        assert_eq!(g.api.target(), Some(("abc".into(), "prod".into())));
         assert_eq!(g.start, "2h ago");
         assert_eq!(g.end, "now");
         assert!(g.no_group && g.no_stream && g.timestamp && !g.ingestion_time);

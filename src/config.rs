@@ -129,8 +129,8 @@ pub fn color_enabled(when: ColorWhen, env: &Env) -> bool {
 /// `apitrace get`, resolved.
 #[derive(Debug, Clone)]
 pub struct GetConfig {
-    pub api_id: String,
-    pub stage: String,
+    /// `(api id, stage)`, or `None` when only `--log-group` groups are read.
+    pub target: Option<(String, String)>,
     pub window: Window,
     pub filter_pattern: Option<String>,
     pub select: Selection,
@@ -169,8 +169,7 @@ impl GetConfig {
             .into());
         }
         Ok(GetConfig {
-            api_id: args.api.api_id.clone(),
-            stage: args.api.stage.clone(),
+            target: args.api.target(),
             window,
             filter_pattern,
             select: Selection::new(&args.select),

@@ -71,29 +71,22 @@ struct Found {
     reason: String,
 }
 
-/// Resolve the stage's log groups, apply the selection, and check which groups exist.
+/// Resolve the stage's log groups (none when no API is named and only `--log-group`
+/// groups are read), apply the selection, and check which groups exist.
 pub async fn resolve(
     aws: &Aws,
-    api_id: &str,
-    stage: &str,
+    target: Option<&(String, String)>,
     select: &Selection,
 ) -> Result<Resolution> {
-    let control = RateLimiter::new(8.0);
-    let mut res = match rest_api_name(aws, api_id).await? {
-        Some(name) => resolve_rest(aws, &control, api_id, &name, stage).await?,
-        None => match v2_api(aws, api_id).await? {
-            Some((name, kind)) => resolve_v2(aws, &control, api_id, &name, kind, stage).await?,
-            None => {
-                return Err(Hinted::new(
-                    format!("API '{api_id}' not found in region {}", aws.region),
-                    format!(
-                        "run `apitrace apis --region {}` to list the APIs and their ids, or pass \
-                         --region if the API lives in another region",
-                        aws.region
-                    ),
-                )
-                .into());
-            }
+    let mut res = match target {
+        Some((api_id, stage)) => resolve_api(aws, api_id, stage).await?,
+        None => Resolution {
+            api_id: String::new(),
+            api_name: String::new(),
+            kind: ApiKind::Rest,
+            stage: String::new(),
+            region: aws.region.clone(),
+            groups: Vec::new(),
         },
     };
     for g in &select.extra_groups {
@@ -113,6 +106,25 @@ pub async fn resolve(
         .retain(|g| select.wants(g.source, g.function.as_deref()));
     check_existence(aws, &mut res.groups).await;
     Ok(res)
+}
+
+async fn resolve_api(aws: &Aws, api_id: &str, stage: &str) -> Result<Resolution> {
+    let control = RateLimiter::new(8.0);
+    match rest_api_name(aws, api_id).await? {
+        Some(name) => resolve_rest(aws, &control, api_id, &name, stage).await,
+        None => match v2_api(aws, api_id).await? {
+            Some((name, kind)) => resolve_v2(aws, &control, api_id, &name, kind, stage).await,
+            None => Err(Hinted::new(
+                format!("API '{api_id}' not found in region {}", aws.region),
+                format!(
+                    "run `apitrace apis --region {}` to list the APIs and their ids, or pass \
+                     --region if the API lives in another region",
+                    aws.region
+                ),
+            )
+            .into()),
+        },
+    }
 }
 
 /// Merge a group into the list: the same group reached twice keeps one entry with both
@@ -919,6 +931,9 @@ pub fn missing_hint(g: &LogGroup) -> String {
 
 /// Context helper for callers that want the resolution's region in messages.
 pub fn describe(res: &Resolution) -> String {
+    if res.api_id.is_empty() {
+        return format!("the --log-group groups in {}", res.region);
+    }
     format!(
         "{} API {} ({}) stage {} in {}",
         res.kind.as_str(),
