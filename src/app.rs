@@ -26,6 +26,10 @@ pub async fn run(cli: Cli, env: Env) -> Result<u8> {
     match cli.command {
         Command::Get(args) => get(args, env).await,
         Command::Groups(args) => groups(args).await,
+        Command::Trace(args) => {
+            let cfg = GetConfig::for_trace(&args, &env)?;
+            trace(cfg, &args.aws, true).await
+        }
         Command::Apis(args) => apis(args).await,
     }
 }
@@ -81,6 +85,9 @@ async fn resolve_readable(
 
 async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     let cfg = GetConfig::new(&args, &env)?;
+    if cfg.request_id.is_some() {
+        return trace(cfg, &args.aws, false).await;
+    }
     let aws = Aws::connect(&args.aws).await?;
     let (_res, groups) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select).await?;
 
@@ -91,6 +98,7 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         filter_pattern: cfg.filter_pattern.clone(),
         concurrency: cfg.concurrency,
         max_tps: cfg.max_tps,
+        streams: Vec::new(),
     };
     let receivers = fetch::start(&aws, &groups, &spec, stats.clone(), outcome.clone());
     if cfg.output.color && cfg.output.terminal {
@@ -139,6 +147,79 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         return Ok(error::EXIT_FAILURE);
     }
     Ok(error::EXIT_OK)
+}
+
+/// `trace` (with its summary) and `get --request-id` (the lines only).
+async fn trace(cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Result<u8> {
+    let id = cfg.request_id.clone().unwrap_or_default();
+    let aws = Aws::connect(aws_args).await?;
+    let (res, groups) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select).await?;
+    let spec = FetchSpec {
+        window: cfg.window,
+        filter_pattern: None,
+        concurrency: cfg.concurrency,
+        max_tps: cfg.max_tps,
+        streams: Vec::new(),
+    };
+    let t = crate::trace::trace(&aws, &groups, &id, cfg.window, &spec).await?;
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let written = (|| -> io::Result<()> {
+        if summary && cfg.output.format == OutputFormat::Json {
+            let mut events = Vec::with_capacity(t.events.len());
+            for e in &t.events {
+                let mut line = Vec::new();
+                let mut p = Printer::new(&mut line, cfg.output.clone(), &groups);
+                p.print(e)?;
+                drop(p);
+                events.push(serde_json::from_slice(&line).map_err(io::Error::other)?);
+            }
+            let j = crate::trace::TraceJson {
+                request_id: t.facts.request_id.as_deref(),
+                extended_request_id: t.facts.extended_request_id.as_deref(),
+                api_id: &res.api_id,
+                stage: &res.stage,
+                method: t.facts.method.as_deref(),
+                path: t.facts.path.as_deref(),
+                status: t.facts.status,
+                latency_ms: t.facts.latency_ms,
+                integration_latency_ms: t.facts.integration_latency_ms,
+                xray_trace_id: t.facts.xray_trace_id.as_deref(),
+                lambdas: t.lambdas.iter().map(Into::into).collect(),
+                authorizer: t.authorizer.as_ref().map(Into::into),
+                events,
+            };
+            serde_json::to_writer_pretty(&mut out, &j).map_err(io::Error::other)?;
+            writeln!(out)?;
+            for n in &t.notes {
+                error::note(n);
+            }
+            return out.flush();
+        }
+        if summary {
+            use owo_colors::OwoColorize;
+            for (k, v) in crate::trace::summary_lines(&t, &res.api_id, &res.stage) {
+                let v = if cfg.output.terminal {
+                    crate::output::sanitize(&v).into_owned()
+                } else {
+                    v
+                };
+                if cfg.output.color {
+                    writeln!(out, "{:>10}  {}", k.bold(), v)?;
+                } else {
+                    writeln!(out, "{k:>10}  {v}")?;
+                }
+            }
+            writeln!(out)?;
+        }
+        let mut printer = Printer::new(&mut out, cfg.output.clone(), &groups);
+        for e in &t.events {
+            printer.print(e)?;
+        }
+        drop(printer);
+        out.flush()
+    })();
+    finish_write(written)
 }
 
 #[derive(Serialize)]

@@ -38,6 +38,8 @@ pub enum Command {
     Get(GetArgs),
     /// List the log groups behind an API stage, whether each exists, and why it was chosen.
     Groups(GroupsArgs),
+    /// Follow one API request into the Lambda invocations it caused.
+    Trace(TraceArgs),
     /// List the REST, HTTP and WebSocket APIs in the region, with their stages.
     Apis(ApisArgs),
 }
@@ -103,6 +105,11 @@ pub struct GetArgs {
     #[arg(short = 'f', long, value_name = "PATTERN")]
     pub filter_pattern: Option<String>,
 
+    /// Print only the lines of this request (API request id or extended id) and of the
+    /// Lambda invocations it caused, as `trace` finds them, in `get`'s format.
+    #[arg(long, value_name = "ID")]
+    pub request_id: Option<String>,
+
     #[command(flatten)]
     pub select: SelectArgs,
 
@@ -131,6 +138,42 @@ pub struct GetArgs {
 
     /// FilterLogEvents calls per second, across all groups [default: the region's quota
     /// less headroom: 20 in us-east-1, 8 in most regions, 4 where the quota is 5].
+    #[arg(long, value_name = "N")]
+    pub max_tps: Option<f64>,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The API request id (x-amzn-RequestId, a UUID) or the extended request id
+    /// (x-amz-apigw-id; the `apigw-requestid` of an HTTP API).
+    #[arg(value_name = "REQUEST_ID")]
+    pub request_id: String,
+
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    /// Start of the window to search (see TIME in `apitrace get --help`).
+    #[arg(short = 's', long, value_name = "TIME", default_value = "24h ago")]
+    pub start: String,
+
+    /// End of the window to search.
+    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
+    pub end: String,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
+    pub out: OutputArgs,
+
+    /// FilterLogEvents calls in flight at once, across all groups.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+
+    /// FilterLogEvents calls per second per region [default: under the region's quota].
     #[arg(long, value_name = "N")]
     pub max_tps: Option<f64>,
 
@@ -238,7 +281,9 @@ milliseconds (13 digits).";
 /// The clap command with the TIME help attached to `get`.
 pub fn command() -> clap::Command {
     use clap::CommandFactory;
-    Cli::command().mut_subcommand("get", |c| c.after_help(TIME_HELP))
+    Cli::command()
+        .mut_subcommand("get", |c| c.after_help(TIME_HELP))
+        .mut_subcommand("trace", |c| c.after_help(TIME_HELP))
 }
 
 /// Parse the process arguments (exits with clap's usage error, code 2, on bad input).

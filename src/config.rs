@@ -139,6 +139,8 @@ pub struct GetConfig {
     /// FilterLogEvents calls per second; `None` = the region's default (known after the
     /// region is resolved, see `fetch::default_tps`).
     pub max_tps: Option<f64>,
+    /// `get --request-id`: only the lines `trace` links to this request.
+    pub request_id: Option<String>,
 }
 
 impl GetConfig {
@@ -149,15 +151,7 @@ impl GetConfig {
         output.show_stream = !args.no_stream;
         output.show_timestamp = args.timestamp;
         output.show_ingestion_time = args.ingestion_time;
-        if let Some(tps) = args.max_tps
-            && !(tps.is_finite() && tps > 0.0)
-        {
-            return Err(Hinted::usage(
-                format!("--max-tps must be a positive number, not {tps}"),
-                "for example --max-tps 5",
-            )
-            .into());
-        }
+        check_tps(args.max_tps)?;
         let filter_pattern = args.filter_pattern.clone().filter(|p| !p.is_empty());
         if let Some(p) = &filter_pattern
             && p.chars().count() > 1024
@@ -176,7 +170,34 @@ impl GetConfig {
             output,
             concurrency: args.concurrency as usize,
             max_tps: args.max_tps,
+            request_id: args.request_id.clone(),
         })
+    }
+
+    /// `apitrace trace`, as a `get` of the linked lines.
+    pub fn for_trace(args: &cli::TraceArgs, env: &Env) -> Result<GetConfig> {
+        check_tps(args.max_tps)?;
+        Ok(GetConfig {
+            target: args.api.target(),
+            window: parse_window(&args.start, &args.end, env.now_ms)?,
+            filter_pattern: None,
+            select: Selection::new(&args.select),
+            output: OutputConfig::new(&args.out, env),
+            concurrency: args.concurrency as usize,
+            max_tps: args.max_tps,
+            request_id: Some(args.request_id.clone()),
+        })
+    }
+}
+
+fn check_tps(tps: Option<f64>) -> Result<()> {
+    match tps {
+        Some(t) if !(t.is_finite() && t > 0.0) => Err(Hinted::usage(
+            format!("--max-tps must be a positive number, not {t}"),
+            "for example --max-tps 5",
+        )
+        .into()),
+        _ => Ok(()),
     }
 }
 

@@ -70,6 +70,8 @@ pub struct FetchSpec {
     pub filter_pattern: Option<String>,
     pub concurrency: usize,
     pub max_tps: Option<f64>,
+    /// Only these streams (FilterLogEvents `logStreamNames`, at most 100); empty = all.
+    pub streams: Vec<String>,
 }
 
 /// The default FilterLogEvents budget for a region: its quota (aws-notes.md §5.7) less
@@ -246,6 +248,9 @@ impl GroupTask {
                     .limit(PAGE_LIMIT)
                     .interleaved(true)
                     .set_filter_pattern(self.spec.filter_pattern.clone())
+                    .set_log_stream_names(
+                        (!self.spec.streams.is_empty()).then(|| self.spec.streams.clone()),
+                    )
                     .set_next_token(token.clone());
                 req.send().await
             };
@@ -325,6 +330,35 @@ impl GroupTask {
             }
         }
     }
+}
+
+/// Fetch the groups `which` (indices into `groups`) to the end and return their events in
+/// merged order (for commands that need the whole answer before printing, like `trace`),
+/// with the failed groups. Event `group` fields index into `groups`.
+pub async fn collect(
+    aws: &Aws,
+    groups: &[LogGroup],
+    which: &[usize],
+    spec: &FetchSpec,
+) -> (Vec<Event>, Vec<(String, String)>) {
+    let subset: Vec<LogGroup> = which.iter().map(|&i| groups[i].clone()).collect();
+    let outcome = Arc::new(Outcome::default());
+    let receivers = start(
+        aws,
+        &subset,
+        spec,
+        Arc::new(Stats::default()),
+        outcome.clone(),
+    );
+    let mut events = tokio::task::spawn_blocking(move || {
+        crate::merge::Merger::new(receivers).collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    for e in &mut events {
+        e.group = which[e.group];
+    }
+    (events, outcome.failed_groups())
 }
 
 enum CallError {

@@ -10,6 +10,7 @@ mod aws;
 mod cli;
 mod config;
 mod error;
+mod extract;
 mod fetch;
 mod merge;
 mod model;
@@ -17,6 +18,7 @@ mod output;
 mod ratelimit;
 mod resolve;
 mod time;
+mod trace;
 
 use std::process::ExitCode;
 

@@ -5,3 +5,4 @@ mod errors;
 mod get;
 mod groups;
 mod support;
+mod trace;

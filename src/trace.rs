@@ -1,0 +1,569 @@
+//! `apitrace trace <request-id>`: follow one API request into the Lambda invocations it
+//! caused (aws-notes.md §7 is the recipe).
+//!
+//! 1. Search the execution and access log groups for the id (quoted, server-side). An
+//!    extended id is turned into the request id through its `Extended Request Id:` line.
+//! 2. Read the linked ids out of those lines (`extract.rs`): the backend Lambda request id
+//!    (`AWS Integration Endpoint RequestId :`, `x-amzn-RequestId=`, `Lambda request id:`,
+//!    access-log `integrationRequestId`), the authorizer's (`authorizerRequestId`), the
+//!    X-Ray trace id. For HTTP APIs the access log is the only link.
+//! 3. Search every resolved Lambda group for those ids and for the API request id itself
+//!    (functions that log it as a correlation id), in a window narrowed around the request
+//!    (first line − 1 min … last line + 15 min, the longest a function can run).
+//! 4. For each invocation found, read its whole stream between INIT_START/START and REPORT,
+//!    so application lines that do not repeat the id (plain `print`s) are included.
+//!
+//! Every fetch goes through `fetch::collect` (same rate limit, retries and errors as `get`).
+
+use std::collections::{BTreeMap, HashSet};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::aws::Aws;
+use crate::config::Window;
+use crate::error::{Hinted, warn};
+use crate::extract::{self, ApiFacts, LambdaLine, Report};
+use crate::fetch::{self, FetchSpec};
+use crate::model::{Event, LogGroup, Source};
+use crate::time::format_ms;
+
+/// How far before the request's first line a Lambda line may be (clock skew, START
+/// before API Gateway logs "Sending request").
+const BEFORE_MS: i64 = 60_000;
+/// How far after its last line: the longest Lambda timeout (15 min).
+const AFTER_MS: i64 = 15 * 60_000;
+
+/// One Lambda invocation linked to the request.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub function: Option<String>,
+    pub request_id: String,
+    pub log_group: String,
+    pub source: Source,
+    pub report: Report,
+    /// `success`, `timeout`, `error`, or `unknown` (no REPORT seen).
+    pub status: String,
+    pub first_ms: i64,
+}
+
+#[derive(Debug)]
+pub struct Trace {
+    pub facts: ApiFacts,
+    pub lambdas: Vec<Invocation>,
+    pub authorizer: Option<Invocation>,
+    /// Every line, merged in time order.
+    pub events: Vec<Event>,
+    /// What could not be linked, for the reader.
+    pub notes: Vec<String>,
+}
+
+/// Follow `id` through `groups` (the readable resolved groups) within `window`.
+pub async fn trace(
+    aws: &Aws,
+    groups: &[LogGroup],
+    id: &str,
+    window: Window,
+    base: &FetchSpec,
+) -> Result<Trace> {
+    let idx = |pred: &dyn Fn(&LogGroup) -> bool| -> Vec<usize> {
+        groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| pred(g))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let api_groups =
+        idx(&|g| matches!(g.source, Source::Execution | Source::Access | Source::Extra));
+    let lambda_groups = idx(&|g| matches!(g.source, Source::Lambda | Source::Authorizer));
+    let spec = |filter: Option<String>, window: Window, streams: Vec<String>| FetchSpec {
+        window,
+        filter_pattern: filter,
+        streams,
+        ..base.clone()
+    };
+    let mut failed = Vec::new();
+
+    // 1. The API Gateway lines.
+    let (mut api_events, f) = fetch::collect(
+        aws,
+        groups,
+        &api_groups,
+        &spec(Some(quoted(id)), window, vec![]),
+    )
+    .await;
+    failed.extend(f);
+    let mut facts = ApiFacts::default();
+    if !extract::is_uuid(id) {
+        // An extended id: its `Extended Request Id:` line names the request id.
+        let req = api_events.iter().find_map(|e| {
+            let (rid, rest) = extract::exec_prefix(&e.message)?;
+            (rest.trim() == format!("Extended Request Id: {id}")).then(|| rid.to_string())
+        });
+        if let Some(rid) = req {
+            let execs = idx(&|g| g.source == Source::Execution);
+            let (more, f) = fetch::collect(
+                aws,
+                groups,
+                &execs,
+                &spec(Some(quoted(&rid)), window, vec![]),
+            )
+            .await;
+            failed.extend(f);
+            api_events.extend(more);
+            facts.request_id = Some(rid);
+        }
+    }
+    let rid = facts.request_id.clone().unwrap_or_else(|| id.to_string());
+    api_events.retain(|e| {
+        let g = &groups[e.group];
+        match g.source {
+            Source::Execution => match extract::exec_prefix(&e.message) {
+                Some((p, _)) => p == rid,
+                None => e.message.contains(&rid),
+            },
+            Source::Access => {
+                facts.clone().scan_access(&e.message, id)
+                    || facts.clone().scan_access(&e.message, &rid)
+            }
+            _ => e.message.contains(id) || e.message.contains(&rid),
+        }
+    });
+    dedup(&mut api_events);
+    for e in &api_events {
+        match groups[e.group].source {
+            Source::Execution => facts.scan_exec(&e.message),
+            Source::Access if !facts.scan_access(&e.message, id) => {
+                facts.scan_access(&e.message, &rid);
+            }
+            _ => {}
+        }
+    }
+    for (g, why) in &failed {
+        warn(format!("log group {g}: {why}"));
+    }
+    if api_events.is_empty() {
+        return Err(Hinted::new(
+            format!(
+                "no log line mentions request {id} between {} and {}",
+                format_ms(window.start_ms),
+                format_ms(window.end_ms)
+            ),
+            "widen the window with --start (e.g. --start '3d ago'), and check --api-id, --stage and --region; \
+             request ids are case-sensitive",
+        )
+        .into());
+    }
+    facts.request_id.get_or_insert_with(|| rid.clone());
+    let first = api_events.first().map_or(window.start_ms, |e| e.timestamp);
+    let last = api_events.last().map_or(window.end_ms, |e| e.timestamp);
+    if facts.latency_ms.is_none() && last > first {
+        // No access log with the latency: the span of the execution log is the best estimate.
+        facts.latency_ms = Some((last - first) as f64);
+    }
+
+    // 2–3. Lambda lines that mention a linked id or the request id itself.
+    let mut ids: Vec<String> = facts.lambda_request_ids.clone();
+    ids.extend(facts.authorizer_request_id.clone());
+    ids.push(rid.clone());
+    ids.extend(facts.extended_request_id.clone());
+    if id != rid && !ids.iter().any(|x| x == id) {
+        ids.push(id.to_string());
+    }
+    ids.dedup();
+    let near = Window {
+        start_ms: first.saturating_sub(BEFORE_MS),
+        end_ms: last
+            .saturating_add(AFTER_MS)
+            .min(chrono::Utc::now().timestamp_millis().max(last)),
+    };
+    let pattern = if ids.len() == 1 {
+        quoted(&ids[0])
+    } else {
+        ids.iter()
+            .map(|i| format!("?{}", quoted(i)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (mut matched, f) = fetch::collect(
+        aws,
+        groups,
+        &lambda_groups,
+        &spec(Some(pattern), near, vec![]),
+    )
+    .await;
+    for (g, why) in &f {
+        warn(format!("log group {g}: {why}"));
+    }
+    // The server may not support every pattern form (the emulator matches everything for
+    // `?a ?b`): keep what really mentions an id.
+    matched.retain(|e| ids.iter().any(|i| e.message.contains(i.as_str())));
+
+    // The invocations: (group, Lambda request id) of every matched line.
+    let mut invocations: BTreeMap<(usize, String), Vec<Event>> = BTreeMap::new();
+    for e in &matched {
+        if let (_, Some(lid)) = extract::lambda_line(&e.message) {
+            invocations
+                .entry((e.group, lid))
+                .or_default()
+                .push(e.clone());
+        }
+    }
+    // 4. Each invocation's whole stream between START and REPORT.
+    let mut lambdas = Vec::new();
+    let mut lambda_events: Vec<Event> = matched.clone();
+    let reads = invocations.into_iter().map(|((group, lid), evs)| {
+        let stream = evs
+            .iter()
+            .find(|e| extract::lambda_line(&e.message).0 == LambdaLine::Start)
+            .unwrap_or(&evs[0])
+            .stream
+            .clone();
+        let lo = evs.iter().map(|e| e.timestamp).min().unwrap_or(first);
+        let hi = evs.iter().map(|e| e.timestamp).max().unwrap_or(last);
+        let kinds: Vec<LambdaLine> = evs
+            .iter()
+            .map(|e| extract::lambda_line(&e.message).0)
+            .collect();
+        let init_ms = evs
+            .iter()
+            .find_map(|e| extract::parse_report(&e.message).and_then(|r| r.init_duration_ms))
+            .unwrap_or(0.0) as i64;
+        // Read the stream from before START (and its INIT_START) to REPORT; where those
+        // were not matched, as far as an invocation can reach.
+        let w = Window {
+            start_ms: if kinds.contains(&LambdaLine::Start) {
+                lo - init_ms - 2_000
+            } else {
+                (lo - AFTER_MS).max(near.start_ms - AFTER_MS)
+            },
+            end_ms: if kinds.contains(&LambdaLine::Report) {
+                hi + 1_000
+            } else {
+                (hi + AFTER_MS).min(near.end_ms.max(hi + 1_000))
+            },
+        };
+        let s = spec(None, w, vec![stream.clone()]);
+        async move {
+            let (evs, f) = fetch::collect(aws, groups, &[group], &s).await;
+            (group, lid, stream, evs, f)
+        }
+    });
+    let results = futures::future::join_all(reads).await;
+    for (group, lid, stream, evs, f) in results {
+        for (g, why) in &f {
+            warn(format!("log group {g}: {why}"));
+        }
+        let lines = invocation_lines(&evs, &lid, &stream);
+        let report = lines
+            .iter()
+            .find_map(|e| extract::parse_report(&e.message))
+            .unwrap_or_default();
+        let failure = lines
+            .iter()
+            .find_map(|e| extract::is_failure_line(&e.message));
+        let saw_report = lines
+            .iter()
+            .any(|e| extract::lambda_line(&e.message).0 == LambdaLine::Report);
+        let status = match (report.status.as_deref(), failure) {
+            (Some("success"), Some(f)) => f.to_string(),
+            (Some(s), _) => s.to_string(),
+            (None, Some(f)) => f.to_string(),
+            (None, None) if saw_report => "success".to_string(),
+            (None, None) => "unknown".to_string(),
+        };
+        let g = &groups[group];
+        lambdas.push(Invocation {
+            function: g.function.clone(),
+            request_id: lid,
+            log_group: g.name.clone(),
+            source: g.source,
+            report,
+            status,
+            first_ms: lines.first().map_or(0, |e| e.timestamp),
+        });
+        lambda_events.extend(lines);
+    }
+    lambdas.sort_by_key(|l| l.first_ms);
+
+    // Which invocation is the authorizer's.
+    let auth_pos = lambdas.iter().position(|l| {
+        Some(&l.request_id) == facts.authorizer_request_id.as_ref()
+            || (l.source == Source::Authorizer && !facts.lambda_request_ids.contains(&l.request_id))
+    });
+    let authorizer = auth_pos.map(|i| lambdas.remove(i));
+
+    let mut notes = Vec::new();
+    if facts.integration_timed_out && facts.lambda_request_ids.is_empty() {
+        notes.push(
+            "API Gateway timed out before the integration answered, so the execution log names no Lambda request id"
+                .to_string()
+                + if lambdas.is_empty() {
+                    "; no function logged this request id either"
+                } else {
+                    "; the invocation was found through the request id the function logged"
+                },
+        );
+    }
+    for lid in &facts.lambda_request_ids {
+        if !lambdas.iter().any(|l| &l.request_id == lid) {
+            notes.push(format!(
+                "Lambda request {lid} was not found in the function log groups within {} … {}",
+                format_ms(near.start_ms),
+                format_ms(near.end_ms)
+            ));
+        }
+    }
+    if let Some(a) = &facts.authorizer_request_id
+        && authorizer.is_none()
+    {
+        notes.push(format!(
+            "the authorizer's invocation {a} was not found in its log group"
+        ));
+    }
+    if facts.authorizer_result.is_some()
+        && facts.authorizer_request_id.is_none()
+        && authorizer.is_none()
+    {
+        notes.push(
+            "the authorizer ran, but no log names its invocation: add $context.authorizer.requestId to the \
+             stage's access log format to link it"
+                .into(),
+        );
+    }
+
+    let mut events = api_events;
+    events.extend(lambda_events);
+    dedup(&mut events);
+    Ok(Trace {
+        facts,
+        lambdas,
+        authorizer,
+        events,
+        notes,
+    })
+}
+
+/// The lines of one invocation in its stream: START … REPORT (inclusive) of `lid`, plus
+/// the INIT_START just before START (a cold start).
+fn invocation_lines(evs: &[Event], lid: &str, stream: &str) -> Vec<Event> {
+    let in_stream: Vec<&Event> = evs.iter().filter(|e| e.stream == stream).collect();
+    let start = in_stream.iter().position(|e| {
+        let (k, id) = extract::lambda_line(&e.message);
+        k == LambdaLine::Start && id.as_deref() == Some(lid)
+    });
+    let Some(start) = start else {
+        // No START in reach: keep the lines that name the invocation.
+        return in_stream
+            .into_iter()
+            .filter(|e| e.message.contains(lid))
+            .cloned()
+            .collect();
+    };
+    let mut from = start;
+    if start > 0 && extract::lambda_line(&in_stream[start - 1].message).0 == LambdaLine::InitStart {
+        from = start - 1;
+    }
+    let mut out = Vec::new();
+    for e in &in_stream[from..] {
+        let (k, id) = extract::lambda_line(&e.message);
+        if k == LambdaLine::Start && id.as_deref() != Some(lid) {
+            break; // the next invocation
+        }
+        out.push((*e).clone());
+        if k == LambdaLine::Report && id.as_deref() == Some(lid) {
+            break;
+        }
+    }
+    out
+}
+
+fn quoted(id: &str) -> String {
+    format!("\"{}\"", id.replace('"', ""))
+}
+
+/// Sort by the merge key and drop repeats of the same event (same group and event id).
+fn dedup(events: &mut Vec<Event>) {
+    events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut seen = HashSet::new();
+    events.retain(|e| seen.insert((e.group, e.event_id.clone())));
+}
+
+/// The JSON object of `trace -o json`.
+#[derive(Serialize)]
+pub struct TraceJson<'a> {
+    pub request_id: Option<&'a str>,
+    pub extended_request_id: Option<&'a str>,
+    pub api_id: &'a str,
+    pub stage: &'a str,
+    pub method: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub status: Option<u16>,
+    pub latency_ms: Option<f64>,
+    pub integration_latency_ms: Option<f64>,
+    pub xray_trace_id: Option<&'a str>,
+    pub lambdas: Vec<InvocationJson<'a>>,
+    pub authorizer: Option<InvocationJson<'a>>,
+    pub events: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+pub struct InvocationJson<'a> {
+    pub function: Option<&'a str>,
+    pub request_id: &'a str,
+    pub log_group: &'a str,
+    pub duration_ms: Option<f64>,
+    pub billed_duration_ms: Option<f64>,
+    pub max_memory_mb: Option<f64>,
+    pub init_duration_ms: Option<f64>,
+    pub status: &'a str,
+}
+
+impl<'a> From<&'a Invocation> for InvocationJson<'a> {
+    fn from(l: &'a Invocation) -> Self {
+        InvocationJson {
+            function: l.function.as_deref(),
+            request_id: &l.request_id,
+            log_group: &l.log_group,
+            duration_ms: l.report.duration_ms,
+            billed_duration_ms: l.report.billed_duration_ms,
+            max_memory_mb: l.report.max_memory_mb,
+            init_duration_ms: l.report.init_duration_ms,
+            status: &l.status,
+        }
+    }
+}
+
+/// The summary block printed before the timeline.
+pub fn summary_lines(t: &Trace, api_id: &str, stage: &str) -> Vec<(String, String)> {
+    let f = &t.facts;
+    let ms = |v: Option<f64>| v.map(|v| format!("{v} ms")).unwrap_or_else(|| "?".into());
+    let mut rows = vec![(
+        "request".to_string(),
+        match &f.extended_request_id {
+            Some(x) if Some(x) != f.request_id.as_ref() => {
+                format!("{} (extended {x})", f.request_id.as_deref().unwrap_or("?"))
+            }
+            _ => f.request_id.clone().unwrap_or_else(|| "?".into()),
+        },
+    )];
+    rows.push(("api".into(), format!("{api_id} stage {stage}")));
+    rows.push((
+        "route".into(),
+        format!(
+            "{} {} -> {}",
+            f.method.as_deref().unwrap_or("?"),
+            f.path.as_deref().unwrap_or("?"),
+            f.status.map_or("?".to_string(), |s| s.to_string())
+        ),
+    ));
+    rows.push((
+        "latency".into(),
+        format!(
+            "{} (integration {})",
+            ms(f.latency_ms),
+            ms(f.integration_latency_ms)
+        ),
+    ));
+    if let Some(x) = &f.xray_trace_id {
+        rows.push(("x-ray".into(), x.clone()));
+    }
+    let describe = |l: &Invocation| {
+        let r = &l.report;
+        let mut s = format!(
+            "{} {} {}: {}",
+            l.function.as_deref().unwrap_or(&l.log_group),
+            l.request_id,
+            l.status,
+            ms(r.duration_ms)
+        );
+        if let Some(b) = r.billed_duration_ms {
+            s.push_str(&format!(", billed {b} ms"));
+        }
+        if let Some(m) = r.max_memory_mb {
+            s.push_str(&format!(", {m} MB max"));
+        }
+        if let Some(i) = r.init_duration_ms {
+            s.push_str(&format!(", cold start (init {i} ms)"));
+        }
+        s
+    };
+    match (&t.authorizer, &f.authorizer_result) {
+        (Some(a), res) => rows.push((
+            "authorizer".into(),
+            format!(
+                "{}{}",
+                describe(a),
+                res.as_ref().map(|r| format!("; {r}")).unwrap_or_default()
+            ),
+        )),
+        (None, Some(r)) => rows.push(("authorizer".into(), r.clone())),
+        (None, None) => {}
+    }
+    if t.lambdas.is_empty() {
+        rows.push(("lambda".into(), "none linked".into()));
+    }
+    for l in &t.lambdas {
+        rows.push(("lambda".into(), describe(l)));
+    }
+    for n in &t.notes {
+        rows.push(("note".into(), n.clone()));
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(stream: &str, ts: i64, msg: &str) -> Event {
+        Event {
+            timestamp: ts,
+            ingestion_time: ts,
+            event_id: ts.to_string(),
+            stream: stream.into(),
+            message: msg.into(),
+            group: 0,
+        }
+    }
+
+    #[test]
+    fn invocation_lines_take_init_start_to_report() {
+        let a = "11111111-1111-1111-1111-111111111111";
+        let b = "22222222-2222-2222-2222-222222222222";
+        let evs = vec![
+            ev("s", 1, &format!("REPORT RequestId: {b}\tDuration: 1 ms")),
+            ev("s", 2, "INIT_START Runtime Version: python:3.12"),
+            ev("s", 3, &format!("START RequestId: {a} Version: $LATEST")),
+            ev("other", 4, "another stream"),
+            ev("s", 5, "print without id"),
+            ev("s", 6, &format!("END RequestId: {a}")),
+            ev("s", 7, &format!("REPORT RequestId: {a}\tDuration: 2 ms")),
+            ev("s", 8, &format!("START RequestId: {b} Version: $LATEST")),
+        ];
+        let got: Vec<i64> = invocation_lines(&evs, a, "s")
+            .iter()
+            .map(|e| e.timestamp)
+            .collect();
+        assert_eq!(got, vec![2, 3, 5, 6, 7]);
+        // Without its START in reach, only the lines naming it.
+        let got: Vec<i64> = invocation_lines(&evs[4..], a, "s")
+            .iter()
+            .map(|e| e.timestamp)
+            .collect();
+        assert_eq!(got, vec![6, 7]);
+    }
+
+    #[test]
+    fn quoting_and_dedup() {
+        assert_eq!(quoted("abc"), "\"abc\"");
+        assert_eq!(quoted("a\"b"), "\"ab\"");
+        let mut v = vec![ev("s", 2, "b"), ev("s", 1, "a"), ev("s", 2, "b")];
+        dedup(&mut v);
+        assert_eq!(
+            v.iter().map(|e| e.timestamp).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+    }
+}
