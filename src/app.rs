@@ -12,7 +12,7 @@ use crate::aws::Aws;
 use crate::cli::{self, Cli, Command, OutputFormat};
 use crate::config::{Env, GetConfig, Selection};
 use crate::error::{self, AwsFault, Hinted, classify, warn};
-use crate::fetch::{self, FetchSpec, Outcome, Stats};
+use crate::fetch::{self, Outcome, Stats};
 use crate::merge::Merger;
 use crate::model::LogGroup;
 use crate::output::Printer;
@@ -44,16 +44,25 @@ pub fn interrupted() -> u8 {
     error::EXIT_INTERRUPTED
 }
 
-/// Resolve, and split the groups into the ones to read and the missing ones (warned about).
+/// Resolve, and split the groups into the ones to read and the missing ones (warned
+/// about). With `keep_missing` (follow mode) missing groups are kept, flagged in the
+/// second vector, to be read when they appear.
 async fn resolve_readable(
     aws: &Aws,
     target: Option<&(String, String)>,
     select: &Selection,
-) -> Result<(Resolution, Vec<LogGroup>)> {
+    keep_missing: bool,
+) -> Result<(Resolution, Vec<LogGroup>, Vec<bool>)> {
     let res = resolve::resolve(aws, target, select).await?;
     let mut readable = Vec::new();
+    let mut absent = Vec::new();
     for g in &res.groups {
         match g.exists {
+            _ if g.reasons.iter().any(|r| r.contains(", account ")) => {}
+            Some(false) if keep_missing => {
+                readable.push(g.clone());
+                absent.push(true);
+            }
             Some(false) => warn(format!(
                 "log group {} does not exist ({}); {}",
                 g.name,
@@ -63,8 +72,10 @@ async fn resolve_readable(
                     .unwrap_or(g.source.as_str()),
                 resolve::missing_hint(g)
             )),
-            _ if g.reasons.iter().any(|r| r.contains(", account ")) => {}
-            _ => readable.push(g.clone()),
+            _ => {
+                readable.push(g.clone());
+                absent.push(false);
+            }
         }
     }
     if readable.is_empty() {
@@ -80,7 +91,7 @@ async fn resolve_readable(
         )
         .into());
     }
-    Ok((res, readable))
+    Ok((res, readable, absent))
 }
 
 async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
@@ -89,23 +100,28 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         return trace(cfg, &args.aws, false).await;
     }
     let aws = Aws::connect(&args.aws).await?;
-    let (_res, groups) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select).await?;
+    let (_res, groups, absent) =
+        resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, cfg.watch.is_some()).await?;
 
     let stats = Arc::new(Stats::default());
     let outcome = Arc::new(Outcome::default());
-    let spec = FetchSpec {
-        window: cfg.window,
-        filter_pattern: cfg.filter_pattern.clone(),
-        concurrency: cfg.concurrency,
-        max_tps: cfg.max_tps,
-        streams: Vec::new(),
-    };
-    let receivers = fetch::start(&aws, &groups, &spec, stats.clone(), outcome.clone());
+    let spec = cfg.fetch_spec();
+    let present: Vec<usize> = (0..groups.len()).filter(|&i| !absent[i]).collect();
+    let receivers = fetch::start(
+        &aws,
+        &groups,
+        &present,
+        &spec,
+        stats.clone(),
+        outcome.clone(),
+    );
     if cfg.output.color && cfg.output.terminal {
         COLOUR_ON_TERMINAL.store(true, Ordering::SeqCst);
     }
     let out_cfg = cfg.output.clone();
     let total_groups = groups.len();
+    let watch = cfg.watch;
+    let window_end = cfg.window.end_ms;
     let printed = tokio::task::spawn_blocking(move || -> io::Result<u64> {
         let stdout = io::stdout();
         let mut printer = Printer::new(
@@ -116,6 +132,9 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         let mut merger = Merger::new(receivers);
         let mut n = 0u64;
         let mut flush_err = None;
+        // In follow mode, the ids of the window's last seconds, which the first poll sees again.
+        let from = window_end - crate::watch::OVERLAP_MS;
+        let mut recent = Vec::new();
         while let Some(ev) = merger.next_event(&mut || {
             if flush_err.is_none() {
                 flush_err = printer.flush().err();
@@ -125,7 +144,27 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
                 return Err(e);
             }
             printer.print(&ev)?;
+            if watch.is_some() && ev.timestamp >= from {
+                recent.push((ev.group, ev.event_id.clone(), ev.timestamp));
+            }
             n += 1;
+        }
+        drop(merger);
+        let Some(w) = watch else {
+            printer.finish()?;
+            return Ok(n);
+        };
+        printer.flush()?;
+        let seen = crate::watch::collect_seen(groups.len(), &recent, from);
+        let resume = crate::watch::Resume { from, seen };
+        let mut rx = crate::watch::start(&aws, &groups, &absent, &spec, w, resume, stats);
+        let mut order = crate::watch::Orderer::new(groups.len(), w.lag_ms);
+        while let Some(msg) = rx.blocking_recv() {
+            for ev in order.take(msg) {
+                printer.print(&ev)?;
+                n += 1;
+            }
+            printer.flush()?;
         }
         printer.finish()?;
         Ok(n)
@@ -153,14 +192,8 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
 async fn trace(cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Result<u8> {
     let id = cfg.request_id.clone().unwrap_or_default();
     let aws = Aws::connect(aws_args).await?;
-    let (res, groups) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select).await?;
-    let spec = FetchSpec {
-        window: cfg.window,
-        filter_pattern: None,
-        concurrency: cfg.concurrency,
-        max_tps: cfg.max_tps,
-        streams: Vec::new(),
-    };
+    let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
+    let spec = cfg.fetch_spec();
     let t = crate::trace::trace(&aws, &groups, &id, cfg.window, &spec).await?;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());

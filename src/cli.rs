@@ -105,6 +105,20 @@ pub struct GetArgs {
     #[arg(short = 'f', long, value_name = "PATTERN")]
     pub filter_pattern: Option<String>,
 
+    /// After the window, keep following: poll every group and print new events as they
+    /// arrive, merged in time order (Ctrl-C to stop).
+    #[arg(short = 'w', long, conflicts_with_all = ["request_id"])]
+    pub watch: bool,
+
+    /// How often --watch polls each group (e.g. 1s, 500ms, 5s).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, requires = "watch")]
+    pub watch_interval: std::time::Duration,
+
+    /// How long --watch holds events so that late-ingested and slower groups' events still
+    /// print in order.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, requires = "watch")]
+    pub watch_lag: std::time::Duration,
+
     /// Print only the lines of this request (API request id or extended id) and of the
     /// Lambda invocations it caused, as `trace` finds them, in `get`'s format.
     #[arg(long, value_name = "ID")]
@@ -224,7 +238,7 @@ pub struct OutputArgs {
 }
 
 /// How to reach AWS; shared by every command.
-#[derive(Debug, Args, Clone, Default)]
+#[derive(Debug, Args, Clone)]
 pub struct AwsArgs {
     /// AWS profile from ~/.aws/config [env: AWS_PROFILE]; an explicit profile wins over
     /// credentials in the environment, as in the AWS CLI.
@@ -247,6 +261,16 @@ pub struct AwsArgs {
         hide_short_help = true
     )]
     pub call_timeout: f64,
+
+    /// How long one FilterLogEvents call may keep being throttled before its log group
+    /// fails, in seconds.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 120.0,
+        hide_short_help = true
+    )]
+    pub throttle_budget: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -270,6 +294,10 @@ pub enum SourceArg {
     Lambda,
     Authorizer,
     Extra,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (examples: 1s, 500ms, 2m)"))
 }
 
 /// Appended to `get --help`: the TIME forms.

@@ -141,10 +141,20 @@ pub struct GetConfig {
     pub max_tps: Option<f64>,
     /// `get --request-id`: only the lines `trace` links to this request.
     pub request_id: Option<String>,
+    pub throttle_budget: std::time::Duration,
+    /// `--watch`: follow after the window.
+    pub watch: Option<crate::watch::WatchSpec>,
 }
 
 impl GetConfig {
     pub fn new(args: &cli::GetArgs, env: &Env) -> Result<GetConfig> {
+        if args.watch && args.end != "now" {
+            return Err(Hinted::usage(
+                "--watch follows from now on, so it takes no --end",
+                "leave out --end, or leave out --watch for a fixed window",
+            )
+            .into());
+        }
         let window = parse_window(&args.start, &args.end, env.now_ms)?;
         let mut output = OutputConfig::new(&args.out, env);
         output.show_group = !args.no_group;
@@ -171,6 +181,13 @@ impl GetConfig {
             concurrency: args.concurrency as usize,
             max_tps: args.max_tps,
             request_id: args.request_id.clone(),
+            throttle_budget: budget(args.aws.throttle_budget)?,
+            watch: args.watch.then_some(crate::watch::WatchSpec {
+                interval: args
+                    .watch_interval
+                    .max(std::time::Duration::from_millis(100)),
+                lag_ms: args.watch_lag.as_millis().min(600_000) as i64,
+            }),
         })
     }
 
@@ -186,7 +203,33 @@ impl GetConfig {
             concurrency: args.concurrency as usize,
             max_tps: args.max_tps,
             request_id: Some(args.request_id.clone()),
+            throttle_budget: budget(args.aws.throttle_budget)?,
+            watch: None,
         })
+    }
+
+    /// What the fetch stage needs.
+    pub fn fetch_spec(&self) -> crate::fetch::FetchSpec {
+        crate::fetch::FetchSpec {
+            window: self.window,
+            filter_pattern: self.filter_pattern.clone(),
+            concurrency: self.concurrency,
+            max_tps: self.max_tps,
+            streams: Vec::new(),
+            throttle_budget: self.throttle_budget,
+        }
+    }
+}
+
+fn budget(secs: f64) -> Result<std::time::Duration> {
+    if secs.is_finite() && secs >= 0.0 {
+        Ok(std::time::Duration::from_secs_f64(secs))
+    } else {
+        Err(Hinted::usage(
+            format!("--throttle-budget must be a number of seconds, not {secs}"),
+            "for example --throttle-budget 60",
+        )
+        .into())
     }
 }
 

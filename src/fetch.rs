@@ -7,7 +7,7 @@
 //!   region's [`RateLimiter`] (`--max-tps`, default under the region's quota).
 //! - Retries are ours (the logs client has SDK retries off, see `aws.rs`): throttling
 //!   slows the shared limiter and is retried with jittered backoff for up to
-//!   [`THROTTLE_BUDGET`] per call; 5xx, timeouts and connection failures are retried
+//!   the throttle budget per call (`--throttle-budget`, 120 s); 5xx, timeouts and connection failures are retried
 //!   [`TRANSIENT_ATTEMPTS`] times; an expired or rejected token restarts the group from the
 //!   last event's timestamp, de-duplicating by event id.
 //! - A failed group is a warning (printed here, as it happens) and a line in [`Outcome`];
@@ -30,8 +30,6 @@ use crate::error::{AwsFault, classify, warn};
 use crate::model::{Event, LogGroup};
 use crate::ratelimit::RateLimiter;
 
-/// How long one call may keep being throttled before the group fails.
-pub const THROTTLE_BUDGET: Duration = Duration::from_secs(120);
 /// Attempts for a call that fails with a 5xx, a timeout or a connection error.
 pub const TRANSIENT_ATTEMPTS: u32 = 5;
 /// Pages buffered per group between the fetch task and the merge.
@@ -72,6 +70,8 @@ pub struct FetchSpec {
     pub max_tps: Option<f64>,
     /// Only these streams (FilterLogEvents `logStreamNames`, at most 100); empty = all.
     pub streams: Vec<String>,
+    /// How long one call may keep being throttled before its group fails.
+    pub throttle_budget: Duration,
 }
 
 /// The default FilterLogEvents budget for a region: its quota (aws-notes.md §5.7) less
@@ -84,20 +84,22 @@ pub fn default_tps(region: &str) -> f64 {
     }
 }
 
-/// Start one task per group; returns one receiver per group, in the same order.
+/// Start one task for each group `which` names (indices into `groups`, which the events'
+/// `group` fields use); returns one receiver per task, in the order of `which`.
 pub fn start(
     aws: &Aws,
     groups: &[LogGroup],
+    which: &[usize],
     spec: &FetchSpec,
     stats: Arc<Stats>,
     outcome: Arc<Outcome>,
 ) -> Vec<mpsc::Receiver<Vec<Event>>> {
     let sem = Arc::new(Semaphore::new(spec.concurrency.max(1)));
     let mut limiters: HashMap<String, RateLimiter> = HashMap::new();
-    groups
+    which
         .iter()
-        .enumerate()
-        .map(|(idx, g)| {
+        .map(|&idx| {
+            let g = &groups[idx];
             let (tx, rx) = mpsc::channel(CHANNEL_PAGES);
             let limiter = limiters
                 .entry(g.region.clone())
@@ -131,9 +133,10 @@ pub fn start(
         .collect()
 }
 
-struct GroupTask {
+/// Pages through one group; also used by follow mode (`watch.rs`) for its polls.
+pub struct GroupTask {
     client: Client,
-    group: String,
+    pub group: String,
     idx: usize,
     spec: FetchSpec,
     sem: Arc<Semaphore>,
@@ -142,9 +145,9 @@ struct GroupTask {
 }
 
 /// One FilterLogEvents page, reduced to what we keep.
-struct Page {
-    events: Vec<Event>,
-    next_token: Option<String>,
+pub struct Page {
+    pub events: Vec<Event>,
+    pub next_token: Option<String>,
 }
 
 impl GroupTask {
@@ -225,7 +228,48 @@ impl GroupTask {
     }
 
     /// One page, with our retries.
+    /// A task for group `idx` of a run (see [`start`] for how the shared parts are made).
+    pub fn new(
+        client: Client,
+        group: &LogGroup,
+        idx: usize,
+        spec: FetchSpec,
+        sem: Arc<Semaphore>,
+        limiter: RateLimiter,
+        stats: Arc<Stats>,
+    ) -> GroupTask {
+        GroupTask {
+            client,
+            group: group.name.clone(),
+            idx,
+            spec,
+            sem,
+            limiter,
+            stats,
+        }
+    }
+
+    /// One page of `[start, end]`, with our retries.
+    pub async fn page(
+        &self,
+        start: i64,
+        end: i64,
+        token: Option<String>,
+    ) -> Result<Page, CallError> {
+        self.call_window(start, end, token).await
+    }
+
     async fn call(&self, start: i64, token: Option<String>) -> Result<Page, CallError> {
+        self.call_window(start, self.spec.window.end_ms, token)
+            .await
+    }
+
+    async fn call_window(
+        &self,
+        start: i64,
+        end: i64,
+        token: Option<String>,
+    ) -> Result<Page, CallError> {
         let mut transient_failures = 0u32;
         let mut throttled_for = Duration::ZERO;
         let mut throttle_streak = 0u32;
@@ -244,7 +288,7 @@ impl GroupTask {
                     .filter_log_events()
                     .log_group_name(&self.group)
                     .start_time(start)
-                    .end_time(self.spec.window.end_ms)
+                    .end_time(end)
                     .limit(PAGE_LIMIT)
                     .interleaved(true)
                     .set_filter_pattern(self.spec.filter_pattern.clone())
@@ -279,11 +323,11 @@ impl GroupTask {
                     AwsFault::Throttled => {
                         self.stats.throttles.fetch_add(1, Ordering::Relaxed);
                         self.limiter.on_throttle();
-                        if throttled_for >= THROTTLE_BUDGET {
+                        if throttled_for >= self.spec.throttle_budget {
                             return Err(CallError::Fatal(format!(
                                 "still throttled by CloudWatch Logs (Rate exceeded) after {} s of retries; \
                                  other tools may be using this account's FilterLogEvents quota, try a lower --max-tps",
-                                THROTTLE_BUDGET.as_secs()
+                                self.spec.throttle_budget.as_secs()
                             )));
                         }
                         let wait = backoff(
@@ -341,33 +385,30 @@ pub async fn collect(
     which: &[usize],
     spec: &FetchSpec,
 ) -> (Vec<Event>, Vec<(String, String)>) {
-    let subset: Vec<LogGroup> = which.iter().map(|&i| groups[i].clone()).collect();
     let outcome = Arc::new(Outcome::default());
     let receivers = start(
         aws,
-        &subset,
+        groups,
+        which,
         spec,
         Arc::new(Stats::default()),
         outcome.clone(),
     );
-    let mut events = tokio::task::spawn_blocking(move || {
+    let events = tokio::task::spawn_blocking(move || {
         crate::merge::Merger::new(receivers).collect::<Vec<_>>()
     })
     .await
     .unwrap_or_default();
-    for e in &mut events {
-        e.group = which[e.group];
-    }
     (events, outcome.failed_groups())
 }
 
-enum CallError {
+pub enum CallError {
     BadToken(String),
     Fatal(String),
 }
 
 impl CallError {
-    fn text(self) -> String {
+    pub fn text(self) -> String {
         match self {
             CallError::BadToken(s) | CallError::Fatal(s) => s,
         }

@@ -19,6 +19,7 @@ mod ratelimit;
 mod resolve;
 mod time;
 mod trace;
+mod watch;
 
 use std::process::ExitCode;
 

@@ -6,3 +6,4 @@ mod get;
 mod groups;
 mod support;
 mod trace;
+mod watch;

@@ -217,3 +217,45 @@ pub fn counts<T: std::hash::Hash + Eq + Clone>(v: &[T]) -> HashMap<T, usize> {
     }
     m
 }
+
+/// Put events into a group (creating the group and stream if needed) through the emulator.
+pub fn put_events(group: &str, stream: &str, events: &[(i64, &str)]) {
+    let evs: Vec<serde_json::Value> = events
+        .iter()
+        .map(|(ts, m)| serde_json::json!({"timestamp": ts, "message": m}))
+        .collect();
+    let script = r#"
+import boto3, json, sys
+c = boto3.client("logs", endpoint_url=sys.argv[1], region_name="us-east-1")
+group, stream, events = sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+for f, kw in ((c.create_log_group, {"logGroupName": group}),
+              (c.create_log_stream, {"logGroupName": group, "logStreamName": stream})):
+    try:
+        f(**kw)
+    except c.exceptions.ResourceAlreadyExistsException:
+        pass
+r = c.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+assert not r.get("rejectedLogEventsInfo"), r
+"#;
+    let status = Command::new(python())
+        .args([
+            "-c",
+            script,
+            &endpoint(),
+            group,
+            stream,
+            &serde_json::to_string(&evs).unwrap(),
+        ])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .status()
+        .expect("run python");
+    assert!(status.success(), "put_events failed");
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
