@@ -14,7 +14,7 @@ use crate::config::{Env, GetConfig, Selection};
 use crate::error::{self, AwsFault, Hinted, classify, warn};
 use crate::fetch::{self, Outcome, Stats};
 use crate::merge::Merger;
-use crate::model::LogGroup;
+use crate::model::{LogGroup, Source};
 use crate::output::Printer;
 use crate::resolve::{self, Resolution};
 
@@ -30,6 +30,8 @@ pub async fn run(cli: Cli, env: Env) -> Result<u8> {
             let cfg = GetConfig::for_trace(&args, &env)?;
             trace(cfg, &args.aws, true).await
         }
+        Command::Errors(args) => errors(&args, GetConfig::for_errors(&args, &env)?).await,
+        Command::Summary(args) => summary(&args, GetConfig::for_summary(&args, &env)?).await,
         Command::Apis(args) => apis(args).await,
     }
 }
@@ -100,6 +102,8 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         return trace(cfg, &args.aws, false).await;
     }
     let aws = Aws::connect(&args.aws).await?;
+    let mut cfg = cfg;
+    since_deploy(&aws, &mut cfg).await?;
     let (_res, groups, absent) =
         resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, cfg.watch.is_some()).await?;
 
@@ -188,10 +192,36 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     Ok(error::EXIT_OK)
 }
 
+/// `--since-deploy`: start the window at the stage's current deployment, and say which.
+async fn since_deploy(aws: &Aws, cfg: &mut GetConfig) -> Result<()> {
+    let (true, Some((api, stage))) = (cfg.since_deploy, cfg.target.as_ref()) else {
+        return Ok(());
+    };
+    let d = crate::deploy::current(aws, api, stage).await?;
+    cfg.window.start_ms = d.created_ms - crate::deploy::MARGIN_MS;
+    error::note(format!(
+        "since deployment {} of stage {stage}, made {} (the window starts a minute earlier)",
+        d.id.as_deref().unwrap_or("?"),
+        crate::time::format_ms(d.created_ms)
+    ));
+    if cfg.window.start_ms > cfg.window.end_ms {
+        return Err(Hinted::usage(
+            format!(
+                "the deployment ({}) is after --end",
+                crate::time::format_ms(d.created_ms)
+            ),
+            "leave out --end, or use --start",
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// `trace` (with its summary) and `get --request-id` (the lines only).
-async fn trace(cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Result<u8> {
+async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Result<u8> {
     let id = cfg.request_id.clone().unwrap_or_default();
     let aws = Aws::connect(aws_args).await?;
+    since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
     let spec = cfg.fetch_spec();
     let t = crate::trace::trace(&aws, &groups, &id, cfg.window, &spec).await?;
@@ -199,29 +229,7 @@ async fn trace(cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Result
     let mut out = BufWriter::new(stdout.lock());
     let written = (|| -> io::Result<()> {
         if summary && cfg.output.format == OutputFormat::Json {
-            let mut events = Vec::with_capacity(t.events.len());
-            for e in &t.events {
-                let mut line = Vec::new();
-                let mut p = Printer::new(&mut line, cfg.output.clone(), &groups);
-                p.print(e)?;
-                drop(p);
-                events.push(serde_json::from_slice(&line).map_err(io::Error::other)?);
-            }
-            let j = crate::trace::TraceJson {
-                request_id: t.facts.request_id.as_deref(),
-                extended_request_id: t.facts.extended_request_id.as_deref(),
-                api_id: &res.api_id,
-                stage: &res.stage,
-                method: t.facts.method.as_deref(),
-                path: t.facts.path.as_deref(),
-                status: t.facts.status,
-                latency_ms: t.facts.latency_ms,
-                integration_latency_ms: t.facts.integration_latency_ms,
-                xray_trace_id: t.facts.xray_trace_id.as_deref(),
-                lambdas: t.lambdas.iter().map(Into::into).collect(),
-                authorizer: t.authorizer.as_ref().map(Into::into),
-                events,
-            };
+            let j = trace_json_value(&t, &res.api_id, &res.stage, &groups, &cfg)?;
             serde_json::to_writer_pretty(&mut out, &j).map_err(io::Error::other)?;
             writeln!(out)?;
             for n in &t.notes {
@@ -253,6 +261,270 @@ async fn trace(cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Result
         out.flush()
     })();
     finish_write(written)
+}
+
+/// `apitrace errors`: find the failing requests, trace each, print them.
+async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
+    use crate::failures::{self, Finder};
+    let aws = Aws::connect(&args.aws).await?;
+    since_deploy(&aws, &mut cfg).await?;
+    let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
+    // The execution log decides; the access log only where there is none (HTTP APIs).
+    let exec: Vec<usize> = (0..groups.len())
+        .filter(|&i| groups[i].source == Source::Execution)
+        .collect();
+    let (which, pattern) = if exec.is_empty() {
+        let access: Vec<usize> = (0..groups.len())
+            .filter(|&i| groups[i].source == Source::Access)
+            .collect();
+        (access, None)
+    } else {
+        (exec, Some(failures::EXEC_PATTERN.to_string()))
+    };
+    if which.is_empty() {
+        return Err(Hinted::new(
+            format!(
+                "{} has neither an execution log nor an access log to find failures in",
+                resolve::describe(&res)
+            ),
+            "enable execution logging (REST) or access logging on the stage",
+        )
+        .into());
+    }
+    let mut spec = cfg.fetch_spec();
+    spec.filter_pattern = pattern;
+    let (events, failed) = fetch::collect(&aws, &groups, &which, &spec).await;
+    for (g, why) in &failed {
+        warn(format!("log group {g}: {why}"));
+    }
+    let mut finder = Finder::new(args.include_4xx);
+    for e in &events {
+        finder.observe(e, &groups);
+    }
+    let found = finder.finish();
+    let total = found.len();
+    let left_out = total.saturating_sub(args.limit);
+
+    let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
+    let mut traces = Vec::new();
+    for f in found.iter().take(args.limit) {
+        let window = crate::config::Window {
+            start_ms: f.timestamp - 5 * 60_000,
+            end_ms: (f.timestamp + 5 * 60_000).min(cfg.window.end_ms.max(f.timestamp)),
+        };
+        let mut tspec = cfg.fetch_spec();
+        tspec.window = window;
+        match crate::trace::trace(&aws, &groups, &f.request_id, window, &tspec).await {
+            Ok(t) => traces.push((f, Some(t))),
+            Err(e) => {
+                warn(format!("request {}: cannot trace it: {e:#}", f.request_id));
+                traces.push((f, None));
+            }
+        }
+    }
+
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let written = (|| -> io::Result<()> {
+        match args.output {
+            cli::ErrorsFormat::Json => {
+                let mut arr = Vec::new();
+                for (_, t) in &traces {
+                    if let Some(t) = t {
+                        arr.push(trace_json_value(t, api_id, stage, &groups, &cfg)?);
+                    }
+                }
+                serde_json::to_writer_pretty(&mut out, &arr).map_err(io::Error::other)?;
+                writeln!(out)?;
+            }
+            cli::ErrorsFormat::Text | cli::ErrorsFormat::Github => {
+                let github = args.output == cli::ErrorsFormat::Github;
+                for (f, t) in &traces {
+                    let title = failure_title(f, t.as_ref());
+                    let detail = t.as_ref().map(failure_detail).unwrap_or_default();
+                    if github {
+                        writeln!(
+                            out,
+                            "::error title={}::{}",
+                            failures::gh_escape_property(&title),
+                            failures::gh_escape_data(&format!(
+                                "request {} at {}{detail}",
+                                f.request_id,
+                                crate::time::format_ms(f.timestamp)
+                            ))
+                        )?;
+                        writeln!(out, "::group::{}", failures::gh_escape_data(&title))?;
+                    } else {
+                        use owo_colors::OwoColorize;
+                        let head = format!(
+                            "== {title} request {} at {}{detail}",
+                            f.request_id,
+                            crate::time::format_ms(f.timestamp)
+                        );
+                        if cfg.output.color {
+                            writeln!(out, "{}", head.red().bold())?;
+                        } else {
+                            writeln!(out, "{head}")?;
+                        }
+                    }
+                    if let Some(t) = t {
+                        let mut printer = Printer::new(&mut out, cfg.output.clone(), &groups);
+                        for e in &t.events {
+                            printer.print(e)?;
+                        }
+                    }
+                    if github {
+                        writeln!(out, "::endgroup::")?;
+                    }
+                }
+            }
+        }
+        out.flush()
+    })();
+    let code = finish_write(written)?;
+    let what = if args.include_4xx { "4xx/5xx" } else { "5xx" };
+    if total == 0 {
+        error::note(format!(
+            "no failing ({what}) requests between {} and {}",
+            crate::time::format_ms(cfg.window.start_ms),
+            crate::time::format_ms(cfg.window.end_ms)
+        ));
+    } else if left_out > 0 {
+        error::note(format!(
+            "{total} failing requests; the first {} traced, {left_out} left out by --limit",
+            args.limit
+        ));
+    } else {
+        error::note(format!(
+            "{total} failing request{}",
+            if total == 1 { "" } else { "s" }
+        ));
+    }
+    if !failed.is_empty() {
+        return Ok(error::EXIT_FAILURE);
+    }
+    if args.fail_on_errors && total > 0 {
+        return Ok(error::EXIT_FAILURE);
+    }
+    Ok(code)
+}
+
+fn failure_title(f: &crate::failures::Failure, t: Option<&crate::trace::Trace>) -> String {
+    let status = f.status.map_or("failed".to_string(), |s| s.to_string());
+    match t {
+        Some(t) => format!(
+            "{status} {} {}",
+            t.facts.method.as_deref().unwrap_or("?"),
+            t.facts.path.as_deref().unwrap_or("?")
+        ),
+        None => status,
+    }
+}
+
+fn failure_detail(t: &crate::trace::Trace) -> String {
+    let mut s = String::new();
+    for l in &t.lambdas {
+        s.push_str(&format!(
+            "; lambda {} {} {}",
+            l.function.as_deref().unwrap_or(&l.log_group),
+            l.request_id,
+            l.status
+        ));
+    }
+    if let Some(a) = &t.authorizer {
+        s.push_str(&format!(
+            "; authorizer {} {}",
+            a.function.as_deref().unwrap_or("?"),
+            a.status
+        ));
+    }
+    s
+}
+
+/// One trace as the JSON object of `trace -o json`.
+fn trace_json_value(
+    t: &crate::trace::Trace,
+    api_id: &str,
+    stage: &str,
+    groups: &[LogGroup],
+    cfg: &GetConfig,
+) -> io::Result<serde_json::Value> {
+    let mut events = Vec::with_capacity(t.events.len());
+    for e in &t.events {
+        let mut line = Vec::new();
+        let mut p = Printer::new(&mut line, cfg.output.clone(), groups);
+        p.print(e)?;
+        drop(p);
+        events.push(serde_json::from_slice(&line).map_err(io::Error::other)?);
+    }
+    let j = crate::trace::TraceJson {
+        request_id: t.facts.request_id.as_deref(),
+        extended_request_id: t.facts.extended_request_id.as_deref(),
+        api_id,
+        stage,
+        method: t.facts.method.as_deref(),
+        path: t.facts.path.as_deref(),
+        status: t.facts.status,
+        latency_ms: t.facts.latency_ms,
+        integration_latency_ms: t.facts.integration_latency_ms,
+        xray_trace_id: t.facts.xray_trace_id.as_deref(),
+        lambdas: t.lambdas.iter().map(Into::into).collect(),
+        authorizer: t.authorizer.as_ref().map(Into::into),
+        events,
+    };
+    serde_json::to_value(&j).map_err(io::Error::other)
+}
+
+/// `apitrace summary`: stream every group of the window through the summary.
+async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
+    let aws = Aws::connect(&args.aws).await?;
+    since_deploy(&aws, &mut cfg).await?;
+    let (_res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
+    let outcome = Arc::new(Outcome::default());
+    let all: Vec<usize> = (0..groups.len()).collect();
+    let receivers = fetch::start(
+        &aws,
+        &groups,
+        &all,
+        &cfg.fetch_spec(),
+        Arc::new(Stats::default()),
+        outcome.clone(),
+    );
+    let report = tokio::task::spawn_blocking(move || {
+        let mut s = crate::summary::Summary::new(&groups);
+        for e in Merger::new(receivers) {
+            s.observe(&e);
+        }
+        s.finish()
+    })
+    .await
+    .context("the summary thread failed")?;
+    let mut out = io::stdout().lock();
+    let written = match args.output {
+        OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(io::Error::other)
+            .and_then(|_| writeln!(out)),
+        OutputFormat::Text => (|| {
+            for (i, (header, rows)) in crate::summary::render_text(&report).into_iter().enumerate()
+            {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                write_table(&mut out, &header, &rows)?;
+            }
+            Ok(())
+        })(),
+    };
+    let code = finish_write(written)?;
+    let failed = outcome.failed_groups();
+    if !failed.is_empty() {
+        eprintln!(
+            "apitrace: error: {} log groups failed (see the warnings above); the summary is partial",
+            failed.len()
+        );
+        return Ok(error::EXIT_FAILURE);
+    }
+    Ok(code)
 }
 
 #[derive(Serialize)]

@@ -40,6 +40,10 @@ pub enum Command {
     Groups(GroupsArgs),
     /// Follow one API request into the Lambda invocations it caused.
     Trace(TraceArgs),
+    /// Find the requests that failed (5xx, Lambda errors and timeouts) and trace each.
+    Errors(ErrorsArgs),
+    /// Requests by status and route, Lambda durations, cold starts and timeouts.
+    Summary(SummaryArgs),
     /// List the REST, HTTP and WebSocket APIs in the region, with their stages.
     Apis(ApisArgs),
 }
@@ -99,6 +103,10 @@ pub struct GetArgs {
     #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
     pub end: String,
 
+    /// Start the window at the stage's current deployment (less a minute), instead of --start.
+    #[arg(long, conflicts_with = "start")]
+    pub since_deploy: bool,
+
     /// CloudWatch filter pattern, passed to FilterLogEvents for every group.
     ///
     /// A request id must be quoted for CloudWatch: -f '"0f1e2d3c-…"'.
@@ -146,14 +154,8 @@ pub struct GetArgs {
     #[arg(long)]
     pub ingestion_time: bool,
 
-    /// FilterLogEvents calls in flight at once, across all groups.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub concurrency: u32,
-
-    /// FilterLogEvents calls per second, across all groups [default: the region's quota
-    /// less headroom: 20 in us-east-1, 8 in most regions, 4 where the quota is 5].
-    #[arg(long, value_name = "N")]
-    pub max_tps: Option<f64>,
+    #[command(flatten)]
+    pub rate: RateArgs,
 
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -177,19 +179,121 @@ pub struct TraceArgs {
     #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
     pub end: String,
 
+    /// Search from the stage's current deployment (less a minute), instead of --start.
+    #[arg(long, conflicts_with = "start")]
+    pub since_deploy: bool,
+
     #[command(flatten)]
     pub select: SelectArgs,
 
     #[command(flatten)]
     pub out: OutputArgs,
 
+    #[command(flatten)]
+    pub rate: RateArgs,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// How fast to call FilterLogEvents; shared by the commands that read logs.
+#[derive(Debug, Args, Clone)]
+pub struct RateArgs {
     /// FilterLogEvents calls in flight at once, across all groups.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
 
-    /// FilterLogEvents calls per second per region [default: under the region's quota].
+    /// FilterLogEvents calls per second per region [default: under the region's quota:
+    /// 20 in us-east-1, 8 in most regions, 4 where the quota is 5].
     #[arg(long, value_name = "N")]
     pub max_tps: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ErrorsArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    /// Start of the window (see TIME in `apitrace get --help`).
+    #[arg(short = 's', long, value_name = "TIME", default_value = "1h ago")]
+    pub start: String,
+
+    /// End of the window.
+    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
+    pub end: String,
+
+    /// Start the window at the stage's current deployment (less a minute), instead of --start.
+    #[arg(long, conflicts_with = "start")]
+    pub since_deploy: bool,
+
+    /// Also report requests that ended with a 4xx status.
+    #[arg(long)]
+    pub include_4xx: bool,
+
+    /// Trace at most this many failing requests (the oldest first); say how many were left out.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+
+    /// Output: text (summary line and lines per request), json (an array of trace
+    /// objects), or github (GitHub Actions annotations and log groups).
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = ErrorsFormat::Text)]
+    pub output: ErrorsFormat,
+
+    /// Exit 1 when any failing request was found (for a smoke-test step in CI).
+    #[arg(long)]
+    pub fail_on_errors: bool,
+
+    /// When to use colours (text output): auto, always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Same as --color never.
+    #[arg(long, overrides_with = "color")]
+    pub no_color: bool,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
+    pub rate: RateArgs,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ErrorsFormat {
+    Text,
+    Json,
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    /// Start of the window (see TIME in `apitrace get --help`).
+    #[arg(short = 's', long, value_name = "TIME", default_value = "1h ago")]
+    pub start: String,
+
+    /// End of the window.
+    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
+    pub end: String,
+
+    /// Start the window at the stage's current deployment (less a minute), instead of --start.
+    #[arg(long, conflicts_with = "start")]
+    pub since_deploy: bool,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
+    pub rate: RateArgs,
 
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -312,6 +416,8 @@ pub fn command() -> clap::Command {
     Cli::command()
         .mut_subcommand("get", |c| c.after_help(TIME_HELP))
         .mut_subcommand("trace", |c| c.after_help(TIME_HELP))
+        .mut_subcommand("errors", |c| c.after_help(TIME_HELP))
+        .mut_subcommand("summary", |c| c.after_help(TIME_HELP))
 }
 
 /// Parse the process arguments (exits with clap's usage error, code 2, on bad input).

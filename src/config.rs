@@ -126,12 +126,15 @@ pub fn color_enabled(when: ColorWhen, env: &Env) -> bool {
     }
 }
 
-/// `apitrace get`, resolved.
+/// A command that reads logs (`get`, `trace`, `errors`, `summary`), resolved.
 #[derive(Debug, Clone)]
 pub struct GetConfig {
     /// `(api id, stage)`, or `None` when only `--log-group` groups are read.
     pub target: Option<(String, String)>,
     pub window: Window,
+    /// `--since-deploy`: `window.start_ms` is replaced by the deployment time once the
+    /// stage has been read (it needs AWS).
+    pub since_deploy: bool,
     pub filter_pattern: Option<String>,
     pub select: Selection,
     pub output: OutputConfig,
@@ -139,11 +142,54 @@ pub struct GetConfig {
     /// FilterLogEvents calls per second; `None` = the region's default (known after the
     /// region is resolved, see `fetch::default_tps`).
     pub max_tps: Option<f64>,
-    /// `get --request-id`: only the lines `trace` links to this request.
+    /// `get --request-id` / `trace`: only the lines linked to this request.
     pub request_id: Option<String>,
     pub throttle_budget: std::time::Duration,
     /// `--watch`: follow after the window.
     pub watch: Option<crate::watch::WatchSpec>,
+}
+
+/// What every log-reading command has: where, when, which groups, how fast.
+struct Common<'a> {
+    api: &'a cli::ApiArgs,
+    start: &'a str,
+    end: &'a str,
+    since_deploy: bool,
+    select: &'a cli::SelectArgs,
+    rate: &'a cli::RateArgs,
+    aws: &'a cli::AwsArgs,
+}
+
+impl Common<'_> {
+    fn config(self, output: OutputConfig, env: &Env) -> Result<GetConfig> {
+        check_tps(self.rate.max_tps)?;
+        if self.since_deploy && self.api.target().is_none() {
+            return Err(Hinted::usage(
+                "--since-deploy needs --api-id and --stage",
+                "name the API and stage whose deployment starts the window",
+            )
+            .into());
+        }
+        // With --since-deploy the start is read from AWS later; check the end now.
+        let start = if self.since_deploy {
+            self.end
+        } else {
+            self.start
+        };
+        Ok(GetConfig {
+            target: self.api.target(),
+            window: parse_window(start, self.end, env.now_ms)?,
+            since_deploy: self.since_deploy,
+            filter_pattern: None,
+            select: Selection::new(self.select),
+            output,
+            concurrency: self.rate.concurrency as usize,
+            max_tps: self.rate.max_tps,
+            request_id: None,
+            throttle_budget: budget(self.aws.throttle_budget)?,
+            watch: None,
+        })
+    }
 }
 
 impl GetConfig {
@@ -155,13 +201,11 @@ impl GetConfig {
             )
             .into());
         }
-        let window = parse_window(&args.start, &args.end, env.now_ms)?;
         let mut output = OutputConfig::new(&args.out, env);
         output.show_group = !args.no_group;
         output.show_stream = !args.no_stream;
         output.show_timestamp = args.timestamp;
         output.show_ingestion_time = args.ingestion_time;
-        check_tps(args.max_tps)?;
         let filter_pattern = args.filter_pattern.clone().filter(|p| !p.is_empty());
         if let Some(p) = &filter_pattern
             && p.chars().count() > 1024
@@ -172,40 +216,87 @@ impl GetConfig {
             )
             .into());
         }
-        Ok(GetConfig {
-            target: args.api.target(),
-            window,
-            filter_pattern,
-            select: Selection::new(&args.select),
-            output,
-            concurrency: args.concurrency as usize,
-            max_tps: args.max_tps,
-            request_id: args.request_id.clone(),
-            throttle_budget: budget(args.aws.throttle_budget)?,
-            watch: args.watch.then_some(crate::watch::WatchSpec {
-                interval: args
-                    .watch_interval
-                    .max(std::time::Duration::from_millis(100)),
-                lag_ms: args.watch_lag.as_millis().min(600_000) as i64,
-            }),
-        })
+        let mut cfg = Common {
+            api: &args.api,
+            start: &args.start,
+            end: &args.end,
+            since_deploy: args.since_deploy,
+            select: &args.select,
+            rate: &args.rate,
+            aws: &args.aws,
+        }
+        .config(output, env)?;
+        cfg.filter_pattern = filter_pattern;
+        cfg.request_id = args.request_id.clone();
+        cfg.watch = args.watch.then_some(crate::watch::WatchSpec {
+            interval: args
+                .watch_interval
+                .max(std::time::Duration::from_millis(100)),
+            lag_ms: args.watch_lag.as_millis().min(600_000) as i64,
+        });
+        Ok(cfg)
     }
 
     /// `apitrace trace`, as a `get` of the linked lines.
     pub fn for_trace(args: &cli::TraceArgs, env: &Env) -> Result<GetConfig> {
-        check_tps(args.max_tps)?;
-        Ok(GetConfig {
-            target: args.api.target(),
-            window: parse_window(&args.start, &args.end, env.now_ms)?,
-            filter_pattern: None,
-            select: Selection::new(&args.select),
-            output: OutputConfig::new(&args.out, env),
-            concurrency: args.concurrency as usize,
-            max_tps: args.max_tps,
-            request_id: Some(args.request_id.clone()),
-            throttle_budget: budget(args.aws.throttle_budget)?,
-            watch: None,
-        })
+        let mut cfg = Common {
+            api: &args.api,
+            start: &args.start,
+            end: &args.end,
+            since_deploy: args.since_deploy,
+            select: &args.select,
+            rate: &args.rate,
+            aws: &args.aws,
+        }
+        .config(OutputConfig::new(&args.out, env), env)?;
+        cfg.request_id = Some(args.request_id.clone());
+        Ok(cfg)
+    }
+
+    /// `apitrace errors`.
+    pub fn for_errors(args: &cli::ErrorsArgs, env: &Env) -> Result<GetConfig> {
+        let out = cli::OutputArgs {
+            output: if args.output == cli::ErrorsFormat::Json {
+                OutputFormat::Json
+            } else {
+                OutputFormat::Text
+            },
+            color: if args.output == cli::ErrorsFormat::Github {
+                ColorWhen::Never
+            } else {
+                args.color
+            },
+            no_color: args.no_color,
+        };
+        Common {
+            api: &args.api,
+            start: &args.start,
+            end: &args.end,
+            since_deploy: args.since_deploy,
+            select: &args.select,
+            rate: &args.rate,
+            aws: &args.aws,
+        }
+        .config(OutputConfig::new(&out, env), env)
+    }
+
+    /// `apitrace summary`.
+    pub fn for_summary(args: &cli::SummaryArgs, env: &Env) -> Result<GetConfig> {
+        let out = cli::OutputArgs {
+            output: args.output,
+            color: ColorWhen::Never,
+            no_color: true,
+        };
+        Common {
+            api: &args.api,
+            start: &args.start,
+            end: &args.end,
+            since_deploy: args.since_deploy,
+            select: &args.select,
+            rate: &args.rate,
+            aws: &args.aws,
+        }
+        .config(OutputConfig::new(&out, env), env)
     }
 
     /// What the fetch stage needs.

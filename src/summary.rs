@@ -1,0 +1,517 @@
+//! `apitrace summary`: requests by status class, route and function; Lambda durations,
+//! cold starts, timeouts, errors; integration latency percentiles — computed while the
+//! merged events stream past, in bounded memory.
+//!
+//! Percentiles come from a log-bucketed histogram (2 % relative error, a fixed ~1,000
+//! buckets), not from stored samples. Routes are joined to statuses through the request id
+//! of the execution log (`HTTP Method: … Resource Path: …` then `Method completed with
+//! status: …`); the map of requests in flight is bounded. For APIs without an execution log
+//! (HTTP APIs) the access log's JSON fields are read instead.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::extract::{self, LambdaLine};
+use crate::model::{Event, LogGroup, Source};
+
+/// Requests whose route is remembered while waiting for their status line.
+const MAX_IN_FLIGHT: usize = 100_000;
+
+/// A log-bucketed histogram of positive values (milliseconds).
+#[derive(Debug, Clone)]
+pub struct Histogram {
+    counts: Vec<u64>,
+    n: u64,
+    max: f64,
+}
+
+const RATIO: f64 = 1.02;
+const MIN_VALUE: f64 = 0.01;
+const BUCKETS: usize = 1_200; // 0.01 ms · 1.02^1200 ≈ 2e8 ms
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            counts: vec![0; BUCKETS],
+            n: 0,
+            max: 0.0,
+        }
+    }
+}
+
+impl Histogram {
+    pub fn add(&mut self, v: f64) {
+        if !v.is_finite() || v < 0.0 {
+            return;
+        }
+        let i = if v <= MIN_VALUE {
+            0
+        } else {
+            ((v / MIN_VALUE).ln() / RATIO.ln()).ceil() as usize
+        };
+        self.counts[i.min(BUCKETS - 1)] += 1;
+        self.n += 1;
+        self.max = self.max.max(v);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// The value at quantile `q` (0..=1), to within the bucket width; `None` if empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.n == 0 {
+            return None;
+        }
+        let rank = ((q * self.n as f64).ceil() as u64).clamp(1, self.n);
+        let mut seen = 0;
+        for (i, c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                let upper = MIN_VALUE * RATIO.powi(i as i32);
+                return Some(round2(upper.min(self.max)));
+            }
+        }
+        Some(self.max)
+    }
+
+    fn stats(&self) -> Stats {
+        Stats {
+            count: self.n,
+            p50: self.quantile(0.5),
+            p95: self.quantile(0.95),
+            p99: self.quantile(0.99),
+            max: (self.n > 0).then_some(round2(self.max)),
+        }
+    }
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Stats {
+    pub count: u64,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Default)]
+struct FunctionAcc {
+    durations: Histogram,
+    cold_starts: u64,
+    timeouts: u64,
+    errors: u64,
+}
+
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
+pub struct RouteRow {
+    pub route: String,
+    pub requests: u64,
+    #[serde(rename = "4xx")]
+    pub c4xx: u64,
+    #[serde(rename = "5xx")]
+    pub c5xx: u64,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct FunctionRow {
+    pub function: String,
+    pub invocations: u64,
+    pub cold_starts: u64,
+    pub timeouts: u64,
+    pub errors: u64,
+    pub duration_ms: Stats,
+}
+
+/// The result, as printed by `summary -o json`.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Report {
+    pub requests: u64,
+    pub by_status_class: BTreeMap<String, u64>,
+    pub by_route: Vec<RouteRow>,
+    pub integration_latency_ms: Stats,
+    pub functions: Vec<FunctionRow>,
+    pub throttles: u64,
+}
+
+/// Accumulates a summary from events of `groups`.
+pub struct Summary<'a> {
+    groups: &'a [LogGroup],
+    use_access: bool,
+    in_flight: HashMap<String, String>,
+    requests: u64,
+    classes: BTreeMap<String, u64>,
+    routes: BTreeMap<String, RouteRow>,
+    integration: Histogram,
+    functions: BTreeMap<String, FunctionAcc>,
+    timed_out: HashSet<String>,
+    throttles: u64,
+}
+
+impl<'a> Summary<'a> {
+    pub fn new(groups: &'a [LogGroup]) -> Summary<'a> {
+        Summary {
+            groups,
+            // The access log counts requests only where no execution log does.
+            use_access: !groups.iter().any(|g| g.source == Source::Execution),
+            in_flight: HashMap::new(),
+            requests: 0,
+            classes: BTreeMap::new(),
+            routes: BTreeMap::new(),
+            integration: Histogram::default(),
+            functions: BTreeMap::new(),
+            timed_out: HashSet::new(),
+            throttles: 0,
+        }
+    }
+
+    fn count_request(&mut self, route: String, status: u16) {
+        self.requests += 1;
+        *self
+            .classes
+            .entry(format!("{}xx", status / 100))
+            .or_default() += 1;
+        let r = self
+            .routes
+            .entry(route.clone())
+            .or_insert_with(|| RouteRow {
+                route,
+                ..RouteRow::default()
+            });
+        r.requests += 1;
+        match status {
+            400..=499 => r.c4xx += 1,
+            500..=599 => r.c5xx += 1,
+            _ => {}
+        }
+        if status == 429 {
+            self.throttles += 1;
+        }
+    }
+
+    pub fn observe(&mut self, e: &Event) {
+        let g = &self.groups[e.group];
+        match g.source {
+            Source::Execution => self.exec_line(&e.message),
+            Source::Access if self.use_access => self.access_line(&e.message),
+            Source::Lambda | Source::Authorizer => {
+                let name = g.function.clone().unwrap_or_else(|| g.name.clone());
+                self.lambda_line(name, &e.message);
+            }
+            _ => {}
+        }
+    }
+
+    fn exec_line(&mut self, msg: &str) {
+        let Some((rid, text)) = extract::exec_prefix(msg) else {
+            return;
+        };
+        if let Some(rest) = text.strip_prefix("HTTP Method: ") {
+            if let Some((m, p)) = rest.split_once(", Resource Path: ") {
+                if self.in_flight.len() >= MAX_IN_FLIGHT {
+                    self.in_flight.clear();
+                }
+                self.in_flight
+                    .insert(rid.to_string(), format!("{} {}", m.trim(), p.trim()));
+            }
+        } else if let Some(rest) = text.strip_prefix("Method completed with status: ") {
+            if let Ok(status) = rest.trim().parse::<u16>() {
+                // Requests stopped before execution (an authorizer's deny) log no route.
+                let route = self
+                    .in_flight
+                    .remove(rid)
+                    .unwrap_or_else(|| "(no route logged)".into());
+                self.count_request(route, status);
+            }
+        } else if text.starts_with("Received response.") {
+            let mut f = extract::ApiFacts::default();
+            f.scan_exec(text);
+            if let Some(l) = f.integration_latency_ms {
+                self.integration.add(l);
+            }
+        }
+    }
+
+    fn access_line(&mut self, msg: &str) {
+        let Ok(serde_json::Value::Object(m)) =
+            serde_json::from_str::<serde_json::Value>(msg.trim())
+        else {
+            return;
+        };
+        let s = |k: &str| {
+            m.get(k).map(|v| {
+                v.as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| v.to_string())
+            })
+        };
+        let Some(status) = s("status").and_then(|v| v.parse::<u16>().ok()) else {
+            return;
+        };
+        let route = s("routeKey")
+            .or_else(|| {
+                Some(format!(
+                    "{} {}",
+                    s("httpMethod")?,
+                    s("resourcePath").or_else(|| s("path"))?
+                ))
+            })
+            .unwrap_or_else(|| "?".into());
+        self.count_request(route, status);
+        if let Some(l) = s("integrationLatency").and_then(|v| v.parse::<f64>().ok()) {
+            self.integration.add(l);
+        }
+    }
+
+    fn lambda_line(&mut self, function: String, msg: &str) {
+        let (kind, id) = extract::lambda_line(msg);
+        let acc = self.functions.entry(function).or_default();
+        if kind == LambdaLine::Report
+            && let Some(r) = extract::parse_report(msg)
+        {
+            if let Some(d) = r.duration_ms {
+                acc.durations.add(d);
+            }
+            if r.init_duration_ms.is_some() {
+                acc.cold_starts += 1;
+            }
+            match r.status.as_deref() {
+                Some("timeout") => {
+                    if id.as_ref().is_none_or(|i| self.timed_out.insert(i.clone())) {
+                        acc.timeouts += 1;
+                    }
+                }
+                Some("error") | Some("failure") => acc.errors += 1,
+                _ => {}
+            }
+        } else if msg.contains("Task timed out after")
+            && id.as_ref().is_none_or(|i| self.timed_out.insert(i.clone()))
+        {
+            acc.timeouts += 1;
+        }
+    }
+
+    pub fn finish(self) -> Report {
+        let mut by_route: Vec<RouteRow> = self.routes.into_values().collect();
+        by_route.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.route.cmp(&b.route)));
+        Report {
+            requests: self.requests,
+            by_status_class: self.classes,
+            by_route,
+            integration_latency_ms: self.integration.stats(),
+            functions: self
+                .functions
+                .into_iter()
+                .map(|(function, a)| FunctionRow {
+                    function,
+                    invocations: a.durations.count(),
+                    cold_starts: a.cold_starts,
+                    timeouts: a.timeouts,
+                    errors: a.errors,
+                    duration_ms: a.durations.stats(),
+                })
+                .collect(),
+            throttles: self.throttles,
+        }
+    }
+}
+
+/// The text rendering: three small tables.
+pub fn render_text(r: &Report) -> Vec<(Vec<&'static str>, Vec<Vec<String>>)> {
+    let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v}"));
+    let mut status_rows: Vec<Vec<String>> = r
+        .by_status_class
+        .iter()
+        .map(|(k, v)| vec![k.clone(), v.to_string()])
+        .collect();
+    status_rows.push(vec!["total".into(), r.requests.to_string()]);
+    status_rows.push(vec!["throttled (429)".into(), r.throttles.to_string()]);
+    let l = &r.integration_latency_ms;
+    status_rows.push(vec![
+        "integration ms".into(),
+        format!(
+            "p50 {} p95 {} p99 {} max {}",
+            opt(l.p50),
+            opt(l.p95),
+            opt(l.p99),
+            opt(l.max)
+        ),
+    ]);
+    let routes = r
+        .by_route
+        .iter()
+        .map(|x| {
+            vec![
+                x.route.clone(),
+                x.requests.to_string(),
+                x.c4xx.to_string(),
+                x.c5xx.to_string(),
+            ]
+        })
+        .collect();
+    let funcs = r
+        .functions
+        .iter()
+        .map(|f| {
+            vec![
+                f.function.clone(),
+                f.invocations.to_string(),
+                f.cold_starts.to_string(),
+                f.timeouts.to_string(),
+                f.errors.to_string(),
+                opt(f.duration_ms.p50),
+                opt(f.duration_ms.p95),
+                opt(f.duration_ms.p99),
+                opt(f.duration_ms.max),
+            ]
+        })
+        .collect();
+    vec![
+        (vec!["REQUESTS", "COUNT"], status_rows),
+        (vec!["ROUTE", "REQUESTS", "4XX", "5XX"], routes),
+        (
+            vec![
+                "FUNCTION",
+                "INVOCATIONS",
+                "COLD",
+                "TIMEOUTS",
+                "ERRORS",
+                "P50 MS",
+                "P95 MS",
+                "P99 MS",
+                "MAX MS",
+            ],
+            funcs,
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_quantiles_are_within_two_percent() {
+        let mut h = Histogram::default();
+        for i in 1..=1000 {
+            h.add(i as f64);
+        }
+        for (q, want) in [(0.5, 500.0), (0.95, 950.0), (0.99, 990.0)] {
+            let got = h.quantile(q).unwrap();
+            assert!((got - want).abs() / want <= 0.021, "q{q}: {got}");
+        }
+        assert_eq!(h.stats().max, Some(1000.0));
+        assert_eq!(Histogram::default().quantile(0.5), None);
+        let mut one = Histogram::default();
+        one.add(12.34);
+        assert_eq!(one.quantile(0.99), Some(12.34));
+        one.add(f64::NAN);
+        one.add(-1.0);
+        assert_eq!(one.count(), 1);
+    }
+
+    fn group(source: Source, function: Option<&str>) -> LogGroup {
+        LogGroup {
+            name: function.map_or("g".into(), |f| format!("/aws/lambda/{f}")),
+            region: "us-east-1".into(),
+            source,
+            function: function.map(String::from),
+            reasons: vec![],
+            exists: Some(true),
+        }
+    }
+
+    fn ev(group: usize, msg: &str) -> Event {
+        Event {
+            timestamp: 0,
+            ingestion_time: 0,
+            event_id: "1".into(),
+            stream: "s".into(),
+            message: msg.into(),
+            group,
+        }
+    }
+
+    #[test]
+    fn counts_requests_routes_and_functions() {
+        let groups = vec![
+            group(Source::Execution, None),
+            group(Source::Lambda, Some("f")),
+            group(Source::Access, None),
+        ];
+        let mut s = Summary::new(&groups);
+        for (rid, route, status) in [
+            ("a", "/users", 200),
+            ("b", "/users", 502),
+            ("c", "/orders", 404),
+        ] {
+            s.observe(&ev(
+                0,
+                &format!("({rid}) HTTP Method: GET, Resource Path: {route}"),
+            ));
+            s.observe(&ev(
+                0,
+                &format!("({rid}) Received response. Status: 200, Integration latency: 40 ms"),
+            ));
+            s.observe(&ev(
+                0,
+                &format!("({rid}) Method completed with status: {status}"),
+            ));
+        }
+        // Access lines are not counted again when the execution log is read.
+        s.observe(&ev(
+            2,
+            r#"{"requestId":"a","status":"200","routeKey":"GET /users"}"#,
+        ));
+        let id = "11111111-1111-1111-1111-111111111111";
+        s.observe(&ev(1, &format!("REPORT RequestId: {id}\tDuration: 10.00 ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\tInit Duration: 100.00 ms")));
+        s.observe(&ev(
+            1,
+            &format!("2024-04-14T01:17:35.426Z {id} Task timed out after 3.00 seconds"),
+        ));
+        let id2 = "22222222-2222-2222-2222-222222222222";
+        s.observe(&ev(1, &format!("REPORT RequestId: {id2}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\tStatus: timeout")));
+        let r = s.finish();
+        assert_eq!(r.requests, 3);
+        assert_eq!(r.by_status_class.get("2xx"), Some(&1));
+        assert_eq!(r.by_status_class.get("5xx"), Some(&1));
+        assert_eq!(r.by_status_class.get("4xx"), Some(&1));
+        assert_eq!(
+            r.by_route[0],
+            RouteRow {
+                route: "GET /users".into(),
+                requests: 2,
+                c4xx: 0,
+                c5xx: 1
+            }
+        );
+        assert_eq!(r.integration_latency_ms.count, 3);
+        let f = &r.functions[0];
+        assert_eq!((f.invocations, f.cold_starts, f.timeouts), (2, 1, 2));
+        assert_eq!(f.duration_ms.max, Some(3000.0));
+    }
+
+    #[test]
+    fn http_apis_count_from_the_access_log() {
+        let groups = vec![group(Source::Access, None)];
+        let mut s = Summary::new(&groups);
+        s.observe(&ev(
+            0,
+            r#"{"requestId":"x","routeKey":"GET /items","status":"200","integrationLatency":"12"}"#,
+        ));
+        s.observe(&ev(
+            0,
+            r#"{"requestId":"y","routeKey":"GET /items","status":503}"#,
+        ));
+        s.observe(&ev(0, "not json"));
+        let r = s.finish();
+        assert_eq!(r.requests, 2);
+        assert_eq!(r.by_route[0].c5xx, 1);
+        assert_eq!(r.integration_latency_ms.count, 1);
+    }
+}
