@@ -32,6 +32,19 @@ pub async fn run(cli: Cli, env: Env) -> Result<u8> {
         }
         Command::Errors(args) => errors(&args, GetConfig::for_errors(&args, &env)?).await,
         Command::Summary(args) => summary(&args, GetConfig::for_summary(&args, &env)?).await,
+        Command::Completions { shell } => {
+            let mut cmd = cli::command();
+            let mut out = io::stdout().lock();
+            clap_complete::generate(shell, &mut cmd, "apitrace", &mut out);
+            finish_write(out.flush())
+        }
+        Command::Man => {
+            let mut out = io::stdout().lock();
+            let written = clap_mangen::Man::new(cli::command())
+                .render(&mut out)
+                .and_then(|_| out.flush());
+            finish_write(written)
+        }
         Command::Apis(args) => apis(args).await,
     }
 }

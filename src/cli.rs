@@ -46,6 +46,13 @@ pub enum Command {
     Summary(SummaryArgs),
     /// List the REST, HTTP and WebSocket APIs in the region, with their stages.
     Apis(ApisArgs),
+    /// Print a shell completion script (e.g. `apitrace completions bash > /etc/bash_completion.d/apitrace`).
+    Completions {
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `apitrace man > apitrace.1`.
+    Man,
 }
 
 /// Which API and stage; shared by `get` and `groups`. Both may be left out when
@@ -339,6 +346,43 @@ pub struct OutputArgs {
     /// Same as --color never.
     #[arg(long, overrides_with = "color")]
     pub no_color: bool,
+
+    /// Only print events whose message matches this regex (client-side, after
+    /// --filter-pattern).
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
+
+    /// Highlight matches of this regex (repeatable); request ids are highlighted anyway.
+    #[arg(long, value_name = "REGEX")]
+    pub highlight: Vec<String>,
+
+    /// Print times in the local time zone (with its offset) instead of UTC.
+    #[arg(long, overrides_with = "utc")]
+    pub local: bool,
+
+    /// Print times in UTC (the default).
+    #[arg(long, overrides_with = "local")]
+    pub utc: bool,
+
+    /// strftime format for --timestamp / --ingestion-time and the trace summary, e.g.
+    /// '%H:%M:%S%.3f' [default: ISO 8601 with milliseconds and offset].
+    #[arg(long, value_name = "FORMAT")]
+    pub timestamp_format: Option<String>,
+}
+
+impl Default for OutputArgs {
+    fn default() -> OutputArgs {
+        OutputArgs {
+            output: OutputFormat::Text,
+            color: ColorWhen::Auto,
+            no_color: false,
+            grep: None,
+            highlight: Vec::new(),
+            local: false,
+            utc: false,
+            timestamp_format: None,
+        }
+    }
 }
 
 /// How to reach AWS; shared by every command.

@@ -92,16 +92,53 @@ pub struct OutputConfig {
     pub show_stream: bool,
     pub show_timestamp: bool,
     pub show_ingestion_time: bool,
+    /// `--grep`: only events whose message matches.
+    pub grep: Option<regex::Regex>,
+    /// `--highlight` terms and request ids, highlighted when colour is on.
+    pub highlight: Option<regex::Regex>,
+    pub time: crate::time::TimeStyle,
+}
+
+/// API request ids, Lambda request ids and X-Ray ids: highlighted in coloured output.
+const ID_PATTERN: &str = r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b1-[0-9a-f]{8}-[0-9a-f]{24}\b";
+
+fn regex_arg(flag: &str, re: &str) -> Result<regex::Regex> {
+    regex::Regex::new(re).map_err(|e| {
+        Hinted::usage(
+            format!("invalid {flag} regex '{re}': {}", crate::error::one_line(&e.to_string())),
+            "the syntax is Rust's regex crate (like RE2); escape metacharacters with \\, or use a plain word",
+        )
+        .into()
+    })
 }
 
 impl OutputConfig {
-    pub fn new(args: &cli::OutputArgs, env: &Env) -> OutputConfig {
+    pub fn new(args: &cli::OutputArgs, env: &Env) -> Result<OutputConfig> {
         let when = if args.no_color {
             ColorWhen::Never
         } else {
             args.color
         };
-        OutputConfig {
+        let grep = args
+            .grep
+            .as_deref()
+            .map(|g| regex_arg("--grep", g))
+            .transpose()?;
+        let mut terms: Vec<String> = Vec::new();
+        for h in &args.highlight {
+            regex_arg("--highlight", h)?;
+            terms.push(format!("(?:{h})"));
+        }
+        terms.push(format!("(?:{ID_PATTERN})"));
+        let highlight = Some(regex_arg("--highlight", &terms.join("|"))?);
+        let time = crate::time::TimeStyle::new(args.local, args.timestamp_format.as_deref())
+            .map_err(|e| {
+                Hinted::usage(
+                    e,
+                    "see `man strftime`; for example --timestamp-format '%H:%M:%S%.3f'",
+                )
+            })?;
+        Ok(OutputConfig {
             format: args.output,
             color: args.output == OutputFormat::Text && color_enabled(when, env),
             terminal: env.stdout_is_tty,
@@ -109,7 +146,10 @@ impl OutputConfig {
             show_stream: true,
             show_timestamp: false,
             show_ingestion_time: false,
-        }
+            grep,
+            highlight,
+            time,
+        })
     }
 }
 
@@ -201,7 +241,7 @@ impl GetConfig {
             )
             .into());
         }
-        let mut output = OutputConfig::new(&args.out, env);
+        let mut output = OutputConfig::new(&args.out, env)?;
         output.show_group = !args.no_group;
         output.show_stream = !args.no_stream;
         output.show_timestamp = args.timestamp;
@@ -248,7 +288,7 @@ impl GetConfig {
             rate: &args.rate,
             aws: &args.aws,
         }
-        .config(OutputConfig::new(&args.out, env), env)?;
+        .config(OutputConfig::new(&args.out, env)?, env)?;
         cfg.request_id = Some(args.request_id.clone());
         Ok(cfg)
     }
@@ -267,6 +307,7 @@ impl GetConfig {
                 args.color
             },
             no_color: args.no_color,
+            ..cli::OutputArgs::default()
         };
         Common {
             api: &args.api,
@@ -277,7 +318,7 @@ impl GetConfig {
             rate: &args.rate,
             aws: &args.aws,
         }
-        .config(OutputConfig::new(&out, env), env)
+        .config(OutputConfig::new(&out, env)?, env)
     }
 
     /// `apitrace summary`.
@@ -286,6 +327,7 @@ impl GetConfig {
             output: args.output,
             color: ColorWhen::Never,
             no_color: true,
+            ..cli::OutputArgs::default()
         };
         Common {
             api: &args.api,
@@ -296,7 +338,7 @@ impl GetConfig {
             rate: &args.rate,
             aws: &args.aws,
         }
-        .config(OutputConfig::new(&out, env), env)
+        .config(OutputConfig::new(&out, env)?, env)
     }
 
     /// What the fetch stage needs.
@@ -403,15 +445,33 @@ mod tests {
         let args = cli::OutputArgs {
             output: OutputFormat::Json,
             color: ColorWhen::Always,
-            no_color: false,
+            ..cli::OutputArgs::default()
         };
-        assert!(!OutputConfig::new(&args, &env(true, None, None)).color);
+        assert!(
+            !OutputConfig::new(&args, &env(true, None, None))
+                .unwrap()
+                .color
+        );
         let args = cli::OutputArgs {
             output: OutputFormat::Text,
             color: ColorWhen::Always,
             no_color: true,
+            ..cli::OutputArgs::default()
         };
-        assert!(!OutputConfig::new(&args, &env(true, None, None)).color);
+        assert!(
+            !OutputConfig::new(&args, &env(true, None, None))
+                .unwrap()
+                .color
+        );
+        let bad = cli::OutputArgs {
+            grep: Some("(".into()),
+            ..cli::OutputArgs::default()
+        };
+        let e = OutputConfig::new(&bad, &env(false, None, None)).unwrap_err();
+        assert_eq!(
+            e.downcast_ref::<Hinted>().unwrap().code,
+            crate::error::EXIT_USAGE
+        );
     }
 
     #[test]

@@ -25,7 +25,6 @@ use serde::Serialize;
 use crate::cli::OutputFormat;
 use crate::config::OutputConfig;
 use crate::model::{Event, LogGroup};
-use crate::time::format_ms;
 
 /// The colours a group can get (readable on dark and light backgrounds).
 const PALETTE: [owo_colors::AnsiColors; 6] = {
@@ -89,6 +88,11 @@ impl<W: Write> Printer<W> {
     }
 
     pub fn print(&mut self, e: &Event) -> io::Result<()> {
+        if let Some(g) = &self.cfg.grep
+            && !g.is_match(&e.message)
+        {
+            return Ok(());
+        }
         self.line.clear();
         match self.cfg.format {
             OutputFormat::Json => self.json_line(e)?,
@@ -150,27 +154,57 @@ impl<W: Write> Printer<W> {
             }
         }
         if self.cfg.show_timestamp {
-            let _ = write!(line, "{} ", format_ms(e.timestamp));
+            let _ = write!(line, "{} ", self.cfg.time.format(e.timestamp));
         }
         if self.cfg.show_ingestion_time {
-            let _ = write!(line, "{} ", format_ms(e.ingestion_time));
+            let _ = write!(line, "{} ", self.cfg.time.format(e.ingestion_time));
         }
         let msg = e.message.strip_suffix('\n').unwrap_or(&e.message);
         let msg = msg.strip_suffix('\r').unwrap_or(msg);
-        if self.cfg.terminal {
-            let clean = sanitize(msg);
-            if color && is_error_line(&clean) {
-                let _ = write!(line, "{}", clean.red().bold());
-            } else {
-                line.extend_from_slice(clean.as_bytes());
-            }
-        } else if color && is_error_line(msg) {
-            let _ = write!(line, "{}", msg.red().bold());
+        let msg = if self.cfg.terminal {
+            sanitize(msg)
+        } else {
+            std::borrow::Cow::Borrowed(msg)
+        };
+        if color {
+            write_coloured(line, &msg, self.cfg.highlight.as_ref());
         } else {
             line.extend_from_slice(msg.as_bytes());
         }
         line.push(b'\n');
     }
+}
+
+/// A message in colour: errors red, warnings and 4xx dim, highlight matches bold yellow.
+fn write_coloured(line: &mut Vec<u8>, msg: &str, highlight: Option<&regex::Regex>) {
+    let base = if is_error_line(msg) {
+        Style::new().red().bold()
+    } else if is_warn_line(msg) {
+        Style::new().dimmed()
+    } else {
+        Style::new()
+    };
+    let mark = Style::new().yellow().bold();
+    let mut last = 0;
+    if let Some(re) = highlight {
+        for m in re.find_iter(msg) {
+            if m.start() > last {
+                let _ = write!(line, "{}", base.style(&msg[last..m.start()]));
+            }
+            if !m.as_str().is_empty() {
+                let _ = write!(line, "{}", mark.style(m.as_str()));
+            }
+            last = m.end();
+        }
+    }
+    if last < msg.len() || msg.is_empty() {
+        let _ = write!(line, "{}", base.style(&msg[last..]));
+    }
+}
+
+/// Lines to show dimmer: warnings and 4xx statuses.
+pub fn is_warn_line(msg: &str) -> bool {
+    msg.contains("WARN") || msg.contains("Method completed with status: 4")
 }
 
 /// Lines worth seeing first: errors, exceptions, timeouts, 5xx statuses.
@@ -264,6 +298,9 @@ mod tests {
             show_stream: true,
             show_timestamp: false,
             show_ingestion_time: false,
+            grep: None,
+            highlight: None,
+            time: crate::time::TimeStyle::default(),
         }
     }
 
@@ -388,6 +425,44 @@ mod tests {
             .map(|s| palette_index(s))
             .collect();
         assert!(distinct.len() > 2);
+    }
+
+    #[test]
+    fn highlight_grep_and_times() {
+        let mut c = cfg(OutputFormat::Text, true, false);
+        c.highlight = Some(
+            regex::Regex::new(
+                "needle|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            )
+            .unwrap(),
+        );
+        let out = render(
+            c,
+            &[event(
+                0,
+                "a needle and 515f1e99-39db-11e9-9e96-01e5c04505b9 here",
+            )],
+        );
+        assert!(
+            out.contains("\x1b[1;33mneedle\x1b[0m")
+                || out.contains("\x1b[33;1mneedle\x1b[0m")
+                || out.contains("needle\x1b[0m"),
+            "{out:?}"
+        );
+        assert_eq!(
+            strip_ansi(&out),
+            "API-Gateway-Execution-Logs_abc/prod 2026/11/29/[$LATEST]abc a needle and 515f1e99-39db-11e9-9e96-01e5c04505b9 here\n"
+        );
+        assert!(out.matches("\x1b[").count() >= 4, "{out:?}");
+
+        let mut c = cfg(OutputFormat::Text, false, false);
+        c.grep = Some(regex::Regex::new("^START").unwrap());
+        c.show_group = false;
+        c.show_stream = false;
+        c.show_timestamp = true;
+        c.time = crate::time::TimeStyle::new(false, Some("%H:%M:%S")).unwrap();
+        let out = render(c, &[event(1, "START x\n"), event(1, "other\n")]);
+        assert_eq!(out, "12:34:56 START x\n");
     }
 
     #[test]

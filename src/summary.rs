@@ -281,10 +281,8 @@ impl<'a> Summary<'a> {
                 acc.cold_starts += 1;
             }
             match r.status.as_deref() {
-                Some("timeout") => {
-                    if id.as_ref().is_none_or(|i| self.timed_out.insert(i.clone())) {
-                        acc.timeouts += 1;
-                    }
+                Some("timeout") if id.as_ref().is_none_or(|i| self.timed_out.insert(i.clone())) => {
+                    acc.timeouts += 1;
                 }
                 Some("error") | Some("failure") => acc.errors += 1,
                 _ => {}

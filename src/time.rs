@@ -105,6 +105,45 @@ fn parse_absolute(s: &str) -> Option<i64> {
     None
 }
 
+/// How times are printed (`--utc`, `--local`, `--timestamp-format`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TimeStyle {
+    pub local: bool,
+    /// A checked strftime format; `None` = ISO 8601 with milliseconds.
+    pub format: Option<String>,
+}
+
+impl TimeStyle {
+    /// Check a strftime format (chrono would panic on a bad one while printing).
+    pub fn new(local: bool, format: Option<&str>) -> Result<TimeStyle, String> {
+        if let Some(f) = format {
+            use chrono::format::{Item, StrftimeItems};
+            if StrftimeItems::new(f).any(|i| matches!(i, Item::Error)) {
+                return Err(format!("'{f}' is not a valid strftime format"));
+            }
+        }
+        Ok(TimeStyle {
+            local,
+            format: format.map(String::from),
+        })
+    }
+
+    pub fn format(&self, ms: i64) -> String {
+        let Some(utc) = Utc.timestamp_millis_opt(ms).single() else {
+            return ms.to_string();
+        };
+        match (self.local, &self.format) {
+            (false, None) => format_ms(ms),
+            (false, Some(f)) => utc.format(f).to_string(),
+            (true, None) => utc
+                .with_timezone(&chrono::Local)
+                .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+                .to_string(),
+            (true, Some(f)) => utc.with_timezone(&chrono::Local).format(f).to_string(),
+        }
+    }
+}
+
 /// Format epoch milliseconds as ISO 8601 UTC with milliseconds: `2026-11-29T10:00:00.250Z`.
 pub fn format_ms(ms: i64) -> String {
     match Utc.timestamp_millis_opt(ms).single() {
@@ -191,6 +230,21 @@ mod tests {
             let e = parse_time(s, NOW).expect_err(s);
             assert!(e.contains("accepted forms"), "{s}: {e}");
         }
+    }
+
+    #[test]
+    fn time_styles() {
+        let utc = TimeStyle::new(false, None).unwrap();
+        assert_eq!(utc.format(NOW), "2026-11-29T12:34:56.789Z");
+        let custom = TimeStyle::new(false, Some("%H:%M:%S%.3f")).unwrap();
+        assert_eq!(custom.format(NOW), "12:34:56.789");
+        let local = TimeStyle::new(true, None).unwrap().format(NOW);
+        assert!(local.starts_with("2026-11-"), "{local}");
+        assert!(
+            local.ends_with(":00") || local.contains('+') || local.contains('-'),
+            "{local}"
+        );
+        assert!(TimeStyle::new(false, Some("%Q")).is_err());
     }
 
     /// A small deterministic fuzz: arbitrary strings never panic (issue #4 asks for no panics).

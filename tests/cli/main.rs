@@ -2,7 +2,9 @@
 //! with scripts/test.sh). One test binary, split into modules by feature.
 
 mod ci;
+mod docs;
 mod errors;
+mod faults;
 mod get;
 mod groups;
 mod support;

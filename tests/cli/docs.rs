@@ -1,0 +1,152 @@
+//! The README's help text, completions, the man page, and the output flags of issue #8.
+
+use crate::support::*;
+
+#[test]
+fn readme_help_is_in_sync_with_the_binary() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for sub in ["get", "trace", "errors", "summary", "groups", "apis"] {
+        let r = run(apitrace().args([sub, "--help"]).env("COLUMNS", "100"));
+        assert_eq!(r.code, 0);
+        let block = format!(
+            "### `apitrace {sub} --help`\n\n```text\n{}\n```\n",
+            r.stdout.trim_end()
+        );
+        assert!(
+            readme.contains(&block),
+            "README's `{sub} --help` is stale: run scripts/update-readme-help.sh"
+        );
+    }
+}
+
+#[test]
+fn completions_and_man_page() {
+    for (shell, needle) in [
+        ("bash", "_apitrace()"),
+        ("zsh", "#compdef apitrace"),
+        ("fish", "complete -c apitrace"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[apitrace]"),
+    ] {
+        let r = run(apitrace().args(["completions", shell]));
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains(needle), "{shell}");
+        assert!(
+            r.stdout.contains("since-deploy"),
+            "{shell}: flags are completed"
+        );
+    }
+    let r = run(apitrace().arg("man"));
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.starts_with(".ie") || r.stdout.contains(".TH apitrace"),
+        "{}",
+        &r.stdout[..200.min(r.stdout.len())]
+    );
+    assert!(r.stdout.contains("trace") && r.stdout.contains("errors"));
+    let r = run(apitrace().args(["completions", "tcsh"]));
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn grep_highlight_and_time_flags() {
+    let w = World::shared();
+    let base = |extra: &[&str]| {
+        let r = run(apitrace()
+            .args(["get", "--api-id", w.rest_api(), "--stage", "prod", "-q"])
+            .args(w.window_args())
+            .args(extra));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout
+    };
+    let starts = base(&["--grep", r"^REPORT RequestId", "-G", "-S"]);
+    assert!(!starts.is_empty());
+    assert!(
+        starts.lines().all(|l| l.starts_with("REPORT RequestId")),
+        "{starts}"
+    );
+    let reports = w
+        .events()
+        .iter()
+        .filter(|e| {
+            e["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("REPORT RequestId")
+                && !e["old"].as_bool().unwrap()
+        })
+        .filter(|e| w.rest_groups().iter().any(|g| e["log_group"] == g.as_str()))
+        .count();
+    assert_eq!(starts.lines().count(), reports);
+
+    let hl = base(&[
+        "--only",
+        "access",
+        "--color",
+        "always",
+        "--highlight",
+        "GET",
+    ]);
+    assert!(
+        hl.contains("\x1b[1;33mGET") || hl.contains("\x1b[33;1mGET") || hl.contains("33mGET"),
+        "{}",
+        &hl[..300]
+    );
+
+    let t = base(&[
+        "--only",
+        "access",
+        "-G",
+        "-S",
+        "--timestamp",
+        "--timestamp-format",
+        "%H:%M:%S%.3f",
+    ]);
+    let re = regex::Regex::new(r"^\d\d:\d\d:\d\d\.\d{3} \{").unwrap();
+    assert!(
+        t.lines().all(|l| re.is_match(l)),
+        "{}",
+        t.lines().next().unwrap()
+    );
+    let local = run(apitrace()
+        .env("TZ", "Asia/Kolkata")
+        .args([
+            "get",
+            "--api-id",
+            w.rest_api(),
+            "--stage",
+            "prod",
+            "-q",
+            "--only",
+            "access",
+            "-G",
+            "-S",
+            "--timestamp",
+            "--local",
+        ])
+        .args(w.window_args()));
+    assert!(
+        local.stdout.lines().next().unwrap().contains("+05:30 "),
+        "{}",
+        local.stdout.lines().next().unwrap()
+    );
+
+    let bad = run(apitrace().args(["get", "--api-id", "a", "--stage", "b", "--grep", "("]));
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("invalid --grep regex"),
+        "{}",
+        bad.stderr
+    );
+    let bad = run(apitrace().args([
+        "get",
+        "--api-id",
+        "a",
+        "--stage",
+        "b",
+        "--timestamp-format",
+        "%Q",
+    ]));
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
