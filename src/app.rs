@@ -132,6 +132,17 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         stats.clone(),
         outcome.clone(),
     );
+    let progress = crate::progress::Progress::start(
+        stats.clone(),
+        present.len(),
+        cfg.watch.is_none()
+            && crate::progress::wanted(
+                env.stdout_is_tty,
+                env.stderr_is_tty,
+                env.ci,
+                error::quiet(),
+            ),
+    );
     if cfg.output.color && cfg.output.terminal {
         COLOUR_ON_TERMINAL.store(true, Ordering::SeqCst);
     }
@@ -188,6 +199,7 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     })
     .await
     .context("the output thread failed")?;
+    drop(progress);
     COLOUR_ON_TERMINAL.store(false, Ordering::SeqCst);
     match printed {
         Ok(_) => {}

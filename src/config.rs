@@ -14,6 +14,9 @@ use crate::time;
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     pub stdout_is_tty: bool,
+    pub stderr_is_tty: bool,
+    /// `CI` is set (no progress display).
+    pub ci: bool,
     pub no_color: Option<String>,
     pub term: Option<String>,
     pub now_ms: i64,
@@ -24,6 +27,8 @@ impl Env {
         use std::io::IsTerminal;
         Env {
             stdout_is_tty: std::io::stdout().is_terminal(),
+            stderr_is_tty: std::io::stderr().is_terminal(),
+            ci: std::env::var_os("CI").is_some_and(|v| !v.is_empty()),
             no_color: std::env::var("NO_COLOR").ok(),
             term: std::env::var("TERM").ok(),
             now_ms: chrono::Utc::now().timestamp_millis(),
@@ -417,6 +422,8 @@ mod tests {
     fn env(tty: bool, no_color: Option<&str>, term: Option<&str>) -> Env {
         Env {
             stdout_is_tty: tty,
+            stderr_is_tty: tty,
+            ci: false,
             no_color: no_color.map(String::from),
             term: term.map(String::from),
             now_ms: 1_795_955_696_789,

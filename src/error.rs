@@ -65,7 +65,7 @@ pub fn set_quiet(q: bool) {
     QUIET.store(q, std::sync::atomic::Ordering::Relaxed);
 }
 
-fn quiet() -> bool {
+pub fn quiet() -> bool {
     QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
@@ -74,6 +74,7 @@ pub fn warn(msg: impl fmt::Display) {
     if quiet() {
         return;
     }
+    crate::progress::clear();
     let mut e = std::io::stderr().lock();
     let _ = writeln!(e, "apitrace: warning: {}", one_line(&msg.to_string()));
 }
@@ -83,6 +84,7 @@ pub fn note(msg: impl fmt::Display) {
     if quiet() {
         return;
     }
+    crate::progress::clear();
     let mut e = std::io::stderr().lock();
     let _ = writeln!(e, "apitrace: note: {}", one_line(&msg.to_string()));
 }
@@ -105,6 +107,7 @@ pub fn report(err: &anyhow::Error) -> u8 {
         Some(h) => (h.code, h.hint.clone()),
         None => (EXIT_FAILURE, None),
     };
+    crate::progress::clear();
     let mut e = std::io::stderr().lock();
     let _ = writeln!(e, "apitrace: error: {}", one_line(&format!("{err:#}")));
     if let Some(h) = hint {

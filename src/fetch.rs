@@ -44,6 +44,7 @@ pub struct Stats {
     pub throttles: AtomicU64,
     pub events: AtomicU64,
     pub pages: AtomicU64,
+    pub groups_done: AtomicU64,
 }
 
 /// What went wrong, per group: the run exits 1 when this is not empty.
@@ -119,7 +120,10 @@ pub fn start(
             let outcome = outcome.clone();
             tokio::spawn(async move {
                 let name = task.group.clone();
-                if let Err(msg) = task.run(tx).await {
+                let stats = task.stats.clone();
+                let result = task.run(tx).await;
+                stats.groups_done.fetch_add(1, Ordering::Relaxed);
+                if let Err(msg) = result {
                     warn(format!("log group {name}: {msg}"));
                     outcome
                         .failed

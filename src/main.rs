@@ -17,6 +17,7 @@ mod fetch;
 mod merge;
 mod model;
 mod output;
+mod progress;
 mod ratelimit;
 mod resolve;
 mod summary;
