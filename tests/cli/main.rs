@@ -4,7 +4,6 @@
 mod ci;
 mod docs;
 mod errors;
-mod faults;
 mod get;
 mod groups;
 mod support;
