@@ -10,6 +10,13 @@
 //!   us forever); control-plane clients use the SDK's standard retries, while the CloudWatch
 //!   Logs client does **not** retry: `fetch.rs` retries FilterLogEvents itself so that
 //!   throttling can slow the shared rate limiter (adaptive) and be counted.
+//!
+//! `Aws` holds the base configuration, one ready client each for API Gateway (v1 and v2)
+//! and STS (all in the API's region), and the Lambda and CloudWatch Logs clients per
+//! region, made on first use from the base configuration. Unit tests build an `Aws` from
+//! ready clients instead ([`Aws::from_clients`], test builds only: mocked clients with
+//! `aws-smithy-mocks` interceptors), so `resolve` runs its real code against them; a
+//! region they do not supply gets a client whose every call fails with HTTP 418.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,14 +31,30 @@ use aws_smithy_types::timeout::TimeoutConfig;
 
 use crate::cli::AwsArgs;
 
-/// Everything needed to talk to AWS, with one client per service and region, made lazily.
+/// Everything needed to talk to AWS: one client per service and region (the Lambda and
+/// CloudWatch Logs ones made lazily, per region). Cloning is cheap (clients are shared).
 #[derive(Clone)]
 pub struct Aws {
     /// The region of the API (from flags, environment or profile).
     pub region: String,
+    /// The configuration the per-region clients are made from.
     base: SdkConfig,
+    apigateway: aws_sdk_apigateway::Client,
+    apigatewayv2: aws_sdk_apigatewayv2::Client,
+    sts: aws_sdk_sts::Client,
     logs: Arc<Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>>,
     lambda: Arc<Mutex<HashMap<String, aws_sdk_lambda::Client>>>,
+}
+
+/// Ready clients for [`Aws::from_clients`] (tests only). `logs` and `lambda` are per
+/// region; the other clients serve the API's region.
+#[cfg(test)]
+pub struct Clients {
+    pub apigateway: aws_sdk_apigateway::Client,
+    pub apigatewayv2: aws_sdk_apigatewayv2::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub logs: Vec<(String, aws_sdk_cloudwatchlogs::Client)>,
+    pub lambda: Vec<(String, aws_sdk_lambda::Client)>,
 }
 
 impl Aws {
@@ -81,11 +104,42 @@ impl Aws {
         }
         check_credentials(&base, args.profile.as_deref()).await?;
         Ok(Aws {
-            region,
-            base,
+            apigateway: aws_sdk_apigateway::Client::new(&base),
+            apigatewayv2: aws_sdk_apigatewayv2::Client::new(&base),
+            sts: aws_sdk_sts::Client::new(&base),
             logs: Default::default(),
             lambda: Default::default(),
+            region,
+            base,
         })
+    }
+
+    /// An `Aws` made of ready (mocked) clients, for unit tests. A Lambda or Logs client
+    /// asked for a region not in `clients` is made from a base configuration whose HTTP
+    /// client answers every request with HTTP 418, so a stray call fails (and shows in the
+    /// results) instead of reaching the network.
+    #[cfg(test)]
+    pub fn from_clients(region: &str, clients: Clients) -> Aws {
+        let base = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new("test", "test", None, None, "test"),
+                ),
+            )
+            .retry_config(RetryConfig::disabled())
+            .http_client(aws_smithy_mocks::create_mock_http_client())
+            .build();
+        Aws {
+            region: region.to_string(),
+            base,
+            apigateway: clients.apigateway,
+            apigatewayv2: clients.apigatewayv2,
+            sts: clients.sts,
+            logs: Arc::new(Mutex::new(clients.logs.into_iter().collect())),
+            lambda: Arc::new(Mutex::new(clients.lambda.into_iter().collect())),
+        }
     }
 
     fn config_for(&self, region: &str) -> SdkConfig {
@@ -120,15 +174,15 @@ impl Aws {
     }
 
     pub fn apigateway(&self) -> aws_sdk_apigateway::Client {
-        aws_sdk_apigateway::Client::new(&self.base)
+        self.apigateway.clone()
     }
 
     pub fn apigatewayv2(&self) -> aws_sdk_apigatewayv2::Client {
-        aws_sdk_apigatewayv2::Client::new(&self.base)
+        self.apigatewayv2.clone()
     }
 
     pub fn sts(&self) -> aws_sdk_sts::Client {
-        aws_sdk_sts::Client::new(&self.base)
+        self.sts.clone()
     }
 }
 

@@ -12,7 +12,10 @@
 //! group is reported once, up front, with its likely cause.
 //!
 //! The parsing of URIs and ARNs is pure and unit-tested below; the SDK calls are exercised
-//! against the emulator by the integration tests.
+//! against the emulator by the integration tests, and the paths the emulator cannot show
+//! (integrations not embedded, several pages, custom or unreadable function log groups,
+//! other accounts, failing authorizer listings, missing groups) by unit tests against
+//! mocked clients (`tests::mocked`, through `Aws::from_clients`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -1112,5 +1115,740 @@ mod tests {
             vec!["GET /a integration", "GET /b integration"]
         );
         assert_eq!(v[0].function.as_deref(), Some("x"));
+    }
+
+    /// Resolution against mocked SDK clients (aws-smithy-mocks): the paths the emulator
+    /// cannot show. Each test serves the calls it expects from rules; a call that no rule
+    /// matches panics inside the SDK and fails the test.
+    mod mocked {
+        use super::*;
+        use std::sync::{Arc, Mutex};
+
+        use aws_config::{BehaviorVersion, Region};
+        use aws_credential_types::Credentials;
+        use aws_sdk_apigateway::types::{Integration, Method, Resource};
+        use aws_smithy_mocks::{
+            MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
+        };
+        use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+        use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+        use aws_smithy_types::retry::RetryConfig;
+
+        use crate::aws::Clients;
+
+        const REGION: &str = "us-east-1";
+        const ACCOUNT: &str = "111111111111";
+        const API: &str = "a1b2c3d4e5";
+        const STAGE: &str = "prod";
+
+        /// What the mocks were asked, in order (function names, log group prefixes).
+        type Seen = Arc<Mutex<Vec<String>>>;
+
+        fn seen() -> Seen {
+            Arc::default()
+        }
+
+        fn taken(s: &Seen) -> Vec<String> {
+            s.lock().unwrap().clone()
+        }
+
+        /// An `Aws` whose clients (Lambda and Logs in us-east-1 and eu-west-1) all answer
+        /// from `rules`: the first matching rule serves a call. SDK retries are off, so
+        /// an error rule is asked exactly once per call.
+        fn mock_aws(rules: &[&Rule]) -> Aws {
+            let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+            for r in rules {
+                interceptor = interceptor.with_rule(r);
+            }
+            let interceptor = SharedInterceptor::new(interceptor);
+            macro_rules! client {
+                ($krate:ident, $region:expr) => {
+                    $krate::Client::from_conf(
+                        $krate::Config::builder()
+                            .behavior_version(BehaviorVersion::latest())
+                            .region(Region::new($region))
+                            .credentials_provider(Credentials::new(
+                                "test", "test", None, None, "test",
+                            ))
+                            .retry_config(RetryConfig::disabled())
+                            .http_client(create_mock_http_client())
+                            .interceptor(interceptor.clone())
+                            .build(),
+                    )
+                };
+            }
+            let regions = [REGION, "eu-west-1"];
+            Aws::from_clients(
+                REGION,
+                Clients {
+                    apigateway: client!(aws_sdk_apigateway, REGION),
+                    apigatewayv2: client!(aws_sdk_apigatewayv2, REGION),
+                    sts: client!(aws_sdk_sts, REGION),
+                    logs: regions
+                        .iter()
+                        .map(|r| (r.to_string(), client!(aws_sdk_cloudwatchlogs, *r)))
+                        .collect(),
+                    lambda: regions
+                        .iter()
+                        .map(|r| (r.to_string(), client!(aws_sdk_lambda, *r)))
+                        .collect(),
+                },
+            )
+        }
+
+        async fn run(aws: &Aws) -> Resolution {
+            resolve(
+                aws,
+                Some(&(API.to_string(), STAGE.to_string())),
+                &Selection::default(),
+            )
+            .await
+            .expect("resolution succeeds")
+        }
+
+        /// An error response as AWS sends it (restJson1: the type in `x-amzn-ErrorType`).
+        fn http_error(status: u16, error_type: Option<&'static str>, body: &str) -> HttpResponse {
+            let mut r = HttpResponse::new(
+                StatusCode::try_from(status).unwrap(),
+                SdkBody::from(body.to_string()),
+            );
+            if let Some(t) = error_type {
+                r.headers_mut().insert("x-amzn-errortype", t);
+            }
+            r
+        }
+
+        fn function_arn(account: &str, name: &str) -> String {
+            format!("arn:aws:lambda:{REGION}:{account}:function:{name}")
+        }
+
+        fn lambda_uri(function_arn: &str) -> String {
+            format!(
+                "arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+            )
+        }
+
+        /// A resource whose methods have their integration embedded (`Some(function)`)
+        /// or not (`None`: AWS omitted `methodIntegration`).
+        fn resource(id: &str, path: &str, methods: &[(&str, Option<&str>)]) -> Resource {
+            let mut r = Resource::builder().id(id).path(path);
+            for (verb, function) in methods {
+                let mut m = Method::builder().http_method(*verb);
+                if let Some(f) = function {
+                    m = m.method_integration(
+                        Integration::builder()
+                            .uri(lambda_uri(&function_arn(ACCOUNT, f)))
+                            .build(),
+                    );
+                }
+                r = r.resource_methods(*verb, m.build());
+            }
+            r.build()
+        }
+
+        /// One page of GetResources (with `position` when more follow), served once:
+        /// matched only by a request with methods embedded and carrying `position_in`.
+        fn resources_page(
+            position_in: Option<&'static str>,
+            items: Vec<Resource>,
+            position_out: Option<&'static str>,
+        ) -> Rule {
+            mock!(aws_sdk_apigateway::Client::get_resources)
+                .match_requests(move |req| {
+                    req.rest_api_id() == Some(API)
+                        && req.embed() == ["methods"]
+                        && req.position() == position_in
+                })
+                .sequence()
+                .output(move || {
+                    aws_sdk_apigateway::operation::get_resources::GetResourcesOutput::builder()
+                        .set_items(Some(items.clone()))
+                        .set_position(position_out.map(String::from))
+                        .build()
+                })
+                .build()
+        }
+
+        /// GetRestApi, GetStage (no access log) and an empty GetAuthorizers for `API`.
+        fn rest_api() -> Vec<Rule> {
+            vec![
+                mock!(aws_sdk_apigateway::Client::get_rest_api)
+                    .match_requests(|req| req.rest_api_id() == Some(API))
+                    .then_output(|| {
+                        aws_sdk_apigateway::operation::get_rest_api::GetRestApiOutput::builder()
+                            .id(API)
+                            .name("shop")
+                            .build()
+                    }),
+                mock!(aws_sdk_apigateway::Client::get_stage)
+                    .match_requests(|req| {
+                        req.rest_api_id() == Some(API) && req.stage_name() == Some(STAGE)
+                    })
+                    .then_output(|| {
+                        aws_sdk_apigateway::operation::get_stage::GetStageOutput::builder()
+                            .stage_name(STAGE)
+                            .build()
+                    }),
+                mock!(aws_sdk_apigateway::Client::get_authorizers)
+                    .match_requests(|req| req.rest_api_id() == Some(API))
+                    .then_output(|| {
+                        aws_sdk_apigateway::operation::get_authorizers::GetAuthorizersOutput::builder()
+                            .build()
+                    }),
+            ]
+        }
+
+        fn caller_account() -> Rule {
+            mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
+                aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput::builder()
+                    .account(ACCOUNT)
+                    .build()
+            })
+        }
+
+        /// GetFunctionConfiguration: `LoggingConfig.LogGroup` = `custom` for the functions
+        /// named in it, nothing (the default group) for the others. Records the names asked.
+        fn function_configs(custom: &'static [(&'static str, &'static str)], seen: &Seen) -> Rule {
+            let seen = seen.clone();
+            mock!(aws_sdk_lambda::Client::get_function_configuration).then_compute_output(
+                move |req| {
+                    let asked = req.function_name().unwrap_or_default().to_string();
+                    seen.lock().unwrap().push(asked.clone());
+                    let mut out = aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput::builder()
+                        .function_name(asked.rsplit(':').next().unwrap_or_default());
+                    if let Some((_, group)) = custom
+                        .iter()
+                        .find(|(f, _)| asked.ends_with(&format!(":function:{f}")))
+                    {
+                        out = out.logging_config(
+                            aws_sdk_lambda::types::LoggingConfig::builder()
+                                .log_group(*group)
+                                .build(),
+                        );
+                    }
+                    out.build()
+                },
+            )
+        }
+
+        /// DescribeLogGroups by prefix: every group exists except those in `missing`, for
+        /// which only a longer name sharing the prefix is listed. Records the prefixes.
+        fn log_groups(missing: &'static [&'static str], seen: &Seen) -> Rule {
+            let seen = seen.clone();
+            mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups).then_compute_output(
+                move |req| {
+                    let prefix = req.log_group_name_prefix().unwrap_or_default().to_string();
+                    seen.lock().unwrap().push(prefix.clone());
+                    let listed = if missing.contains(&prefix.as_str()) {
+                        format!("{prefix}-old")
+                    } else {
+                        prefix
+                    };
+                    aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput::builder()
+                        .log_groups(
+                            aws_sdk_cloudwatchlogs::types::LogGroup::builder()
+                                .log_group_name(listed)
+                                .build(),
+                        )
+                        .build()
+                },
+            )
+        }
+
+        fn execution_group(exists: Option<bool>) -> LogGroup {
+            LogGroup {
+                name: format!("API-Gateway-Execution-Logs_{API}/{STAGE}"),
+                region: REGION.into(),
+                source: Source::Execution,
+                function: None,
+                reasons: vec![format!("execution log of stage {STAGE}")],
+                exists,
+            }
+        }
+
+        fn lambda_group(
+            name: &str,
+            function: &str,
+            reasons: &[&str],
+            exists: Option<bool>,
+        ) -> LogGroup {
+            LogGroup {
+                name: name.into(),
+                region: REGION.into(),
+                source: Source::Lambda,
+                function: Some(function.into()),
+                reasons: reasons.iter().map(|r| r.to_string()).collect(),
+                exists,
+            }
+        }
+
+        /// 1. A method whose integration GetResources did not embed is read with
+        /// GetIntegration (and only that one); a method without integration is skipped.
+        #[tokio::test]
+        async fn integration_not_embedded_is_read_with_get_integration() {
+            let page = resources_page(
+                None,
+                vec![
+                    resource("root", "/", &[("OPTIONS", None)]),
+                    resource("r1", "/users", &[("GET", Some("users-fn")), ("POST", None)]),
+                ],
+                None,
+            );
+            let post = mock!(aws_sdk_apigateway::Client::get_integration)
+                .match_requests(|req| {
+                    req.rest_api_id() == Some(API)
+                        && req.resource_id() == Some("r1")
+                        && req.http_method() == Some("POST")
+                })
+                .then_output(|| {
+                    aws_sdk_apigateway::operation::get_integration::GetIntegrationOutput::builder()
+                        .uri(lambda_uri(&function_arn(ACCOUNT, "orders-fn")))
+                        .build()
+                });
+            let options = mock!(aws_sdk_apigateway::Client::get_integration)
+                .match_requests(|req| {
+                    req.resource_id() == Some("root") && req.http_method() == Some("OPTIONS")
+                })
+                .then_http_response(|| {
+                    http_error(
+                        404,
+                        Some("NotFoundException"),
+                        r#"{"message":"Invalid Integration identifier specified"}"#,
+                    )
+                });
+            let (lambdas, prefixes) = (seen(), seen());
+            let mut rules = rest_api();
+            rules.extend([
+                page.clone(),
+                post.clone(),
+                options.clone(),
+                caller_account(),
+                function_configs(&[], &lambdas),
+                log_groups(&[], &prefixes),
+            ]);
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            assert_eq!((res.kind, res.api_name.as_str()), (ApiKind::Rest, "shop"));
+            assert_eq!(
+                res.groups,
+                vec![
+                    execution_group(Some(true)),
+                    lambda_group(
+                        "/aws/lambda/orders-fn",
+                        "orders-fn",
+                        &["POST /users integration"],
+                        Some(true)
+                    ),
+                    lambda_group(
+                        "/aws/lambda/users-fn",
+                        "users-fn",
+                        &["GET /users integration"],
+                        Some(true)
+                    ),
+                ]
+            );
+            assert_eq!(page.num_calls(), 1);
+            assert_eq!(post.num_calls(), 1, "GetIntegration for POST /users");
+            assert_eq!(options.num_calls(), 1, "GetIntegration for OPTIONS /");
+            assert_eq!(
+                taken(&lambdas),
+                vec![
+                    function_arn(ACCOUNT, "orders-fn"),
+                    function_arn(ACCOUNT, "users-fn")
+                ]
+            );
+        }
+
+        /// 2. GetResources returned `position`: the second page is asked for with it, and
+        /// the functions of both pages are found.
+        #[tokio::test]
+        async fn every_page_of_resources_is_read() {
+            let first = resources_page(
+                None,
+                vec![resource("r1", "/a", &[("GET", Some("fn-a"))])],
+                Some("page-2"),
+            );
+            let second = resources_page(
+                Some("page-2"),
+                vec![resource("r2", "/b", &[("GET", Some("fn-b"))])],
+                None,
+            );
+            let (lambdas, prefixes) = (seen(), seen());
+            let mut rules = rest_api();
+            rules.extend([
+                first.clone(),
+                second.clone(),
+                caller_account(),
+                function_configs(&[], &lambdas),
+                log_groups(&[], &prefixes),
+            ]);
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+            assert_eq!(
+                res.groups,
+                vec![
+                    execution_group(Some(true)),
+                    lambda_group(
+                        "/aws/lambda/fn-a",
+                        "fn-a",
+                        &["GET /a integration"],
+                        Some(true)
+                    ),
+                    lambda_group(
+                        "/aws/lambda/fn-b",
+                        "fn-b",
+                        &["GET /b integration"],
+                        Some(true)
+                    ),
+                ]
+            );
+        }
+
+        /// 3. `LoggingConfig.LogGroup` replaces `/aws/lambda/NAME`; two functions logging
+        /// to one custom group give one entry with both reasons (checked once).
+        #[tokio::test]
+        async fn custom_log_group_is_used_and_shared_groups_merge() {
+            let page = resources_page(
+                None,
+                vec![
+                    resource("r1", "/a", &[("GET", Some("fn-a"))]),
+                    resource("r2", "/b", &[("GET", Some("fn-b"))]),
+                    resource("r3", "/c", &[("GET", Some("fn-c"))]),
+                ],
+                None,
+            );
+            let (lambdas, prefixes) = (seen(), seen());
+            let mut rules = rest_api();
+            rules.extend([
+                page,
+                caller_account(),
+                function_configs(
+                    &[
+                        ("fn-a", "/custom/shared-group"),
+                        ("fn-b", "/custom/shared-group"),
+                    ],
+                    &lambdas,
+                ),
+                log_groups(&[], &prefixes),
+            ]);
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            assert_eq!(
+                res.groups,
+                vec![
+                    execution_group(Some(true)),
+                    lambda_group(
+                        "/custom/shared-group",
+                        "fn-a",
+                        &["GET /a integration", "GET /b integration"],
+                        Some(true)
+                    ),
+                    lambda_group(
+                        "/aws/lambda/fn-c",
+                        "fn-c",
+                        &["GET /c integration"],
+                        Some(true)
+                    ),
+                ]
+            );
+            assert_eq!(
+                taken(&lambdas).len(),
+                3,
+                "one GetFunctionConfiguration each"
+            );
+            let mut asked = taken(&prefixes);
+            asked.sort();
+            assert_eq!(
+                asked,
+                vec![
+                    "/aws/lambda/fn-c".to_string(),
+                    "/custom/shared-group".to_string(),
+                    format!("API-Gateway-Execution-Logs_{API}/{STAGE}"),
+                ]
+            );
+        }
+
+        /// 4. GetFunctionConfiguration denied (403 AccessDeniedException): the function's
+        /// group is assumed to be `/aws/lambda/NAME` and resolution goes on.
+        #[tokio::test]
+        async fn denied_function_configuration_falls_back_to_the_default_group() {
+            let page = resources_page(
+                None,
+                vec![
+                    resource("r1", "/a", &[("GET", Some("fn-a"))]),
+                    resource("r2", "/b", &[("GET", Some("fn-b"))]),
+                ],
+                None,
+            );
+            let denied = mock!(aws_sdk_lambda::Client::get_function_configuration)
+                .match_requests(|req| {
+                    req.function_name()
+                        .is_some_and(|n| n.ends_with(":function:fn-a"))
+                })
+                .then_http_response(|| {
+                    http_error(
+                        403,
+                        Some("AccessDeniedException"),
+                        r#"{"Message":"User: arn:aws:sts::111111111111:assumed-role/dev/me is not authorized to perform: lambda:GetFunctionConfiguration"}"#,
+                    )
+                });
+            let (lambdas, prefixes) = (seen(), seen());
+            let mut rules = rest_api();
+            rules.extend([
+                page,
+                caller_account(),
+                denied.clone(),
+                function_configs(&[("fn-b", "/custom/b")], &lambdas),
+                log_groups(&[], &prefixes),
+            ]);
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            assert_eq!(denied.num_calls(), 1);
+            assert_eq!(taken(&lambdas), vec![function_arn(ACCOUNT, "fn-b")]);
+            assert_eq!(
+                res.groups,
+                vec![
+                    execution_group(Some(true)),
+                    lambda_group(
+                        "/aws/lambda/fn-a",
+                        "fn-a",
+                        &["GET /a integration"],
+                        Some(true)
+                    ),
+                    lambda_group("/custom/b", "fn-b", &["GET /b integration"], Some(true)),
+                ]
+            );
+        }
+
+        /// 5. A function in another account than the caller's: reported with the account,
+        /// existence not checked, and no GetFunctionConfiguration for it.
+        #[tokio::test]
+        async fn function_in_another_account_is_reported_not_read() {
+            let partner = function_arn("222222222222", "partner-fn");
+            let page = resources_page(
+                None,
+                vec![
+                    Resource::builder()
+                        .id("r1")
+                        .path("/partner")
+                        .resource_methods(
+                            "GET",
+                            Method::builder()
+                                .http_method("GET")
+                                .method_integration(
+                                    Integration::builder().uri(lambda_uri(&partner)).build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                    resource("r2", "/users", &[("GET", Some("users-fn"))]),
+                ],
+                None,
+            );
+            let sts = caller_account();
+            let (lambdas, prefixes) = (seen(), seen());
+            let mut rules = rest_api();
+            rules.extend([
+                page,
+                sts.clone(),
+                function_configs(&[], &lambdas),
+                log_groups(&[], &prefixes),
+            ]);
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            assert_eq!(sts.num_calls(), 1);
+            assert_eq!(
+                res.groups,
+                vec![
+                    execution_group(Some(true)),
+                    lambda_group(
+                        "/aws/lambda/partner-fn",
+                        "partner-fn",
+                        &["GET /partner integration, account 222222222222"],
+                        None
+                    ),
+                    lambda_group(
+                        "/aws/lambda/users-fn",
+                        "users-fn",
+                        &["GET /users integration"],
+                        Some(true)
+                    ),
+                ]
+            );
+            assert_eq!(taken(&lambdas), vec![function_arn(ACCOUNT, "users-fn")]);
+            assert!(
+                !taken(&prefixes).iter().any(|p| p.contains("partner-fn")),
+                "{:?}",
+                taken(&prefixes)
+            );
+        }
+
+        /// 6. An HTTP API (GetRestApi says NotFound) whose GetAuthorizers fails with a 500:
+        /// a warning, and the integrations' functions are still resolved.
+        #[tokio::test]
+        async fn http_api_survives_failing_authorizers() {
+            use aws_sdk_apigatewayv2::operation as v2;
+            use aws_sdk_apigatewayv2::types::{
+                AccessLogSettings, Integration, ProtocolType, Route,
+            };
+            let not_rest =
+                mock!(aws_sdk_apigateway::Client::get_rest_api).then_http_response(|| {
+                    http_error(
+                        404,
+                        Some("NotFoundException"),
+                        r#"{"message":"Invalid API identifier specified 111111111111:a1b2c3d4e5"}"#,
+                    )
+                });
+            let authorizers = mock!(aws_sdk_apigatewayv2::Client::get_authorizers)
+                .then_http_response(|| {
+                    http_error(500, None, r#"{"message":"Internal server error"}"#)
+                });
+            let rules = [
+                not_rest.clone(),
+                mock!(aws_sdk_apigatewayv2::Client::get_api)
+                    .match_requests(|req| req.api_id() == Some(API))
+                    .then_output(|| {
+                        v2::get_api::GetApiOutput::builder()
+                            .api_id(API)
+                            .name("shop-http")
+                            .protocol_type(ProtocolType::Http)
+                            .build()
+                    }),
+                mock!(aws_sdk_apigatewayv2::Client::get_stage)
+                    .match_requests(|req| req.stage_name() == Some(STAGE))
+                    .then_output(|| {
+                        v2::get_stage::GetStageOutput::builder()
+                            .stage_name(STAGE)
+                            .access_log_settings(
+                                AccessLogSettings::builder()
+                                    .destination_arn(format!(
+                                        "arn:aws:logs:{REGION}:{ACCOUNT}:log-group:shop-http-access"
+                                    ))
+                                    .build(),
+                            )
+                            .build()
+                    }),
+                mock!(aws_sdk_apigatewayv2::Client::get_routes).then_output(|| {
+                    v2::get_routes::GetRoutesOutput::builder()
+                        .items(
+                            Route::builder()
+                                .route_key("GET /users")
+                                .target("integrations/i1")
+                                .build(),
+                        )
+                        .items(
+                            Route::builder()
+                                .route_key("POST /users")
+                                .target("integrations/i1")
+                                .build(),
+                        )
+                        .build()
+                }),
+                mock!(aws_sdk_apigatewayv2::Client::get_integrations).then_output(|| {
+                    v2::get_integrations::GetIntegrationsOutput::builder()
+                        .items(
+                            Integration::builder()
+                                .integration_id("i1")
+                                .integration_uri(function_arn(ACCOUNT, "users-fn"))
+                                .build(),
+                        )
+                        .build()
+                }),
+                authorizers.clone(),
+                caller_account(),
+                function_configs(&[], &seen()),
+                log_groups(&[], &seen()),
+            ];
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            assert_eq!(not_rest.num_calls(), 1);
+            assert_eq!(authorizers.num_calls(), 1);
+            assert_eq!(
+                (res.kind, res.api_name.as_str()),
+                (ApiKind::Http, "shop-http")
+            );
+            assert_eq!(
+                res.groups,
+                vec![
+                    LogGroup {
+                        name: "shop-http-access".into(),
+                        region: REGION.into(),
+                        source: Source::Access,
+                        function: None,
+                        reasons: vec![format!("access log of stage {STAGE}")],
+                        exists: Some(true),
+                    },
+                    lambda_group(
+                        "/aws/lambda/users-fn",
+                        "users-fn",
+                        &["GET /users, POST /users integration"],
+                        Some(true)
+                    ),
+                ]
+            );
+        }
+
+        /// 7. DescribeLogGroups lists only a longer name for one group: that group is
+        /// missing (`Some(false)`), the others exist; each group is asked about once.
+        #[tokio::test]
+        async fn missing_group_is_marked() {
+            let page = resources_page(
+                None,
+                vec![resource(
+                    "r1",
+                    "/a",
+                    &[("GET", Some("fn-a")), ("PUT", Some("fn-b"))],
+                )],
+                None,
+            );
+            let prefixes = seen();
+            let mut rules = rest_api();
+            rules.extend([
+                page,
+                caller_account(),
+                function_configs(&[], &seen()),
+                log_groups(&["/aws/lambda/fn-b"], &prefixes),
+            ]);
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            assert_eq!(
+                res.groups,
+                vec![
+                    execution_group(Some(true)),
+                    lambda_group(
+                        "/aws/lambda/fn-a",
+                        "fn-a",
+                        &["GET /a integration"],
+                        Some(true)
+                    ),
+                    lambda_group(
+                        "/aws/lambda/fn-b",
+                        "fn-b",
+                        &["PUT /a integration"],
+                        Some(false)
+                    ),
+                ]
+            );
+            let mut asked = taken(&prefixes);
+            asked.sort();
+            assert_eq!(
+                asked,
+                vec![
+                    "/aws/lambda/fn-a".to_string(),
+                    "/aws/lambda/fn-b".to_string(),
+                    format!("API-Gateway-Execution-Logs_{API}/{STAGE}"),
+                ]
+            );
+        }
     }
 }
