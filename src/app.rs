@@ -122,9 +122,10 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
 
     let stats = Arc::new(Stats::default());
     let outcome = Arc::new(Outcome::default());
-    let spec = cfg.fetch_spec();
     let present: Vec<usize> = (0..groups.len()).filter(|&i| !absent[i]).collect();
-    let receivers = fetch::start(
+    let mut spec = cfg.fetch_spec();
+    spec.engine = engine(&aws, &cfg, &groups, cfg.filter_pattern.as_deref(), false).await;
+    let receivers = fetch::open(
         &aws,
         &groups,
         &present,
@@ -148,6 +149,7 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     }
     let out_cfg = cfg.output.clone();
     let total_groups = groups.len();
+    let insights_stats = spec.insights.clone();
     let watch = cfg.watch;
     let window_end = cfg.window.end_ms;
     let printed = tokio::task::spawn_blocking(move || -> io::Result<u64> {
@@ -200,6 +202,9 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     .await
     .context("the output thread failed")?;
     drop(progress);
+    if let Some(r) = crate::insights::report(&insights_stats) {
+        error::note(r);
+    }
     COLOUR_ON_TERMINAL.store(false, Ordering::SeqCst);
     match printed {
         Ok(_) => {}
@@ -215,6 +220,20 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         return Ok(error::EXIT_FAILURE);
     }
     Ok(error::EXIT_OK)
+}
+
+/// Settle `--engine` for this command's search (follow mode always pages).
+async fn engine(
+    aws: &Aws,
+    cfg: &GetConfig,
+    groups: &[LogGroup],
+    filter: Option<&str>,
+    trace: bool,
+) -> fetch::Engine {
+    if cfg.watch.is_some() {
+        return fetch::Engine::Filter;
+    }
+    crate::insights::choose(aws, cfg.engine, groups, cfg.window, filter, trace).await
 }
 
 /// `--since-deploy`: start the window at the stage's current deployment, and say which.
@@ -248,8 +267,12 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
     let aws = Aws::connect(aws_args).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
-    let spec = cfg.fetch_spec();
+    let mut spec = cfg.fetch_spec();
+    spec.engine = engine(&aws, &cfg, &groups, None, true).await;
     let t = crate::trace::trace(&aws, &groups, &id, cfg.window, &spec).await?;
+    if let Some(r) = crate::insights::report(&spec.insights) {
+        error::note(r);
+    }
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let written = (|| -> io::Result<()> {
@@ -318,6 +341,8 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     }
     let mut spec = cfg.fetch_spec();
     spec.filter_pattern = pattern;
+    let searched: Vec<LogGroup> = which.iter().map(|&i| groups[i].clone()).collect();
+    spec.engine = engine(&aws, &cfg, &searched, spec.filter_pattern.as_deref(), false).await;
     let (events, failed) = fetch::collect(&aws, &groups, &which, &spec).await;
     for (g, why) in &failed {
         warn(format!("log group {g}: {why}"));
@@ -507,11 +532,13 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     let (_res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
     let outcome = Arc::new(Outcome::default());
     let all: Vec<usize> = (0..groups.len()).collect();
-    let receivers = fetch::start(
+    let mut spec = cfg.fetch_spec();
+    spec.engine = engine(&aws, &cfg, &groups, None, false).await;
+    let receivers = fetch::open(
         &aws,
         &groups,
         &all,
-        &cfg.fetch_spec(),
+        &spec,
         Arc::new(Stats::default()),
         outcome.clone(),
     );

@@ -214,6 +214,19 @@ pub struct RateArgs {
     /// 20 in us-east-1, 8 in most regions, 4 where the quota is 5].
     #[arg(long, value_name = "N")]
     pub max_tps: Option<f64>,
+
+    /// Search engine: filter (FilterLogEvents pages), insights (CloudWatch Logs Insights
+    /// queries, server-side, billed per GB scanned), or auto (insights for long windows over
+    /// big groups, and for traces over more than 6 hours).
+    #[arg(long, value_enum, value_name = "ENGINE", default_value_t = Engine::Auto)]
+    pub engine: Engine,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    Auto,
+    Filter,
+    Insights,
 }
 
 #[derive(Debug, Args)]

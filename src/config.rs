@@ -192,6 +192,8 @@ pub struct GetConfig {
     pub throttle_budget: std::time::Duration,
     /// `--watch`: follow after the window.
     pub watch: Option<crate::watch::WatchSpec>,
+    /// `--engine` as asked; `insights::choose` settles `auto` once the groups are known.
+    pub engine: cli::Engine,
 }
 
 /// What every log-reading command has: where, when, which groups, how fast.
@@ -233,12 +235,20 @@ impl Common<'_> {
             request_id: None,
             throttle_budget: budget(self.aws.throttle_budget)?,
             watch: None,
+            engine: self.rate.engine,
         })
     }
 }
 
 impl GetConfig {
     pub fn new(args: &cli::GetArgs, env: &Env) -> Result<GetConfig> {
+        if args.watch && args.rate.engine == cli::Engine::Insights {
+            return Err(Hinted::usage(
+                "--watch polls with FilterLogEvents; it cannot follow with --engine insights",
+                "leave out --engine (or use --engine filter) with --watch",
+            )
+            .into());
+        }
         if args.watch && args.end != "now" {
             return Err(Hinted::usage(
                 "--watch follows from now on, so it takes no --end",
@@ -355,6 +365,8 @@ impl GetConfig {
             max_tps: self.max_tps,
             streams: Vec::new(),
             throttle_budget: self.throttle_budget,
+            engine: crate::fetch::Engine::Filter,
+            insights: Default::default(),
         }
     }
 }

@@ -73,6 +73,17 @@ pub struct FetchSpec {
     pub streams: Vec<String>,
     /// How long one call may keep being throttled before its group fails.
     pub throttle_budget: Duration,
+    /// Which engine [`collect`] uses.
+    pub engine: Engine,
+    /// Insights counters, shared by every query of the run.
+    pub insights: Arc<crate::insights::InsightsStats>,
+}
+
+/// How a window is searched (settled: `auto` is decided by `insights::choose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Filter,
+    Insights,
 }
 
 /// The default FilterLogEvents budget for a region: its quota (aws-notes.md §5.7) less
@@ -380,6 +391,32 @@ impl GroupTask {
     }
 }
 
+/// The sources for `which` with the spec's engine: Insights batches, or one FilterLogEvents
+/// task per group (also when the filter pattern has no Insights equivalent).
+pub fn open(
+    aws: &Aws,
+    groups: &[LogGroup],
+    which: &[usize],
+    spec: &FetchSpec,
+    stats: Arc<Stats>,
+    outcome: Arc<Outcome>,
+) -> Vec<mpsc::Receiver<Vec<Event>>> {
+    if spec.engine == Engine::Insights
+        && let Some(terms) = crate::insights::translate(spec.filter_pattern.as_deref())
+    {
+        return crate::insights::start(
+            aws,
+            groups,
+            which,
+            spec.window,
+            &terms,
+            spec.insights.clone(),
+            outcome,
+        );
+    }
+    start(aws, groups, which, spec, stats, outcome)
+}
+
 /// Fetch the groups `which` (indices into `groups`) to the end and return their events in
 /// merged order (for commands that need the whole answer before printing, like `trace`),
 /// with the failed groups. Event `group` fields index into `groups`.
@@ -390,7 +427,7 @@ pub async fn collect(
     spec: &FetchSpec,
 ) -> (Vec<Event>, Vec<(String, String)>) {
     let outcome = Arc::new(Outcome::default());
-    let receivers = start(
+    let receivers = open(
         aws,
         groups,
         which,

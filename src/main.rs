@@ -14,6 +14,7 @@ mod error;
 mod extract;
 mod failures;
 mod fetch;
+mod insights;
 mod merge;
 mod model;
 mod output;
@@ -48,7 +49,10 @@ fn main() -> ExitCode {
                 Ok(code) => code,
                 Err(e) => error::report(&e),
             },
-            _ = tokio::signal::ctrl_c() => app::interrupted(),
+            _ = tokio::signal::ctrl_c() => {
+                insights::stop_all().await;
+                app::interrupted()
+            }
         }
     });
     // Do not wait for fetch tasks still in flight (after an error or a closed pipe).

@@ -77,8 +77,15 @@ pub async fn trace(
     let api_groups =
         idx(&|g| matches!(g.source, Source::Execution | Source::Access | Source::Extra));
     let lambda_groups = idx(&|g| matches!(g.source, Source::Lambda | Source::Authorizer));
-    let spec = |filter: Option<String>, window: Window, streams: Vec<String>| FetchSpec {
-        window,
+    // The first search covers the whole window (Insights when the caller chose it); the
+    // later ones are narrow windows and single streams, which paging does best.
+    let spec = |filter: Option<String>, w: Window, streams: Vec<String>| FetchSpec {
+        engine: if w == window && streams.is_empty() {
+            base.engine
+        } else {
+            fetch::Engine::Filter
+        },
+        window: w,
         filter_pattern: filter,
         streams,
         ..base.clone()

@@ -6,6 +6,7 @@ mod docs;
 mod errors;
 mod get;
 mod groups;
+mod insights;
 mod support;
 mod trace;
 mod watch;
