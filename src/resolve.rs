@@ -64,6 +64,8 @@ pub struct FunctionRef {
     /// `None` = the API's region.
     pub region: Option<String>,
     pub account: Option<String>,
+    /// `aws`, `aws-cn`, `aws-us-gov`; `None` when the URI gave no ARN.
+    pub partition: Option<String>,
 }
 
 /// A function with the reasons it was chosen and the source (integration or authorizer).
@@ -525,27 +527,44 @@ async fn resolve_v2(
         }
     }
 
-    control.acquire().await;
-    match gw.get_authorizers().api_id(api_id).send().await {
-        Ok(out) => {
-            for a in out.items() {
-                if let Some(uri) = a.authorizer_uri() {
-                    let name = a.name().or(a.authorizer_id()).unwrap_or("?");
-                    collect_function(
-                        &mut found,
-                        uri,
-                        &vars,
-                        Source::Authorizer,
-                        name,
-                        "authorizer",
-                    );
-                }
+    // Authorizers, every page; the call may fail (the emulator does not implement it for
+    // HTTP APIs): then their functions are not read, with a warning.
+    let mut token: Option<String> = None;
+    loop {
+        control.acquire().await;
+        let out = match gw
+            .get_authorizers()
+            .api_id(api_id)
+            .set_next_token(token.clone())
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) => {
+                warn(format!(
+                    "cannot list the authorizers of API {api_id} ({}); their functions are not read",
+                    classify(&e).text()
+                ));
+                break;
+            }
+        };
+        for a in out.items() {
+            if let Some(uri) = a.authorizer_uri() {
+                let name = a.name().or(a.authorizer_id()).unwrap_or("?");
+                collect_function(
+                    &mut found,
+                    uri,
+                    &vars,
+                    Source::Authorizer,
+                    name,
+                    "authorizer",
+                );
             }
         }
-        Err(e) => warn(format!(
-            "cannot list the authorizers of API {api_id} ({}); their functions are not read",
-            classify(&e).text()
-        )),
+        token = out.next_token().filter(|t| !t.is_empty()).map(String::from);
+        if token.is_none() {
+            break;
+        }
     }
 
     for g in function_groups(aws, found).await {
@@ -666,6 +685,7 @@ pub fn parse_function(s: &str) -> Option<FunctionRef> {
                 .map(|q| q.to_string()),
             region: Some(parts[2].to_string()).filter(|r| !r.is_empty()),
             account: Some(parts[3].to_string()).filter(|a| !a.is_empty()),
+            partition: Some(parts[0].to_string()).filter(|p| !p.is_empty()),
         });
     }
     let parts: Vec<&str> = s.split(':').collect();
@@ -690,6 +710,7 @@ pub fn parse_function(s: &str) -> Option<FunctionRef> {
         qualifier: qualifier.map(String::from),
         region: None,
         account: account.map(String::from),
+        partition: None,
     })
 }
 
@@ -816,7 +837,10 @@ async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
                 };
             }
             let name_or_arn = match &func.account {
-                Some(acct) => format!("arn:aws:lambda:{region}:{acct}:function:{name}"),
+                Some(acct) => format!(
+                    "arn:{}:lambda:{region}:{acct}:function:{name}",
+                    func.partition.as_deref().unwrap_or("aws")
+                ),
                 None => name.clone(),
             };
             let group = match aws
