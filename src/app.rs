@@ -23,6 +23,7 @@ static COLOUR_ON_TERMINAL: AtomicBool = AtomicBool::new(false);
 
 pub async fn run(cli: Cli, env: Env) -> Result<u8> {
     error::set_quiet(cli.quiet);
+    crate::debug::enable(cli.debug || env.rust_log);
     match cli.command {
         Command::Get(args) => get(args, env).await,
         Command::Groups(args) => groups(args).await,

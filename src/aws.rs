@@ -31,6 +31,18 @@ use aws_smithy_types::timeout::TimeoutConfig;
 
 use crate::cli::AwsArgs;
 
+/// A service's config builder from the shared config, with the `--debug` interceptor when
+/// debugging.
+macro_rules! debugged {
+    ($service:ident, $sdk:expr) => {{
+        let mut b = $service::config::Builder::from($sdk);
+        if crate::debug::enabled() {
+            b = b.interceptor(crate::debug::DebugLog);
+        }
+        b
+    }};
+}
+
 /// Everything needed to talk to AWS: one client per service and region (the Lambda and
 /// CloudWatch Logs ones made lazily, per region). Cloning is cheap (clients are shared).
 #[derive(Clone)]
@@ -104,9 +116,13 @@ impl Aws {
         }
         check_credentials(&base, args.profile.as_deref()).await?;
         Ok(Aws {
-            apigateway: aws_sdk_apigateway::Client::new(&base),
-            apigatewayv2: aws_sdk_apigatewayv2::Client::new(&base),
-            sts: aws_sdk_sts::Client::new(&base),
+            apigateway: aws_sdk_apigateway::Client::from_conf(
+                debugged!(aws_sdk_apigateway, &base).build(),
+            ),
+            apigatewayv2: aws_sdk_apigatewayv2::Client::from_conf(
+                debugged!(aws_sdk_apigatewayv2, &base).build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(debugged!(aws_sdk_sts, &base).build()),
             logs: Default::default(),
             lambda: Default::default(),
             region,
@@ -158,7 +174,7 @@ impl Aws {
         let mut map = self.logs.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(region.to_string())
             .or_insert_with(|| {
-                let conf = aws_sdk_cloudwatchlogs::config::Builder::from(&self.config_for(region))
+                let conf = debugged!(aws_sdk_cloudwatchlogs, &self.config_for(region))
                     .retry_config(RetryConfig::disabled())
                     .build();
                 aws_sdk_cloudwatchlogs::Client::from_conf(conf)
@@ -169,7 +185,11 @@ impl Aws {
     pub fn lambda(&self, region: &str) -> aws_sdk_lambda::Client {
         let mut map = self.lambda.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(region.to_string())
-            .or_insert_with(|| aws_sdk_lambda::Client::new(&self.config_for(region)))
+            .or_insert_with(|| {
+                aws_sdk_lambda::Client::from_conf(
+                    debugged!(aws_sdk_lambda, &self.config_for(region)).build(),
+                )
+            })
             .clone()
     }
 

@@ -30,6 +30,11 @@ pub struct Cli {
     /// Print no warnings or notes on stderr (errors are still printed).
     #[arg(short = 'q', long, global = true)]
     pub quiet: bool,
+
+    /// Print every AWS request and response line on stderr (secrets redacted); a non-empty
+    /// RUST_LOG does the same.
+    #[arg(long, global = true)]
+    pub debug: bool,
 }
 
 #[derive(Debug, Subcommand)]

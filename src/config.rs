@@ -17,6 +17,8 @@ pub struct Env {
     pub stderr_is_tty: bool,
     /// `CI` is set (no progress display).
     pub ci: bool,
+    /// `RUST_LOG` is set and not empty (debug output, as `--debug`).
+    pub rust_log: bool,
     pub no_color: Option<String>,
     pub term: Option<String>,
     pub now_ms: i64,
@@ -29,6 +31,7 @@ impl Env {
             stdout_is_tty: std::io::stdout().is_terminal(),
             stderr_is_tty: std::io::stderr().is_terminal(),
             ci: std::env::var_os("CI").is_some_and(|v| !v.is_empty()),
+            rust_log: std::env::var_os("RUST_LOG").is_some_and(|v| !v.is_empty()),
             no_color: std::env::var("NO_COLOR").ok(),
             term: std::env::var("TERM").ok(),
             now_ms: chrono::Utc::now().timestamp_millis(),
@@ -436,6 +439,7 @@ mod tests {
             stdout_is_tty: tty,
             stderr_is_tty: tty,
             ci: false,
+            rust_log: false,
             no_color: no_color.map(String::from),
             term: term.map(String::from),
             now_ms: 1_795_955_696_789,

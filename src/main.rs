@@ -9,6 +9,7 @@ mod app;
 mod aws;
 mod cli;
 mod config;
+mod debug;
 mod deploy;
 mod error;
 mod extract;

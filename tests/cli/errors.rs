@@ -120,3 +120,74 @@ fn unknown_profile_is_an_error() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("nosuch"), "{}", r.stderr);
 }
+
+#[test]
+fn debug_output_redacts_secrets() {
+    let w = World::shared();
+    for how in ["--debug", "RUST_LOG"] {
+        let mut cmd = apitrace();
+        cmd.env("AWS_SECRET_ACCESS_KEY", "supersecretkey-do-not-print")
+            .env("AWS_SESSION_TOKEN", "supersecret-session-token")
+            .args(["groups", "--api-id", w.rest_api(), "--stage", "prod"]);
+        if how == "--debug" {
+            cmd.arg("--debug");
+        } else {
+            cmd.env("RUST_LOG", "debug");
+        }
+        let r = run(&mut cmd);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("apitrace: debug: → GET"),
+            "{how}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("authorization: <redacted>"), "{how}");
+        assert!(
+            r.stderr.contains("x-amz-security-token: <redacted>"),
+            "{how}"
+        );
+        assert!(
+            !r.stderr.contains("supersecret"),
+            "{how}: a secret was printed"
+        );
+        assert!(
+            !r.stderr.contains("Signature="),
+            "{how}: the signature was printed"
+        );
+    }
+}
+
+#[test]
+fn ctrl_c_during_a_fetch_exits_130() {
+    let w = World::shared();
+    // A slow fetch: one call per second.
+    let child = apitrace()
+        .args([
+            "get",
+            "--api-id",
+            w.rest_api(),
+            "--stage",
+            "prod",
+            "--max-tps",
+            "0.5",
+            "--color",
+            "always",
+        ])
+        .args(w.window_args())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
