@@ -174,6 +174,7 @@ impl GroupTask {
         // from that timestamp, and bounded by the events of one millisecond.
         let mut newest_ts = i64::MIN;
         let mut newest_ids: HashSet<String> = HashSet::new();
+        let mut prev_page: HashSet<String> = HashSet::new();
         let mut repeated = 0u32;
         let mut restarts = 0u32;
         loop {
@@ -195,7 +196,17 @@ impl GroupTask {
                 Err(e) => return Err(e.text()),
             };
             let mut events = page.events;
-            events.retain(|e| !(e.timestamp == newest_ts && newest_ids.contains(&e.event_id)));
+            // Drop what was already sent: the newest millisecond (a restart begins there) and
+            // the previous page (a repeated token can serve the same page again, any number
+            // of times: so remember the page as served, not what was left of it).
+            let served: HashSet<String> = events.iter().map(|e| e.event_id.clone()).collect();
+            events.retain(|e| {
+                !(e.timestamp == newest_ts && newest_ids.contains(&e.event_id))
+                    && !prev_page.contains(&e.event_id)
+            });
+            if !served.is_empty() {
+                prev_page = served;
+            }
             events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             for e in &events {
                 if e.timestamp > newest_ts {
