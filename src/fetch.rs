@@ -1,7 +1,13 @@
 //! FilterLogEvents for every group, concurrently, under a shared rate limit, into bounded
 //! channels (one per group) that `merge.rs` reads.
 //!
-//! - One paging loop per group, written by hand: the SDK paginator stops silently when the
+//! - A group whose first page shows a long chain of dependent pages ahead (at least
+//!   [`SLICE_MIN_PAGES`] more at that density) has the rest of its window cut into slices,
+//!   up to `--concurrency` (at most [`MAX_SLICES`]), each paged by its own loop at the same
+//!   time; their pages are passed on in slice order, so the group stays one sorted source.
+//!   A busy group is then bounded by the quota, not by latency × pages. `--concurrency 1`
+//!   pages strictly one call at a time.
+//! - One paging loop per chain, written by hand: the SDK paginator stops silently when the
 //!   service repeats a token. We follow `nextToken` through empty pages until it is absent.
 //! - Every call takes a permit from a semaphore (`--concurrency`) and a token from the
 //!   region's [`RateLimiter`] (`--max-tps`, default under the region's quota).
@@ -31,7 +37,7 @@ use crate::model::{Event, LogGroup};
 use crate::ratelimit::RateLimiter;
 
 /// Attempts for a call that fails with a 5xx, a timeout or a connection error.
-pub const TRANSIENT_ATTEMPTS: u32 = 5;
+pub const TRANSIENT_ATTEMPTS: u32 = 6;
 /// Pages buffered per group between the fetch task and the merge.
 const CHANNEL_PAGES: usize = 2;
 /// Events per page we ask for (the service maximum).
@@ -45,6 +51,8 @@ pub struct Stats {
     pub events: AtomicU64,
     pub pages: AtomicU64,
     pub groups_done: AtomicU64,
+    /// Extra slices cut from big groups' windows.
+    pub slices: AtomicU64,
 }
 
 /// What went wrong, per group: the run exits 1 when this is not empty.
@@ -149,6 +157,7 @@ pub fn start(
 }
 
 /// Pages through one group; also used by follow mode (`watch.rs`) for its polls.
+#[derive(Clone)]
 pub struct GroupTask {
     client: Client,
     pub group: String,
@@ -157,6 +166,57 @@ pub struct GroupTask {
     sem: Arc<Semaphore>,
     limiter: RateLimiter,
     stats: Arc<Stats>,
+}
+
+/// Expected further pages (at the first page's density) from which a window is sliced.
+const SLICE_MIN_PAGES: i64 = 3;
+/// Slices of one group's window at most.
+const MAX_SLICES: usize = 8;
+
+/// One paging chain over `[start, end]` and what it needs to de-duplicate.
+struct Chain {
+    start: i64,
+    end: i64,
+    token: Option<String>,
+    /// Event ids at the newest timestamp sent so far: enough to de-duplicate a restart
+    /// from that timestamp, and bounded by the events of one millisecond.
+    newest_ts: i64,
+    newest_ids: HashSet<String>,
+    prev_page: HashSet<String>,
+    repeated: u32,
+    restarts: u32,
+}
+
+impl Chain {
+    fn new(start: i64, end: i64) -> Chain {
+        Chain {
+            start,
+            end,
+            token: None,
+            newest_ts: i64::MIN,
+            newest_ids: HashSet::new(),
+            prev_page: HashSet::new(),
+            repeated: 0,
+            restarts: 0,
+        }
+    }
+
+    /// Drop the token and start again from the newest timestamp sent.
+    fn restart(&mut self) {
+        self.restarts += 1;
+        self.repeated = 0;
+        self.token = None;
+        if self.newest_ts != i64::MIN {
+            self.start = self.newest_ts;
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    More,
+    Done,
+    Closed,
 }
 
 /// One FilterLogEvents page, reduced to what we keep.
@@ -168,87 +228,157 @@ pub struct Page {
 impl GroupTask {
     /// Page through the group. `Err` is the one-line reason the group failed.
     async fn run(self, tx: mpsc::Sender<Vec<Event>>) -> Result<(), String> {
-        let mut start = self.spec.window.start_ms;
-        let mut token: Option<String> = None;
-        // Event ids at the newest timestamp sent so far: enough to de-duplicate a restart
-        // from that timestamp, and bounded by the events of one millisecond.
-        let mut newest_ts = i64::MIN;
-        let mut newest_ids: HashSet<String> = HashSet::new();
-        let mut prev_page: HashSet<String> = HashSet::new();
-        let mut repeated = 0u32;
-        let mut restarts = 0u32;
-        loop {
-            if tx.is_closed() {
-                return Ok(());
+        let w = self.spec.window;
+        let mut chain = Chain::new(w.start_ms, w.end_ms);
+        // The first page shows how dense the group is: a long chain of dependent pages is
+        // split into slices of the window fetched in parallel.
+        if self.step(&mut chain, &tx).await? != Step::More {
+            return Ok(());
+        }
+        if let Some(bounds) = self.slices(&chain) {
+            return self.run_sliced(chain, bounds, tx).await;
+        }
+        while self.step(&mut chain, &tx).await? == Step::More {}
+        Ok(())
+    }
+
+    /// Where to cut the rest of the window, if the first page says the chain would be long:
+    /// at least [`SLICE_MIN_PAGES`] more pages expected at the first page's density.
+    fn slices(&self, chain: &Chain) -> Option<Vec<i64>> {
+        if chain.token.is_none() || chain.newest_ts == i64::MIN {
+            return None;
+        }
+        let covered = (chain.newest_ts - chain.start + 1).max(1);
+        let rest = chain.end - chain.newest_ts;
+        let pages = rest / covered;
+        if pages < SLICE_MIN_PAGES {
+            return None;
+        }
+        // `--concurrency 1` means one call at a time: nothing to gain from slices.
+        let k = (pages + 1).min(self.spec.concurrency.min(MAX_SLICES) as i64);
+        if k < 2 {
+            return None;
+        }
+        let from = chain.newest_ts;
+        let width = (chain.end - from + 1) / k;
+        if width < 1 {
+            return None;
+        }
+        Some((1..k).map(|i| from + i * width).collect())
+    }
+
+    /// The rest of the window in slices: the first continues this chain (restarting from its
+    /// newest timestamp, de-duplicated), the others run at once in their own tasks; their
+    /// pages are passed on in slice order, so the group stays one sorted source.
+    async fn run_sliced(
+        self,
+        mut chain: Chain,
+        bounds: Vec<i64>,
+        tx: mpsc::Sender<Vec<Event>>,
+    ) -> Result<(), String> {
+        self.stats
+            .slices
+            .fetch_add(bounds.len() as u64, Ordering::Relaxed);
+        let end = chain.end;
+        let mut later = Vec::new();
+        for (n, &from) in bounds.iter().enumerate() {
+            let to = bounds.get(n + 1).map_or(end, |next| next - 1);
+            let (stx, srx) = mpsc::channel(1);
+            let task = self.clone();
+            later.push((
+                srx,
+                tokio::spawn(async move {
+                    let mut c = Chain::new(from, to);
+                    while task.step(&mut c, &stx).await? == Step::More {}
+                    Ok::<(), String>(())
+                }),
+            ));
+        }
+        chain.token = None;
+        chain.start = chain.newest_ts;
+        chain.end = bounds[0] - 1;
+        while self.step(&mut chain, &tx).await? == Step::More {}
+        for (mut srx, handle) in later {
+            while let Some(page) = srx.recv().await {
+                if tx.send(page).await.is_err() {
+                    return Ok(()); // the reader has gone; dropping `srx` stops the slice
+                }
             }
-            let page = match self.call(start, token.clone()).await {
-                Ok(p) => p,
-                Err(CallError::BadToken(msg)) if token.is_some() && restarts < 5 => {
-                    // Expired (24 h) or rejected token: restart from the newest timestamp.
-                    restarts += 1;
-                    let _ = msg;
-                    token = None;
-                    if newest_ts != i64::MIN {
-                        start = newest_ts;
+            match handle.await {
+                Ok(r) => r?,
+                Err(e) => return Err(format!("a slice of the window failed: {e}")),
+            }
+        }
+        Ok(())
+    }
+
+    /// One page of a chain: fetch, de-duplicate, send, move the token on.
+    async fn step(&self, chain: &mut Chain, tx: &mpsc::Sender<Vec<Event>>) -> Result<Step, String> {
+        if tx.is_closed() {
+            return Ok(Step::Closed);
+        }
+        let page = match self
+            .call_window(chain.start, chain.end, chain.token.clone())
+            .await
+        {
+            Ok(p) => p,
+            Err(CallError::BadToken(_)) if chain.token.is_some() && chain.restarts < 5 => {
+                // Expired (24 h) or rejected token: restart from the newest timestamp.
+                chain.restart();
+                return Ok(Step::More);
+            }
+            Err(e) => return Err(e.text()),
+        };
+        let mut events = page.events;
+        // Drop what was already sent: the newest millisecond (a restart begins there) and
+        // the previous page (a repeated token can serve the same page again, any number
+        // of times: so remember the page as served, not what was left of it).
+        let served: HashSet<String> = events.iter().map(|e| e.event_id.clone()).collect();
+        events.retain(|e| {
+            !(e.timestamp == chain.newest_ts && chain.newest_ids.contains(&e.event_id))
+                && !chain.prev_page.contains(&e.event_id)
+        });
+        if !served.is_empty() {
+            chain.prev_page = served;
+        }
+        events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        for e in &events {
+            if e.timestamp > chain.newest_ts {
+                chain.newest_ts = e.timestamp;
+                chain.newest_ids.clear();
+            }
+            if e.timestamp == chain.newest_ts {
+                chain.newest_ids.insert(e.event_id.clone());
+            }
+        }
+        self.stats.pages.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .events
+            .fetch_add(events.len() as u64, Ordering::Relaxed);
+        if !events.is_empty() && tx.send(events).await.is_err() {
+            return Ok(Step::Closed); // the reader has gone
+        }
+        match page.next_token {
+            None => Ok(Step::Done),
+            Some(next) if chain.token.as_deref() == Some(next.as_str()) => {
+                // The same token again (seen on AWS, aws-cli#3191): ask again a few
+                // times, then restart from the newest timestamp, then give up loudly.
+                chain.repeated += 1;
+                if chain.repeated > 3 {
+                    if chain.restarts >= 5 {
+                        return Err(
+                            "CloudWatch keeps returning the same page token; the output of this group may be incomplete"
+                                .into(),
+                        );
                     }
-                    continue;
+                    chain.restart();
                 }
-                Err(e) => return Err(e.text()),
-            };
-            let mut events = page.events;
-            // Drop what was already sent: the newest millisecond (a restart begins there) and
-            // the previous page (a repeated token can serve the same page again, any number
-            // of times: so remember the page as served, not what was left of it).
-            let served: HashSet<String> = events.iter().map(|e| e.event_id.clone()).collect();
-            events.retain(|e| {
-                !(e.timestamp == newest_ts && newest_ids.contains(&e.event_id))
-                    && !prev_page.contains(&e.event_id)
-            });
-            if !served.is_empty() {
-                prev_page = served;
+                Ok(Step::More)
             }
-            events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-            for e in &events {
-                if e.timestamp > newest_ts {
-                    newest_ts = e.timestamp;
-                    newest_ids.clear();
-                }
-                if e.timestamp == newest_ts {
-                    newest_ids.insert(e.event_id.clone());
-                }
-            }
-            self.stats.pages.fetch_add(1, Ordering::Relaxed);
-            self.stats
-                .events
-                .fetch_add(events.len() as u64, Ordering::Relaxed);
-            if !events.is_empty() && tx.send(events).await.is_err() {
-                return Ok(()); // the reader has gone
-            }
-            match page.next_token {
-                None => return Ok(()),
-                Some(next) if token.as_deref() == Some(next.as_str()) => {
-                    // The same token again (seen on AWS, aws-cli#3191): ask again a few
-                    // times, then restart from the newest timestamp, then give up loudly.
-                    repeated += 1;
-                    if repeated > 3 {
-                        if restarts >= 5 {
-                            return Err(
-                                "CloudWatch keeps returning the same page token; the output of this group may be incomplete"
-                                    .into(),
-                            );
-                        }
-                        restarts += 1;
-                        repeated = 0;
-                        token = None;
-                        if newest_ts != i64::MIN {
-                            start = newest_ts;
-                        }
-                    }
-                }
-                Some(next) => {
-                    repeated = 0;
-                    token = Some(next);
-                }
+            Some(next) => {
+                chain.repeated = 0;
+                chain.token = Some(next);
+                Ok(Step::More)
             }
         }
     }
@@ -283,11 +413,6 @@ impl GroupTask {
         token: Option<String>,
     ) -> Result<Page, CallError> {
         self.call_window(start, end, token).await
-    }
-
-    async fn call(&self, start: i64, token: Option<String>) -> Result<Page, CallError> {
-        self.call_window(start, self.spec.window.end_ms, token)
-            .await
     }
 
     async fn call_window(
