@@ -335,8 +335,8 @@ impl GroupTask {
         // of times: so remember the page as served, not what was left of it).
         let served: HashSet<String> = events.iter().map(|e| e.event_id.clone()).collect();
         events.retain(|e| {
-            !(e.timestamp == chain.newest_ts && chain.newest_ids.contains(&e.event_id))
-                && !chain.prev_page.contains(&e.event_id)
+            let again = e.timestamp == chain.newest_ts && chain.newest_ids.contains(&e.event_id);
+            !again && !chain.prev_page.contains(&e.event_id)
         });
         if !served.is_empty() {
             chain.prev_page = served;
