@@ -140,6 +140,9 @@ pub fn start(
             tokio::spawn(async move {
                 let name = task.group.clone();
                 let stats = task.stats.clone();
+                // Keep the channel open until a failure is on record: the reader must not
+                // see the group end before it can know that it failed.
+                let open = tx.clone();
                 let result = task.run(tx).await;
                 stats.groups_done.fetch_add(1, Ordering::Relaxed);
                 if let Err(msg) = result {
@@ -150,6 +153,7 @@ pub fn start(
                         .unwrap_or_else(|e| e.into_inner())
                         .push((name, msg));
                 }
+                drop(open);
             });
             rx
         })

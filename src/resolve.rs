@@ -899,13 +899,31 @@ async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
             let name = g.name.clone();
             async move {
                 let mut token: Option<String> = None;
-                for _ in 0..20 {
+                let mut failures = 0u32;
+                let mut pages = 0;
+                while pages < 20 {
                     let out = client
                         .describe_log_groups()
                         .log_group_name_prefix(&name)
                         .set_next_token(token.clone())
                         .send()
                         .await;
+                    // The logs client does not retry (fetch.rs does, for FilterLogEvents):
+                    // retry throttling and 5xx here, a few times.
+                    if let Err(e) = &out
+                        && matches!(classify(e), AwsFault::Throttled | AwsFault::Transient(_))
+                        && failures < 4
+                    {
+                        tokio::time::sleep(crate::fetch::backoff(
+                            failures,
+                            std::time::Duration::from_millis(200),
+                            std::time::Duration::from_secs(3),
+                        ))
+                        .await;
+                        failures += 1;
+                        continue;
+                    }
+                    pages += 1;
                     match out {
                         Ok(o) => {
                             if o.log_groups()
@@ -922,7 +940,13 @@ async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
                         Err(e) => return (i, Err(classify(&e))),
                     }
                 }
-                (i, Ok(false))
+                // Twenty pages of names sharing the prefix and no exact match: unknown.
+                (
+                    i,
+                    Err(AwsFault::Fatal(
+                        "too many log groups share this name's prefix".into(),
+                    )),
+                )
             }
         });
     let results: Vec<_> = futures::stream::iter(checks)
