@@ -294,7 +294,10 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
                 } else {
                     v
                 };
-                if cfg.output.color {
+                let bad = v.contains("-> 5") || v.contains(" error:") || v.contains(" timeout:");
+                if cfg.output.color && bad {
+                    writeln!(out, "{:>10}  {}", k.bold(), v.red().bold())?;
+                } else if cfg.output.color {
                     writeln!(out, "{:>10}  {}", k.bold(), v)?;
                 } else {
                     writeln!(out, "{k:>10}  {v}")?;

@@ -150,22 +150,6 @@ pub struct GetArgs {
     #[command(flatten)]
     pub out: OutputArgs,
 
-    /// Do not print the log group name.
-    #[arg(short = 'G', long)]
-    pub no_group: bool,
-
-    /// Do not print the log stream name.
-    #[arg(short = 'S', long)]
-    pub no_stream: bool,
-
-    /// Print the event timestamp (ISO 8601, UTC, milliseconds).
-    #[arg(long)]
-    pub timestamp: bool,
-
-    /// Print the ingestion time (ISO 8601, UTC, milliseconds).
-    #[arg(long)]
-    pub ingestion_time: bool,
-
     #[command(flatten)]
     pub rate: RateArgs,
 
@@ -365,6 +349,22 @@ pub struct OutputArgs {
     #[arg(long, overrides_with = "color")]
     pub no_color: bool,
 
+    /// Do not print the log group name.
+    #[arg(short = 'G', long)]
+    pub no_group: bool,
+
+    /// Do not print the log stream name.
+    #[arg(short = 'S', long)]
+    pub no_stream: bool,
+
+    /// Print the event timestamp (ISO 8601, UTC, milliseconds).
+    #[arg(long)]
+    pub timestamp: bool,
+
+    /// Print the ingestion time (ISO 8601, UTC, milliseconds).
+    #[arg(long)]
+    pub ingestion_time: bool,
+
     /// Only print events whose message matches this regex (client-side, after
     /// --filter-pattern).
     #[arg(long, value_name = "REGEX")]
@@ -394,6 +394,10 @@ impl Default for OutputArgs {
             output: OutputFormat::Text,
             color: ColorWhen::Auto,
             no_color: false,
+            no_group: false,
+            no_stream: false,
+            timestamp: false,
+            ingestion_time: false,
             grep: None,
             highlight: Vec::new(),
             local: false,
@@ -551,7 +555,7 @@ mod tests {
         assert_eq!(g.api.target(), Some(("abc".into(), "prod".into())));
         assert_eq!(g.start, "2h ago");
         assert_eq!(g.end, "now");
-        assert!(g.no_group && g.no_stream && g.timestamp && !g.ingestion_time);
+        assert!(g.out.no_group && g.out.no_stream && g.out.timestamp && !g.out.ingestion_time);
         assert_eq!(g.aws.region.as_deref(), Some("eu-west-1"));
         assert_eq!(g.select.only, vec![SourceArg::Execution, SourceArg::Lambda]);
         assert_eq!(g.select.functions, vec!["a", "b"]);

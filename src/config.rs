@@ -150,10 +150,10 @@ impl OutputConfig {
             format: args.output,
             color: args.output == OutputFormat::Text && color_enabled(when, env),
             terminal: env.stdout_is_tty,
-            show_group: true,
-            show_stream: true,
-            show_timestamp: false,
-            show_ingestion_time: false,
+            show_group: !args.no_group,
+            show_stream: !args.no_stream,
+            show_timestamp: args.timestamp,
+            show_ingestion_time: args.ingestion_time,
             grep,
             highlight,
             time,
@@ -259,11 +259,7 @@ impl GetConfig {
             )
             .into());
         }
-        let mut output = OutputConfig::new(&args.out, env)?;
-        output.show_group = !args.no_group;
-        output.show_stream = !args.no_stream;
-        output.show_timestamp = args.timestamp;
-        output.show_ingestion_time = args.ingestion_time;
+        let output = OutputConfig::new(&args.out, env)?;
         let filter_pattern = args.filter_pattern.clone().filter(|p| !p.is_empty());
         if let Some(p) = &filter_pattern
             && p.chars().count() > 1024
