@@ -31,6 +31,10 @@ pub struct Cli {
     #[arg(short = 'q', long, global = true)]
     pub quiet: bool,
 
+    /// Do not read the config file (~/.config/apitrace/config.toml or $APITRACE_CONFIG).
+    #[arg(long, global = true)]
+    pub no_config: bool,
+
     /// Print every AWS request and response line on stderr (secrets redacted); a non-empty
     /// RUST_LOG does the same.
     #[arg(long, global = true)]
@@ -486,10 +490,20 @@ pub fn command() -> clap::Command {
         .mut_subcommand("summary", |c| c.after_help(TIME_HELP))
 }
 
-/// Parse the process arguments (exits with clap's usage error, code 2, on bad input).
+/// Parse the process arguments, with the config file's defaults unless `--no-config`
+/// (exits with clap's usage error, code 2, on bad input or a bad config file).
 pub fn parse() -> Cli {
     use clap::FromArgMatches;
-    let matches = command().get_matches();
+    let mut cmd = command();
+    if !std::env::args_os().any(|a| a == "--no-config")
+        && let Some(path) = crate::userconfig::path()
+    {
+        match crate::userconfig::load(&path) {
+            Ok(settings) => cmd = crate::userconfig::apply(cmd, &settings),
+            Err(e) => std::process::exit(crate::error::report(&e).into()),
+        }
+    }
+    let matches = cmd.get_matches();
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 

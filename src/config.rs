@@ -139,13 +139,14 @@ impl OutputConfig {
         }
         terms.push(format!("(?:{ID_PATTERN})"));
         let highlight = Some(regex_arg("--highlight", &terms.join("|"))?);
-        let time = crate::time::TimeStyle::new(args.local, args.timestamp_format.as_deref())
-            .map_err(|e| {
-                Hinted::usage(
-                    e,
-                    "see `man strftime`; for example --timestamp-format '%H:%M:%S%.3f'",
-                )
-            })?;
+        let time =
+            crate::time::TimeStyle::new(args.local && !args.utc, args.timestamp_format.as_deref())
+                .map_err(|e| {
+                    Hinted::usage(
+                        e,
+                        "see `man strftime`; for example --timestamp-format '%H:%M:%S%.3f'",
+                    )
+                })?;
         Ok(OutputConfig {
             format: args.output,
             color: args.output == OutputFormat::Text && color_enabled(when, env),

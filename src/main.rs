@@ -25,6 +25,7 @@ mod resolve;
 mod summary;
 mod time;
 mod trace;
+mod userconfig;
 mod watch;
 
 use std::process::ExitCode;

@@ -150,3 +150,48 @@ fn grep_highlight_and_time_flags() {
     ]));
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
+
+#[test]
+fn the_config_file_sets_defaults_and_flags_win() {
+    let w = World::shared();
+    let dir = std::env::temp_dir().join(format!("apitrace-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.toml");
+    let cmd = |extra: &[&str]| {
+        let mut c = apitrace();
+        c.env("APITRACE_CONFIG", &file)
+            .env_remove("AWS_REGION")
+            .args(["apis", "-o", "json"])
+            .args(extra);
+        c
+    };
+    std::fs::write(&file, "# test\nregion = \"us-east-1\"\n").unwrap();
+    let r = run(&mut cmd(&[]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(w.rest_api()), "the file's region is used");
+    std::fs::write(&file, "region = \"eu-west-1\"\n").unwrap();
+    let r = run(&mut cmd(&[]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains(w.rest_api()), "eu-west-1 has other APIs");
+    let r = run(&mut cmd(&["--region", "us-east-1"]));
+    assert!(
+        r.stdout.contains(w.rest_api()),
+        "the flag wins over the file"
+    );
+    let r = run(&mut cmd(&["--no-config"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no AWS region is configured"),
+        "{}",
+        r.stderr
+    );
+    std::fs::write(&file, "colour = \"always\"\n").unwrap();
+    let r = run(&mut cmd(&[]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("config.toml:1: unknown key `colour`"),
+        "{}",
+        r.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
