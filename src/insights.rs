@@ -25,9 +25,10 @@ use tokio::sync::mpsc;
 
 use crate::aws::Aws;
 use crate::config::Window;
-use crate::error::{classify, warn};
+use crate::error::{AwsFault, classify, warn};
 use crate::model::{Event, LogGroup};
 use crate::ratelimit::RateLimiter;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// Log groups per StartQuery.
 pub const MAX_GROUPS: usize = 50;
@@ -344,18 +345,43 @@ impl Batch {
         e: i64,
         tx: &mpsc::Sender<Vec<Event>>,
     ) -> Result<Vec<Event>, String> {
-        self.limiter.acquire().await;
-        let started = self
-            .client
-            .start_query()
-            .set_log_group_names(Some(self.names.clone()))
-            .start_time(s)
-            .end_time(e)
-            .query_string(query_string(&self.terms))
-            .limit(ROW_CAP as i32)
-            .send()
-            .await
-            .map_err(|err| format!("StartQuery failed: {}", classify(&err).text()))?;
+        // StartQuery is limited to 10/s and to a number of concurrent queries per account
+        // (LimitExceededException): wait and try again, for up to two minutes.
+        let mut waited = Duration::ZERO;
+        let mut attempt = 0;
+        let started = loop {
+            self.limiter.acquire().await;
+            let out = self
+                .client
+                .start_query()
+                .set_log_group_names(Some(self.names.clone()))
+                .start_time(s)
+                .end_time(e)
+                .query_string(query_string(&self.terms))
+                .limit(ROW_CAP as i32)
+                .send()
+                .await;
+            match out {
+                Ok(o) => break o,
+                Err(err) => {
+                    let busy =
+                        matches!(classify(&err), AwsFault::Throttled | AwsFault::Transient(_))
+                            || err.code() == Some("LimitExceededException");
+                    if !busy || waited >= Duration::from_secs(120) {
+                        return Err(format!("StartQuery failed: {}", classify(&err).text()));
+                    }
+                    self.limiter.on_throttle();
+                    let wait = crate::fetch::backoff(
+                        attempt,
+                        Duration::from_millis(500),
+                        Duration::from_secs(10),
+                    );
+                    attempt += 1;
+                    waited += wait;
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        };
         let id = started.query_id().unwrap_or_default().to_string();
         self.stats.queries.fetch_add(1, Ordering::Relaxed);
         running().push((self.client.clone(), id.clone()));
@@ -494,6 +520,178 @@ mod tests {
             t.clause(),
             r#"| filter @message like "a\"b" and (@message like "x" or @message like "y") "#
         );
+    }
+
+    mod mocked {
+        use super::*;
+        use aws_config::{BehaviorVersion, Region};
+        use aws_credential_types::Credentials;
+        use aws_sdk_cloudwatchlogs::operation::get_query_results::GetQueryResultsOutput;
+        use aws_sdk_cloudwatchlogs::operation::start_query::StartQueryOutput;
+        use aws_sdk_cloudwatchlogs::types::{QueryStatistics, ResultField};
+        use aws_smithy_mocks::{
+            MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
+        };
+        use aws_smithy_types::retry::RetryConfig;
+
+        const EVENTS: i64 = 25_000;
+        const FROM_S: i64 = 1_000;
+        const TO_S: i64 = 1_999;
+
+        fn client(rules: &[&Rule]) -> Client {
+            let mut i = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+            for r in rules {
+                i = i.with_rule(r);
+            }
+            Client::from_conf(
+                aws_sdk_cloudwatchlogs::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .region(Region::new("us-east-1"))
+                    .credentials_provider(Credentials::new("a", "b", None, None, "t"))
+                    .retry_config(RetryConfig::disabled())
+                    .http_client(create_mock_http_client())
+                    .interceptor(i)
+                    .build(),
+            )
+        }
+
+        /// 25,000 events, 25 a second over [1000 s, 1999 s], like Insights would answer:
+        /// the query id carries its range; rows sorted by time, at most the cap.
+        fn rows(query_id: &str) -> Vec<Vec<ResultField>> {
+            let (s, e) = query_id.split_once('-').unwrap();
+            let (s, e): (i64, i64) = (s.parse().unwrap(), e.parse().unwrap());
+            (0..EVENTS)
+                .map(|i| FROM_S * 1000 + i * 40)
+                .filter(|ts| *ts >= s * 1000 && *ts <= e * 1000 + 999)
+                .take(ROW_CAP)
+                .map(|ts| {
+                    let f = |k: &str, v: String| ResultField::builder().field(k).value(v).build();
+                    vec![
+                        f("@timestamp", ts.to_string()),
+                        f("@message", format!("event {ts}")),
+                        f("@logStream", "s".into()),
+                        f("@log", "123:g".into()),
+                        f("@ptr", format!("p{ts}")),
+                    ]
+                })
+                .collect()
+        }
+
+        fn batch(client: Client) -> Batch {
+            Batch {
+                client,
+                names: vec!["g".into()],
+                idx: vec![0],
+                terms: Terms::default(),
+                limiter: RateLimiter::new(1000.0),
+                stats: Arc::default(),
+            }
+        }
+
+        async fn run(b: &Batch) -> Result<Vec<Event>, String> {
+            let (tx, mut rx) = mpsc::channel(100);
+            let w = Window {
+                start_ms: FROM_S * 1000,
+                end_ms: TO_S * 1000 + 999,
+            };
+            b.run(w, &tx).await?;
+            drop(tx);
+            let mut all = Vec::new();
+            while let Some(p) = rx.recv().await {
+                all.extend(p);
+            }
+            Ok(all)
+        }
+
+        #[tokio::test]
+        async fn results_at_the_cap_are_split_until_nothing_is_lost() {
+            let start = mock!(Client::start_query).then_compute_output(|r| {
+                StartQueryOutput::builder()
+                    .query_id(format!(
+                        "{}-{}",
+                        r.start_time().unwrap(),
+                        r.end_time().unwrap()
+                    ))
+                    .build()
+            });
+            let results = mock!(Client::get_query_results).then_compute_output(|r| {
+                GetQueryResultsOutput::builder()
+                    .status(QueryStatus::Complete)
+                    .set_results(Some(rows(r.query_id().unwrap())))
+                    .statistics(QueryStatistics::builder().bytes_scanned(1000.0).build())
+                    .build()
+            });
+            let b = batch(client(&[&start, &results]));
+            let got = run(&b).await.unwrap();
+            assert_eq!(got.len() as i64, EVENTS, "every event once");
+            assert!(
+                got.windows(2).all(|p| p[0].timestamp < p[1].timestamp),
+                "in order, no repeats"
+            );
+            // 25,000 rows: the whole window and each half hit the cap; the quarters do not.
+            assert_eq!(b.stats.splits.load(Ordering::Relaxed), 3);
+            assert_eq!(start.num_calls(), 7);
+            assert_eq!(b.stats.bytes_scanned.load(Ordering::Relaxed), 7000);
+        }
+
+        #[tokio::test]
+        async fn a_failed_query_is_an_error() {
+            let start = mock!(Client::start_query)
+                .then_output(|| StartQueryOutput::builder().query_id("q").build());
+            let results = mock!(Client::get_query_results).then_output(|| {
+                GetQueryResultsOutput::builder()
+                    .status(QueryStatus::Failed)
+                    .build()
+            });
+            let stop = mock!(Client::stop_query).then_output(|| {
+                aws_sdk_cloudwatchlogs::operation::stop_query::StopQueryOutput::builder().build()
+            });
+            let err = run(&batch(client(&[&start, &results, &stop])))
+                .await
+                .unwrap_err();
+            assert!(err.contains("Failed"), "{err}");
+            assert!(
+                running().is_empty(),
+                "no query is left registered as running"
+            );
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn too_many_concurrent_queries_is_waited_out() {
+            let start = mock!(Client::start_query)
+                .sequence()
+                .http_status(
+                    400,
+                    Some(
+                        r#"{"__type":"LimitExceededException","message":"too many queries"}"#
+                            .into(),
+                    ),
+                )
+                .times(3)
+                .output(|| StartQueryOutput::builder().query_id("1000-1001").build())
+                .build();
+            let results = mock!(Client::get_query_results).then_compute_output(|r| {
+                GetQueryResultsOutput::builder()
+                    .status(QueryStatus::Complete)
+                    .set_results(Some(rows(r.query_id().unwrap())))
+                    .build()
+            });
+            // A two-second window: one query, after three refusals.
+            let b = batch(client(&[&start, &results]));
+            let (tx, mut rx) = mpsc::channel(10);
+            b.run(
+                Window {
+                    start_ms: 1_000_000,
+                    end_ms: 1_001_999,
+                },
+                &tx,
+            )
+            .await
+            .unwrap();
+            drop(tx);
+            assert_eq!(rx.recv().await.unwrap().len(), 50);
+            assert_eq!(start.num_calls(), 4);
+        }
     }
 
     #[test]
