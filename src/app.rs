@@ -214,10 +214,18 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     }
     let failed = outcome.failed_groups();
     if !failed.is_empty() {
-        eprintln!(
-            "apitrace: error: {} of {total_groups} log groups failed (see the warnings above); the others were printed",
-            failed.len()
-        );
+        let msg = if total_groups == 1 {
+            "the log group failed (see the warning above)".to_string()
+        } else if failed.len() == total_groups {
+            format!("all {total_groups} log groups failed (see the warnings above)")
+        } else {
+            format!(
+                "{} of {total_groups} log groups failed (see the warnings above); the others were printed",
+                failed.len()
+            )
+        };
+        crate::progress::clear();
+        eprintln!("apitrace: error: {msg}");
         return Ok(error::EXIT_FAILURE);
     }
     Ok(error::EXIT_OK)

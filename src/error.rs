@@ -185,6 +185,16 @@ where
                 } else {
                     text
                 }),
+                // A 2xx that could not be read as the service's answer (a proxy's HTML page,
+                // a cut body): the next attempt will likely do better.
+                _ if (200..300).contains(&status) => AwsFault::Transient(format!(
+                    "an unreadable answer (HTTP {status}{})",
+                    if text.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {text}")
+                    }
+                )),
                 _ => AwsFault::Fatal(if text.is_empty() {
                     format!("HTTP {status}")
                 } else {

@@ -359,8 +359,13 @@ impl GroupTask {
         self.stats
             .events
             .fetch_add(events.len() as u64, Ordering::Relaxed);
-        if !events.is_empty() && tx.send(events).await.is_err() {
-            return Ok(Step::Closed); // the reader has gone
+        if !events.is_empty() {
+            // Progress since the last restart: the restart budget is for restarts that go
+            // nowhere, not for a long chain whose tokens keep expiring.
+            chain.restarts = 0;
+            if tx.send(events).await.is_err() {
+                return Ok(Step::Closed); // the reader has gone
+            }
         }
         match page.next_token {
             None => Ok(Step::Done),
@@ -426,7 +431,9 @@ impl GroupTask {
         token: Option<String>,
     ) -> Result<Page, CallError> {
         let mut transient_failures = 0u32;
-        let mut throttled_for = Duration::ZERO;
+        // The throttle budget is wall time since the first throttle of this call (backoff
+        // and waiting for the rate limiter alike).
+        let mut throttled_since: Option<tokio::time::Instant> = None;
         let mut throttle_streak = 0u32;
         loop {
             let out = {
@@ -478,7 +485,8 @@ impl GroupTask {
                     AwsFault::Throttled => {
                         self.stats.throttles.fetch_add(1, Ordering::Relaxed);
                         self.limiter.on_throttle();
-                        if throttled_for >= self.spec.throttle_budget {
+                        let since = *throttled_since.get_or_insert_with(tokio::time::Instant::now);
+                        if since.elapsed() >= self.spec.throttle_budget {
                             return Err(CallError::Fatal(format!(
                                 "still throttled by CloudWatch Logs (Rate exceeded) after {} s of retries; \
                                  other tools may be using this account's FilterLogEvents quota, try a lower --max-tps",
@@ -491,7 +499,6 @@ impl GroupTask {
                             Duration::from_secs(10),
                         );
                         throttle_streak += 1;
-                        throttled_for += wait;
                         tokio::time::sleep(wait).await;
                     }
                     AwsFault::Transient(msg) => {

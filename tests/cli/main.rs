@@ -4,6 +4,7 @@
 mod ci;
 mod docs;
 mod errors;
+mod faults;
 mod get;
 mod groups;
 mod insights;
