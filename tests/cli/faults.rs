@@ -603,6 +603,7 @@ fn a_token_that_repeats_forever_is_overcome_by_restarts_in_bounded_time() {
         assert!(calls < 600, "{mode:?}: {calls} calls");
         assert_clean_success(&r);
         assert_complete(&fake, &GROUPS, &r);
+        assert_no_duplicates_in_order(&r);
     }
 }
 
