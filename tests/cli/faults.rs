@@ -841,3 +841,144 @@ fn a_missing_group_stays_a_warning_when_the_existence_check_hits_a_503() {
     );
     assert_complete(&fake, &["fake-0", "fake-1"], &r);
 }
+
+// ---------------------------------------------------------------------------------------
+// Follow mode
+
+#[test]
+fn follow_mode_catches_late_ingested_events_and_rides_out_throttling() {
+    use std::sync::mpsc;
+    let fake = Fake::start(&["--groups", "2", "--events", "500", "--late-events"]);
+    let url = fake.url();
+    let mut child = apitrace()
+        .env("AWS_ENDPOINT_URL", &url)
+        .args([
+            "get",
+            "-o",
+            "json",
+            "--endpoint-url",
+            &url,
+            "--log-group",
+            "fake-0",
+            "--log-group",
+            "fake-1",
+        ])
+        .args([
+            "--start",
+            &fake.start_ms.to_string(),
+            "--watch",
+            "--watch-interval",
+            "300ms",
+            "--watch-lag",
+            "500ms",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines() {
+            let Ok(l) = l else { return };
+            if tx
+                .send(serde_json::from_str(&l).expect("JSON line"))
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    let mut got: Vec<Value> = Vec::new();
+    let mut until = |want: &dyn Fn(&[Value]) -> bool, what: &str| {
+        let t0 = Instant::now();
+        while !want(&got) {
+            assert!(
+                t0.elapsed() < Duration::from_secs(30),
+                "{what}: not printed in time"
+            );
+            if let Ok(v) = rx.recv_timeout(Duration::from_millis(100)) {
+                got.push(v);
+            }
+        }
+        // A little longer, to catch duplicates.
+        let end = Instant::now() + Duration::from_millis(1500);
+        while let Some(left) = end.checked_duration_since(Instant::now()) {
+            if let Ok(v) = rx.recv_timeout(left) {
+                got.push(v);
+            }
+        }
+    };
+    until(&|g: &[Value]| g.len() >= 1000, "the initial window");
+    let put = |group: &str, ts: i64, msg: &str| {
+        fake.http(
+            "POST",
+            "/_fake/put",
+            Some(&json!({"group": group, "events": [{"timestamp": ts, "message": msg, "logStreamName": "late"}]})),
+        );
+    };
+    // Late ingestion: timestamps 4 s and 7 s old, after the watch has polled past them.
+    std::thread::sleep(Duration::from_secs(1));
+    let now = now_ms();
+    put("fake-0", now - 4_000, "late by 4 s");
+    put("fake-1", now - 7_000, "late by 7 s");
+    put("fake-1", now, "on time");
+    until(
+        &|g: &[Value]| {
+            ["late by 4 s", "late by 7 s", "on time"]
+                .iter()
+                .all(|m| g.iter().any(|e| e["message"] == *m))
+        },
+        "late events",
+    );
+    // Throttling during follow: most calls refused for 3 s, events put meanwhile.
+    fake.config(json!({"storm_ms": 3000, "storm_rate": 0.8}));
+    let now = now_ms();
+    put("fake-0", now, "during the storm 0");
+    put("fake-1", now + 1, "during the storm 1");
+    until(
+        &|g: &[Value]| {
+            ["during the storm 0", "during the storm 1"]
+                .iter()
+                .all(|m| g.iter().any(|e| e["message"] == *m))
+        },
+        "events put during throttling",
+    );
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(!stderr.contains("apitrace: error"), "{stderr}");
+    assert!(stat(&fake, "throttled") > 0, "{}", fake.stats());
+    // Every event of the fake exactly once.
+    let mut want: Vec<(String, String)> = Vec::new();
+    for g in ["fake-0", "fake-1"] {
+        for e in fake.events(g) {
+            want.push((g.to_string(), e["eventId"].as_str().unwrap().to_string()));
+        }
+    }
+    let mut printed: Vec<(String, String)> = got
+        .iter()
+        .map(|e| {
+            (
+                e["log_group"].as_str().unwrap().into(),
+                e["event_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let n = printed.len();
+    printed.sort();
+    printed.dedup();
+    assert_eq!(printed.len(), n, "an event was printed twice");
+    want.sort();
+    assert_eq!(printed, want);
+}
