@@ -211,6 +211,21 @@ struct Common<'a> {
     aws: &'a cli::AwsArgs,
 }
 
+/// The [`Common`] part of any log-reading command's arguments (they share field names).
+macro_rules! common {
+    ($args:expr) => {
+        Common {
+            api: &$args.api,
+            start: &$args.start,
+            end: &$args.end,
+            since_deploy: $args.since_deploy,
+            select: &$args.select,
+            rate: &$args.rate,
+            aws: &$args.aws,
+        }
+    };
+}
+
 impl Common<'_> {
     fn config(self, output: OutputConfig, env: &Env) -> Result<GetConfig> {
         check_tps(self.rate.max_tps)?;
@@ -271,16 +286,7 @@ impl GetConfig {
             )
             .into());
         }
-        let mut cfg = Common {
-            api: &args.api,
-            start: &args.start,
-            end: &args.end,
-            since_deploy: args.since_deploy,
-            select: &args.select,
-            rate: &args.rate,
-            aws: &args.aws,
-        }
-        .config(output, env)?;
+        let mut cfg = common!(args).config(output, env)?;
         cfg.filter_pattern = filter_pattern;
         cfg.request_id = args.request_id.clone();
         cfg.watch = args.watch.then_some(crate::watch::WatchSpec {
@@ -294,16 +300,7 @@ impl GetConfig {
 
     /// `apitrace trace`, as a `get` of the linked lines.
     pub fn for_trace(args: &cli::TraceArgs, env: &Env) -> Result<GetConfig> {
-        let mut cfg = Common {
-            api: &args.api,
-            start: &args.start,
-            end: &args.end,
-            since_deploy: args.since_deploy,
-            select: &args.select,
-            rate: &args.rate,
-            aws: &args.aws,
-        }
-        .config(OutputConfig::new(&args.out, env)?, env)?;
+        let mut cfg = common!(args).config(OutputConfig::new(&args.out, env)?, env)?;
         cfg.request_id = Some(args.request_id.clone());
         Ok(cfg)
     }
@@ -324,16 +321,7 @@ impl GetConfig {
             no_color: args.no_color,
             ..cli::OutputArgs::default()
         };
-        Common {
-            api: &args.api,
-            start: &args.start,
-            end: &args.end,
-            since_deploy: args.since_deploy,
-            select: &args.select,
-            rate: &args.rate,
-            aws: &args.aws,
-        }
-        .config(OutputConfig::new(&out, env)?, env)
+        common!(args).config(OutputConfig::new(&out, env)?, env)
     }
 
     /// `apitrace summary`.
@@ -344,16 +332,7 @@ impl GetConfig {
             no_color: true,
             ..cli::OutputArgs::default()
         };
-        Common {
-            api: &args.api,
-            start: &args.start,
-            end: &args.end,
-            since_deploy: args.since_deploy,
-            select: &args.select,
-            rate: &args.rate,
-            aws: &args.aws,
-        }
-        .config(OutputConfig::new(&out, env)?, env)
+        common!(args).config(OutputConfig::new(&out, env)?, env)
     }
 
     /// What the fetch stage needs.
