@@ -176,6 +176,8 @@ pub struct GroupTask {
 const SLICE_MIN_PAGES: i64 = 3;
 /// Slices of one group's window at most.
 const MAX_SLICES: usize = 8;
+/// A first page faster than this does not make a group sliced.
+const SLICE_MIN_LATENCY: Duration = Duration::from_millis(40);
 
 /// One paging chain over `[start, end]` and what it needs to de-duplicate.
 struct Chain {
@@ -235,11 +237,15 @@ impl GroupTask {
         let w = self.spec.window;
         let mut chain = Chain::new(w.start_ms, w.end_ms);
         // The first page shows how dense the group is: a long chain of dependent pages is
-        // split into slices of the window fetched in parallel.
+        // split into slices of the window fetched in parallel — when calls are slow enough
+        // for that to pay (on a fast, local endpoint the slices would only buffer pages).
+        let t0 = tokio::time::Instant::now();
         if self.step(&mut chain, &tx).await? != Step::More {
             return Ok(());
         }
-        if let Some(bounds) = self.slices(&chain) {
+        if t0.elapsed() >= SLICE_MIN_LATENCY
+            && let Some(bounds) = self.slices(&chain)
+        {
             return self.run_sliced(chain, bounds, tx).await;
         }
         while self.step(&mut chain, &tx).await? == Step::More {}
@@ -334,25 +340,36 @@ impl GroupTask {
             Err(e) => return Err(e.text()),
         };
         let mut events = page.events;
-        // Drop what was already sent: the newest millisecond (a restart begins there) and
-        // the previous page (a repeated token can serve the same page again, any number
-        // of times: so remember the page as served, not what was left of it).
-        let served: HashSet<String> = events.iter().map(|e| e.event_id.clone()).collect();
-        events.retain(|e| {
-            let again = e.timestamp == chain.newest_ts && chain.newest_ids.contains(&e.event_id);
-            !again && !chain.prev_page.contains(&e.event_id)
-        });
-        if !served.is_empty() {
-            chain.prev_page = served;
+        // Drop what was already sent: the newest millisecond (a restart begins there) and,
+        // when the service handed back the token it was given (we will ask again), the page
+        // it served (it may serve the same page again, any number of times: so remember the
+        // page as served, not what was left of it). Nothing is cloned on the normal path.
+        let reask = page.next_token.is_some() && page.next_token == chain.token;
+        let served: Option<HashSet<String>> = (reask && !events.is_empty())
+            .then(|| events.iter().map(|e| e.event_id.clone()).collect());
+        if !chain.newest_ids.is_empty() || !chain.prev_page.is_empty() {
+            events.retain(|e| {
+                let again =
+                    e.timestamp == chain.newest_ts && chain.newest_ids.contains(&e.event_id);
+                !again && !chain.prev_page.contains(&e.event_id)
+            });
+        }
+        match served {
+            Some(ids) => chain.prev_page = ids,
+            None if !reask => chain.prev_page.clear(),
+            None => {}
         }
         events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        for e in &events {
-            if e.timestamp > chain.newest_ts {
-                chain.newest_ts = e.timestamp;
+        // The ids at the newest timestamp: the tail of the sorted page.
+        if let Some(last) = events.last().map(|e| e.timestamp) {
+            if last > chain.newest_ts {
+                chain.newest_ts = last;
                 chain.newest_ids.clear();
             }
-            if e.timestamp == chain.newest_ts {
-                chain.newest_ids.insert(e.event_id.clone());
+            if last == chain.newest_ts {
+                for e in events.iter().rev().take_while(|e| e.timestamp == last) {
+                    chain.newest_ids.insert(e.event_id.clone());
+                }
             }
         }
         self.stats.pages.fetch_add(1, Ordering::Relaxed);

@@ -547,7 +547,15 @@ const MODES: [&[&str]; 2] = [
     &["--max-tps", "100", "--concurrency", "1"],
 ];
 
-const PAGING: [&str; 4] = ["--events", "1500", "--page-events", "100"];
+/// 15 pages a group, and calls slow enough (45 ms) for apitrace to slice busy groups.
+const PAGING: [&str; 6] = [
+    "--events",
+    "1500",
+    "--page-events",
+    "100",
+    "--latency-ms",
+    "45",
+];
 
 fn one_chain(mode: &[&str]) -> bool {
     mode.contains(&"--concurrency")
@@ -657,12 +665,12 @@ fn an_expired_token_restarts_from_the_last_timestamp_without_duplicates() {
 
 #[test]
 fn a_busy_group_in_slices_stays_complete_and_in_order_through_faults() {
-    // One group of 20,000 events in 2 s (10 per millisecond): 40 pages, so apitrace cuts
-    // the window into slices paged at the same time, and the cuts fall inside busy
-    // milliseconds. Then the same with 5xx, resets and expiring tokens in every slice.
+    // One group of 20,000 events in 2 s (10 per millisecond): 40 pages of 50 ms calls, so
+    // apitrace cuts the window into slices paged at the same time, and the cuts fall
+    // inside busy milliseconds. Then the same with 5xx, resets and expiring tokens in every slice.
     let fake = Fake::with_span(
         2000,
-        &["--groups", "1", "--events", "20000", "--latency-ms", "10"],
+        &["--groups", "1", "--events", "20000", "--latency-ms", "50"],
     );
     let (r, _) = fake.get(&["fake-0"], &["--max-tps", "100"], LIMIT);
     assert_clean_success(&r);
