@@ -1,12 +1,13 @@
 //! FilterLogEvents for every group, concurrently, under a shared rate limit, into bounded
 //! channels (one per group) that `merge.rs` reads.
 //!
-//! - A group whose first page shows a long chain of dependent pages ahead (at least
-//!   [`SLICE_MIN_PAGES`] more at that density) has the rest of its window cut into slices,
-//!   up to `--concurrency` (at most [`MAX_SLICES`]), each paged by its own loop at the same
-//!   time; their pages are passed on in slice order, so the group stays one sorted source.
-//!   A busy group is then bounded by the quota, not by latency × pages. `--concurrency 1`
-//!   pages strictly one call at a time.
+//! - A group whose first page was slow (≥ [`SLICE_MIN_LATENCY`]) and shows a long chain of
+//!   dependent pages ahead (at least [`SLICE_MIN_PAGES`] more at that density) has the rest
+//!   of its window cut into slices of about [`SLICE_PAGES`] pages, each paged by its own
+//!   loop, up to `--concurrency` of them ahead of the one being passed on; their pages are
+//!   passed on in slice order, so the group stays one sorted source. A busy group is then
+//!   bounded by the quota, not by latency × pages. `--concurrency 1` pages strictly one
+//!   call at a time.
 //! - One paging loop per chain, written by hand: the SDK paginator stops silently when the
 //!   service repeats a token. We follow `nextToken` through empty pages until it is absent.
 //! - Every call takes a permit from a semaphore (`--concurrency`) and a token from the
@@ -39,7 +40,7 @@ use crate::ratelimit::RateLimiter;
 /// Attempts for a call that fails with a 5xx, a timeout or a connection error.
 pub const TRANSIENT_ATTEMPTS: u32 = 6;
 /// Pages buffered per group between the fetch task and the merge.
-const CHANNEL_PAGES: usize = 2;
+const CHANNEL_PAGES: usize = 1;
 /// Events per page we ask for (the service maximum).
 const PAGE_LIMIT: i32 = 10_000;
 
@@ -175,7 +176,11 @@ pub struct GroupTask {
 /// Expected further pages (at the first page's density) from which a window is sliced.
 const SLICE_MIN_PAGES: i64 = 3;
 /// Slices of one group's window at most.
-const MAX_SLICES: usize = 8;
+const MAX_SLICES: usize = 64;
+/// Pages per slice, at the first page's density.
+const SLICE_PAGES: i64 = 2;
+/// Slices paged or waiting ahead of the one being passed on, at most.
+const SLICE_AHEAD: usize = 8;
 /// A first page faster than this does not make a group sliced.
 const SLICE_MIN_LATENCY: Duration = Duration::from_millis(40);
 
@@ -258,17 +263,18 @@ impl GroupTask {
         if chain.token.is_none() || chain.newest_ts == i64::MIN {
             return None;
         }
+        // `--concurrency 1` means one call at a time: nothing to gain from slices.
+        if self.spec.concurrency < 2 {
+            return None;
+        }
         let covered = (chain.newest_ts - chain.start + 1).max(1);
         let rest = chain.end - chain.newest_ts;
         let pages = rest / covered;
         if pages < SLICE_MIN_PAGES {
             return None;
         }
-        // `--concurrency 1` means one call at a time: nothing to gain from slices.
-        let k = (pages + 1).min(self.spec.concurrency.min(MAX_SLICES) as i64);
-        if k < 2 {
-            return None;
-        }
+        // Slices of about SLICE_PAGES pages each at the first page's density.
+        let k = (pages / SLICE_PAGES + 1).clamp(2, MAX_SLICES as i64);
         let from = chain.newest_ts;
         let width = (chain.end - from + 1) / k;
         if width < 1 {
@@ -277,9 +283,11 @@ impl GroupTask {
         Some((1..k).map(|i| from + i * width).collect())
     }
 
-    /// The rest of the window in slices: the first continues this chain (restarting from its
-    /// newest timestamp, de-duplicated), the others run at once in their own tasks; their
-    /// pages are passed on in slice order, so the group stays one sorted source.
+    /// The rest of the window in slices. The first continues this chain (restarting from
+    /// its newest timestamp, de-duplicated); each slice is paged to its end by its own task
+    /// and held until its turn, and at most `--concurrency` (≤ [`SLICE_AHEAD`]) slices run
+    /// or wait ahead of the one being passed on — so read-ahead memory stays bounded by a
+    /// few slices of a few pages, while enough calls are in flight to use the quota.
     async fn run_sliced(
         self,
         mut chain: Chain,
@@ -290,36 +298,48 @@ impl GroupTask {
             .slices
             .fetch_add(bounds.len() as u64, Ordering::Relaxed);
         let end = chain.end;
-        let mut later = Vec::new();
-        for (n, &from) in bounds.iter().enumerate() {
-            let to = bounds.get(n + 1).map_or(end, |next| next - 1);
-            let (stx, srx) = mpsc::channel(1);
-            let task = self.clone();
-            later.push((
-                srx,
-                tokio::spawn(async move {
-                    let mut c = Chain::new(from, to);
-                    while task.step(&mut c, &stx).await? == Step::More {}
-                    Ok::<(), String>(())
-                }),
-            ));
-        }
         chain.token = None;
         chain.start = chain.newest_ts;
         chain.end = bounds[0] - 1;
-        while self.step(&mut chain, &tx).await? == Step::More {}
-        for (mut srx, handle) in later {
+        let mut chains = std::collections::VecDeque::with_capacity(bounds.len() + 1);
+        chains.push_back(chain);
+        for (n, &from) in bounds.iter().enumerate() {
+            chains.push_back(Chain::new(
+                from,
+                bounds.get(n + 1).map_or(end, |next| next - 1),
+            ));
+        }
+        let ahead = self.spec.concurrency.clamp(1, SLICE_AHEAD);
+        let mut running = std::collections::VecDeque::new();
+        loop {
+            while running.len() < ahead
+                && let Some(mut c) = chains.pop_front()
+            {
+                // Big enough that a slice never waits on its own buffer.
+                let (stx, srx) = mpsc::channel(1024);
+                let task = self.clone();
+                running.push_back((
+                    srx,
+                    tokio::spawn(async move {
+                        while task.step(&mut c, &stx).await? == Step::More {}
+                        Ok::<(), String>(())
+                    }),
+                ));
+            }
+            let Some((mut srx, handle)) = running.pop_front() else {
+                return Ok(());
+            };
+            let done = match handle.await {
+                Ok(r) => r,
+                Err(e) => Err(format!("a slice of the window failed: {e}")),
+            };
             while let Some(page) = srx.recv().await {
                 if tx.send(page).await.is_err() {
-                    return Ok(()); // the reader has gone; dropping `srx` stops the slice
+                    return Ok(()); // the reader has gone; dropping the slices stops them
                 }
             }
-            match handle.await {
-                Ok(r) => r?,
-                Err(e) => return Err(format!("a slice of the window failed: {e}")),
-            }
+            done?;
         }
-        Ok(())
     }
 
     /// One page of a chain: fetch, de-duplicate, send, move the token on.
