@@ -179,8 +179,9 @@ const SLICE_MIN_PAGES: i64 = 3;
 const MAX_SLICES: usize = 64;
 /// Pages per slice, at the first page's density.
 const SLICE_PAGES: i64 = 2;
-/// Slices paged or waiting ahead of the one being passed on, at most.
-const SLICE_AHEAD: usize = 8;
+/// Slices paged or waiting ahead of the one being passed on, at most (each holds up to
+/// about [`SLICE_PAGES`] pages: this bounds a sliced group's read-ahead memory).
+const SLICE_AHEAD: usize = 4;
 /// A first page faster than this does not make a group sliced.
 const SLICE_MIN_LATENCY: Duration = Duration::from_millis(40);
 
