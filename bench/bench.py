@@ -864,7 +864,7 @@ LIMITS = """\
 - **S1, the emulator.** moto answers one call at a time (one Python process, the GIL) and each
   FilterLogEvents call costs it O(events in the group) plus the events of the window it asks for:
   it filters the whole group, sorts and serialises the window's events, and finds the token's
-  position by a linear scan (`/work/shared/emulator.md` §6). The "moto CPU busy" column is the
+  position by a linear scan (the team notes `../shared/emulator.md` §6). The "moto CPU busy" column is the
   emulator's own CPU time over the command's wall time: near 100 % means the emulator, not the
   client, sets the wall time. The bare pager (boto3, full-window pages one after the other) is
   the floor of a plain sequential SDK client; a client that cuts the window into slices asks moto

@@ -23,7 +23,7 @@ What gets created (p = prefix):
   (plain ARN), stage ``$default`` with access logging (destination ARN ending in ``:*``).
 * Log groups and events: REST execution log, REST access log, HTTP access log and the
   ``/aws/lambda/...`` groups, with lines in the real formats (see
-  /work/shared/aws-notes.md sections 1-4). One event lies 2 h before the window.
+  the team notes ../shared/aws-notes.md, sections 1-4). One event lies 2 h before the window.
 
 Everything except the ids AWS assigns and "now" is deterministic: all random choices
 come from ``random.Random(seed derived from the prefix)``.
