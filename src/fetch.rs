@@ -348,10 +348,7 @@ impl GroupTask {
         if tx.is_closed() {
             return Ok(Step::Closed);
         }
-        let page = match self
-            .call_window(chain.start, chain.end, chain.token.clone())
-            .await
-        {
+        let page = match self.page(chain.start, chain.end, chain.token.clone()).await {
             Ok(p) => p,
             Err(CallError::BadToken(_)) if chain.token.is_some() && chain.restarts < 5 => {
                 // Expired (24 h) or rejected token: restart from the newest timestamp.
@@ -459,15 +456,6 @@ impl GroupTask {
         end: i64,
         token: Option<String>,
     ) -> Result<Page, CallError> {
-        self.call_window(start, end, token).await
-    }
-
-    async fn call_window(
-        &self,
-        start: i64,
-        end: i64,
-        token: Option<String>,
-    ) -> Result<Page, CallError> {
         let mut transient_failures = 0u32;
         // The throttle budget is wall time since the first throttle of this call (backoff
         // and waiting for the rate limiter alike).
@@ -558,11 +546,7 @@ impl GroupTask {
                     {
                         return Err(CallError::BadToken(msg));
                     }
-                    AwsFault::NotFound(_) => {
-                        return Err(CallError::Fatal(
-                            "the log group does not exist (ResourceNotFoundException)".into(),
-                        ));
-                    }
+                    AwsFault::NotFound(_) => return Err(CallError::Missing),
                     other => {
                         let hint = other
                             .auth_hint()
@@ -630,6 +614,8 @@ pub async fn collect(
 
 pub enum CallError {
     BadToken(String),
+    /// ResourceNotFoundException: the group does not exist (follow mode waits for it).
+    Missing,
     Fatal(String),
 }
 
@@ -637,6 +623,7 @@ impl CallError {
     pub fn text(self) -> String {
         match self {
             CallError::BadToken(s) | CallError::Fatal(s) => s,
+            CallError::Missing => "the log group does not exist (ResourceNotFoundException)".into(),
         }
     }
 }

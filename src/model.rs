@@ -61,6 +61,19 @@ pub struct LogGroup {
     pub exists: Option<bool>,
 }
 
+impl LogGroup {
+    /// The reason `resolve` gives a group of a function in another account (whose logs
+    /// these credentials cannot read).
+    pub fn other_account_reason(reason: &str, account: &str) -> String {
+        format!("{reason}, account {account}")
+    }
+
+    /// A group of a function in another account: not checked, not read.
+    pub fn in_other_account(&self) -> bool {
+        self.reasons.iter().any(|r| r.contains(", account "))
+    }
+}
+
 /// One log event, as FilterLogEvents returned it, plus the index of its group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {

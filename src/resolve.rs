@@ -832,7 +832,7 @@ async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
                     region,
                     source,
                     function: Some(name),
-                    reasons: reasons.into_iter().map(|r| format!("{r}, account {theirs}")).collect(),
+                    reasons: reasons.into_iter().map(|r| LogGroup::other_account_reason(&r, theirs)).collect(),
                     exists: None,
                 };
             }
@@ -893,7 +893,7 @@ async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
     let checks = groups
         .iter()
         .enumerate()
-        .filter(|(_, g)| g.exists.is_none() && !g.reasons.iter().any(|r| r.contains(", account ")))
+        .filter(|(_, g)| g.exists.is_none() && !g.in_other_account())
         .map(|(i, g)| {
             let client = aws.logs(&g.region);
             let name = g.name.clone();

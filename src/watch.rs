@@ -210,9 +210,7 @@ impl Poller {
         for _ in 0..10_000 {
             let page = match self.task.page(self.from, upto, token.clone()).await {
                 Ok(p) => p,
-                Err(CallError::Fatal(msg)) if msg.contains("does not exist") => {
-                    return Err(PollError::Missing);
-                }
+                Err(CallError::Missing) => return Err(PollError::Missing),
                 Err(e) => return Err(PollError::Other(e.text())),
             };
             for e in page.events {
