@@ -14,6 +14,17 @@ Operations
                        logStreamNames / logStreamNamePrefix, limit (1..10,000), nextToken.
     DescribeLogGroups  logGroupNamePrefix or logGroupNamePattern, limit (1..50), nextToken;
                        returns logGroupName, arn, storedBytes, creationTime (name order).
+    StartLiveTail      logGroupIdentifiers (1..10, ARNs or names), logEventFilterPattern.
+                       Answers with an AWS event stream (``application/vnd.amazon.eventstream``,
+                       chunked): one ``sessionStart``, then a ``sessionUpdate`` every
+                       --live-interval-ms (empty when nothing is new) holding the events put
+                       through /_fake/put since the last one (each event's
+                       logGroupIdentifier is the identifier the client sent). Above
+                       --live-max-events per update it sends an evenly spaced sample and
+                       ``sessionMetadata.sampled = true``. After --live-session-ms the
+                       session ends with a ``SessionTimeoutException`` message (like AWS's
+                       3-hour limit), or with a TCP reset under --live-end reset.
+    GetCallerIdentity  STS (query protocol, XML): account 123456789012, for Live Tail ARNs.
     anything else      400 UnknownOperationException.
 
 Data is generated deterministically from the flags and --seed: groups ``fake-0`` ..
@@ -74,6 +85,13 @@ logGroupName, DescribeLogGroups' prefix or pattern); --latency-ms delays every c
     --scan-limit N                 look at most at N events per call (a "time-bounded scan
                                    window": partial or empty pages with a filter)
     --late-events                  enable POST /_fake/put
+    --live-refuse TYPE             answer StartLiveTail with HTTP 400 TYPE (e.g.
+                                   AccessDeniedException, UnknownOperationException)
+    --live-interval-ms I           Live Tail update period (default 1000, as AWS)
+    --live-max-events N            events per update before sampling (default 500, as AWS)
+    --live-session-ms D            end each Live Tail session after D ms (0: never)
+    --live-end timeout|reset       how it ends: SessionTimeoutException, or a TCP reset
+    --live-max-sessions N          concurrent sessions before LimitExceededException (15)
 
 Introspection and control (not AWS):
     GET  /_fake/stats           {"calls": {op: n}, "throttled", "errors" (5xx), "pages"
@@ -83,6 +101,9 @@ Introspection and control (not AWS):
                                  "max_in_flight_by_op", "in_flight_by_op", "resets",
                                  "stalls", "hangs", "truncated", "garbage", "expired",
                                  "repeated", "empty_pages", "denied", "not_found",
+                                 "live_started", "live_open", "live_max_open",
+                                 "live_updates", "live_events", "live_sampled",
+                                 "live_identifiers" (the last session's),
                                  "groups": {name: {"calls", "pages", "events",
                                  "throttled", "errors"}}}
     POST /_fake/reset-stats     zero the counters and the fault state that depends on the
@@ -116,6 +137,7 @@ import struct
 import sys
 import threading
 import time
+import zlib
 from array import array
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -126,7 +148,7 @@ MAX_LIMIT = 10_000
 ACCOUNT = "123456789012"
 LEVELS = ("INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR", "INFO", "DEBUG")
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
-OPS = ("FilterLogEvents", "DescribeLogGroups")
+OPS = ("FilterLogEvents", "DescribeLogGroups", "StartLiveTail")
 
 # Knobs settable at runtime, with their defaults and types.
 KNOBS = {
@@ -160,6 +182,12 @@ KNOBS = {
     "fault_ops": ["FilterLogEvents"],
     "fault_groups": [],
     "late_events": False,
+    "live_refuse": "",
+    "live_interval_ms": 1000.0,
+    "live_max_events": 500,
+    "live_session_ms": 0.0,
+    "live_end": "timeout",
+    "live_max_sessions": 15,
 }
 
 
@@ -399,6 +427,7 @@ class Fake:
         self.bucket = None
         self.storm_until = None
         self.storm_armed = self.config["storm_ms"] > 0
+        self.live_sessions = []
 
     def _normalize(self):
         c = self.config
@@ -413,6 +442,8 @@ class Fake:
             c[k] = list(v)
         if c["repeat_token_mode"] not in ("empty", "page"):
             raise ValueError("repeat_token_mode must be 'empty' or 'page'")
+        if c["live_end"] not in ("timeout", "reset"):
+            raise ValueError("live_end must be 'timeout' or 'reset'")
         if c["error_status"] not in (500, 502, 503, 504):
             raise ValueError("error_status must be 500, 502, 503 or 504")
 
@@ -462,6 +493,13 @@ class Fake:
                 "denied": 0,
                 "not_found": 0,
                 "events_returned": 0,
+                "live_started": 0,
+                "live_open": 0,
+                "live_max_open": 0,
+                "live_updates": 0,
+                "live_events": 0,
+                "live_sampled": 0,
+                "live_identifiers": [],
                 "groups": {},
             }
             self.call_no = {}
@@ -847,9 +885,100 @@ class Fake:
                 if sname not in g.streams:
                     g.streams.append(sname)
                 si = g.streams.index(sname)
-                i = g.insert(ts, now_ms(), si, msg)
+                ing = now_ms()
+                i = g.insert(ts, ing, si, msg)
                 ids.append(g.event_id(i))
+                with self.lock:
+                    for sess in self.live_sessions:
+                        ident = sess.idents.get(name)
+                        if ident is not None and (not sess.terms or matches(sess.terms, msg)):
+                            sess.queue.append({"logStreamName": sname, "logGroupIdentifier": ident,
+                                               "message": msg, "timestamp": ts, "ingestionTime": ing})
         return {"accepted": len(ids), "eventIds": ids}
+
+    def start_live_tail(self, body, c):
+        """Validate a StartLiveTail request and register its session (ApiError if refused)."""
+        if c["live_refuse"]:
+            raise ApiError(400, c["live_refuse"], "refused by the fake (--live-refuse)")
+        idents = body.get("logGroupIdentifiers")
+        if not isinstance(idents, list) or not 1 <= len(idents) <= 10:
+            raise ApiError(400, "InvalidParameterException", "logGroupIdentifiers must hold 1 to 10 log groups")
+        names = {}
+        with self.data_lock:
+            for ident in idents:
+                ident = str(ident)
+                if ident.endswith("*"):
+                    raise ApiError(400, "InvalidParameterException", "an ARN can't end with an asterisk")
+                name = group_name_of({"logGroupIdentifier": ident})
+                if name not in self.groups or name in c["missing_group"]:
+                    raise ApiError(400, "ResourceNotFoundException", "The specified log group does not exist.")
+                names[name] = ident
+        sess = LiveSession(names, parse_pattern(body.get("logEventFilterPattern")))
+        with self.lock:
+            if len(self.live_sessions) >= c["live_max_sessions"]:
+                raise ApiError(400, "LimitExceededException", "too many concurrent Live Tail sessions")
+            self.live_sessions.append(sess)
+            st = self.stats
+            st["live_started"] += 1
+            st["live_open"] = len(self.live_sessions)
+            st["live_max_open"] = max(st["live_max_open"], st["live_open"])
+            st["live_identifiers"] = [str(i) for i in idents]
+        return sess
+
+    def end_live(self, sess):
+        with self.lock:
+            if sess in self.live_sessions:
+                self.live_sessions.remove(sess)
+            self.stats["live_open"] = len(self.live_sessions)
+
+    def live_update(self, sess, c):
+        """The next sessionUpdate payload: the queued events, sampled above the limit."""
+        with self.lock:
+            evs, sess.queue = sess.queue, []
+        evs.sort(key=lambda e: (e["timestamp"], e["ingestionTime"]))
+        limit = max(1, c["live_max_events"])
+        sampled = len(evs) > limit
+        if sampled:
+            step = len(evs) / limit
+            evs = [evs[int(k * step)] for k in range(limit)]
+        with self.lock:
+            st = self.stats
+            st["live_updates"] += 1
+            st["live_events"] += len(evs)
+            st["live_sampled"] += 1 if sampled else 0
+        return {"sessionMetadata": {"sampled": sampled}, "sessionResults": evs}
+
+
+class LiveSession:
+    def __init__(self, idents, terms):
+        self.idents = idents  # group name -> identifier as the client sent it
+        self.terms = terms
+        self.queue = []
+        self.started = time.monotonic()
+
+
+def es_frame(headers, payload):
+    """One AWS event-stream message: prelude, CRCs, string headers, payload."""
+    hb = b""
+    for name, value in headers:
+        n, v = name.encode(), value.encode()
+        hb += struct.pack(">B", len(n)) + n + b"\x07" + struct.pack(">H", len(v)) + v
+    prelude = struct.pack(">II", 12 + len(hb) + len(payload) + 4, len(hb))
+    prelude += struct.pack(">I", zlib.crc32(prelude))
+    msg = prelude + hb + payload
+    return msg + struct.pack(">I", zlib.crc32(msg))
+
+
+def es_event(event_type, obj):
+    return es_frame([(":message-type", "event"), (":event-type", event_type),
+                     (":content-type", "application/json")],
+                    json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def es_exception(type_, message):
+    return es_frame([(":message-type", "exception"), (":exception-type", type_),
+                     (":content-type", "application/json")],
+                    json.dumps({"message": message}).encode("utf-8"))
 
 
 def group_name_of(body):
@@ -924,6 +1053,49 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         self.wfile.flush()
 
+    def get_caller_identity(self):
+        """STS GetCallerIdentity (query protocol, XML): the account Live Tail ARNs use."""
+        xml = ('<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+               "<GetCallerIdentityResult><Arn>arn:aws:iam::%s:user/fake</Arn><UserId>AIDAFAKE</UserId>"
+               "<Account>%s</Account></GetCallerIdentityResult>"
+               "<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata>"
+               "</GetCallerIdentityResponse>") % (ACCOUNT, ACCOUNT)
+        self.send_json(200, xml, content_type="text/xml")
+
+    def live_tail(self, fake, sess, req):
+        """Stream a Live Tail session until it ends, the client goes, or shutdown."""
+        def chunk(data):
+            self.wfile.write(b"%x\r\n" % len(data) + data + b"\r\n")
+            self.wfile.flush()
+
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.amazon.eventstream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("x-amzn-RequestId", "fake-%d" % fake.next_nonce())
+            self.end_headers()
+            chunk(es_event("sessionStart", {
+                "requestId": "fake-live", "sessionId": "fake-session-%d" % fake.next_nonce(),
+                "logGroupIdentifiers": list(sess.idents.values()),
+                "logEventFilterPattern": req.get("logEventFilterPattern") or ""}))
+            while True:
+                c = dict(fake.config)
+                if fake.shutdown.wait(max(0.01, c["live_interval_ms"] / 1000.0)):
+                    return self.reset()
+                if c["live_session_ms"] and (time.monotonic() - sess.started) * 1000 >= c["live_session_ms"]:
+                    if c["live_end"] == "reset":
+                        fake.log("StartLiveTail: session reset")
+                        return self.reset()
+                    chunk(es_exception("SessionTimeoutException", "Session timed out"))
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
+                    return
+                chunk(es_event("sessionUpdate", fake.live_update(sess, c)))
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True
+        finally:
+            fake.end_live(sess)
+
     def send_error_json(self, e, content_type="application/x-amz-json-1.1"):
         self.send_json(e.status, {"__type": e.type, "message": e.message}, content_type,
                        extra={"x-amzn-ErrorType": e.type})
@@ -947,6 +1119,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(404, {"__type": "UnknownOperationException", "message": "no such path"})
         fake = self.server.fake
         target = self.headers.get("X-Amz-Target") or ""
+        if not target and b"Action=GetCallerIdentity" in body:
+            return self.get_caller_identity()
         service, _, op = target.partition(".")
         try:
             req = json.loads(body or b"{}")
@@ -982,6 +1156,9 @@ class Handler(BaseHTTPRequestHandler):
             if action == "reset":
                 fake.log("%s %s #%d: reset", op, key, n)
                 return self.reset()
+            if op == "StartLiveTail":
+                sess = fake.start_live_tail(req, c)
+                return self.live_tail(fake, sess, req)
             if op == "FilterLogEvents":
                 out = fake.filter_log_events(req, c, key)
             else:
@@ -1053,7 +1230,8 @@ class Server(ThreadingHTTPServer):
 def main(argv=None):
     p = argparse.ArgumentParser(
         prog="fakelogs.py",
-        description="A loopback fake of CloudWatch Logs (FilterLogEvents, DescribeLogGroups) with fault knobs.",
+        description="A loopback fake of CloudWatch Logs (FilterLogEvents, DescribeLogGroups, "
+                    "StartLiveTail) with fault knobs.",
         epilog="See the module docstring (python3 -c 'import pydoc' ... or read the file) for the knobs.",
     )
     a = p.add_argument
@@ -1103,6 +1281,12 @@ def main(argv=None):
     f.add_argument("--fault-ops", help="comma list of operations faults apply to, or 'all'")
     f.add_argument("--fault-groups", help="comma list: faults only hit calls about these groups")
     f.add_argument("--late-events", action="store_const", const=True)
+    f.add_argument("--live-refuse", help="answer StartLiveTail with this error type")
+    f.add_argument("--live-interval-ms", type=float, help="Live Tail update period (default 1000)")
+    f.add_argument("--live-max-events", type=int, help="events per Live Tail update before sampling (500)")
+    f.add_argument("--live-session-ms", type=float, help="end each Live Tail session after this long")
+    f.add_argument("--live-end", choices=("timeout", "reset"), help="how a session ends")
+    f.add_argument("--live-max-sessions", type=int, help="concurrent Live Tail sessions (15)")
     args = p.parse_args(argv)
 
     if args.group_names:

@@ -174,9 +174,12 @@ impl Aws {
         let mut map = self.logs.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(region.to_string())
             .or_insert_with(|| {
-                let conf = debugged!(aws_sdk_cloudwatchlogs, &self.config_for(region))
-                    .retry_config(RetryConfig::disabled())
-                    .build();
+                let mut conf = debugged!(aws_sdk_cloudwatchlogs, &self.config_for(region))
+                    .retry_config(RetryConfig::disabled());
+                if self.base.endpoint_url().is_some() {
+                    conf = conf.interceptor(NoHostPrefix);
+                }
+                let conf = conf.build();
                 aws_sdk_cloudwatchlogs::Client::from_conf(conf)
             })
             .clone()
@@ -204,6 +207,37 @@ impl Aws {
     pub fn sts(&self) -> aws_sdk_sts::Client {
         self.sts.clone()
     }
+}
+
+/// With a custom endpoint, the `stream-` host prefix the SDK gives StartLiveTail would name
+/// a host that does not exist (`stream-127.0.0.1`, `stream-vpce-…`): the call goes to the
+/// endpoint as given, as every other call does.
+#[derive(Debug)]
+struct NoHostPrefix;
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for NoHostPrefix {
+    fn name(&self) -> &'static str {
+        "NoHostPrefix"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> std::result::Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let request = context.request_mut();
+        if let Some(uri) = strip_host_prefix(request.uri()) {
+            request.set_uri(uri)?;
+        }
+        Ok(())
+    }
+}
+
+/// `scheme://stream-host…` → `scheme://host…` (None when there is no such prefix).
+fn strip_host_prefix(uri: &str) -> Option<String> {
+    let (scheme, rest) = uri.split_once("://")?;
+    Some(format!("{scheme}://{}", rest.strip_prefix("stream-")?))
 }
 
 /// Resolve credentials once, up front, so a missing or expired login is one clear error
@@ -300,6 +334,15 @@ fn check_region(r: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn live_tail_host_prefix_is_dropped_for_a_custom_endpoint() {
+        assert_eq!(
+            strip_host_prefix("http://stream-127.0.0.1:4566/").as_deref(),
+            Some("http://127.0.0.1:4566/")
+        );
+        assert_eq!(strip_host_prefix("https://logs.example.com/"), None);
+    }
 
     #[test]
     fn region_names() {

@@ -107,6 +107,7 @@ pub struct SelectArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("follow").args(["watch", "live"]).multiple(true)))]
 pub struct GetArgs {
     #[command(flatten)]
     pub api: ApiArgs,
@@ -134,13 +135,19 @@ pub struct GetArgs {
     #[arg(short = 'w', long, conflicts_with_all = ["request_id"])]
     pub watch: bool,
 
+    /// Follow like --watch, but through CloudWatch Live Tail sessions (sub-second, billed
+    /// per session-minute; up to 10 groups a session). Falls back to polling, with a
+    /// warning, where Live Tail is refused or unsupported.
+    #[arg(long, conflicts_with_all = ["request_id"])]
+    pub live: bool,
+
     /// How often --watch polls each group (e.g. 1s, 500ms, 5s).
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, requires = "watch")]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, requires = "follow")]
     pub watch_interval: std::time::Duration,
 
-    /// How long --watch holds events so that late-ingested and slower groups' events still
-    /// print in order.
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, requires = "watch")]
+    /// How long --watch and --live hold events so that late-ingested and slower groups'
+    /// events still print in order.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, requires = "follow")]
     pub watch_lag: std::time::Duration,
 
     /// Print only the lines of this request (API request id or extended id) and of the

@@ -261,17 +261,21 @@ impl Common<'_> {
 
 impl GetConfig {
     pub fn new(args: &cli::GetArgs, env: &Env) -> Result<GetConfig> {
-        if args.watch && args.rate.engine == cli::Engine::Insights {
+        let follow = args.watch || args.live;
+        let flag = if args.live { "--live" } else { "--watch" };
+        if follow && args.rate.engine == cli::Engine::Insights {
             return Err(Hinted::usage(
-                "--watch polls with FilterLogEvents; it cannot follow with --engine insights",
-                "leave out --engine (or use --engine filter) with --watch",
+                format!(
+                    "{flag} follows with FilterLogEvents; it cannot follow with --engine insights"
+                ),
+                format!("leave out --engine (or use --engine filter) with {flag}"),
             )
             .into());
         }
-        if args.watch && args.end != "now" {
+        if follow && args.end != "now" {
             return Err(Hinted::usage(
-                "--watch follows from now on, so it takes no --end",
-                "leave out --end, or leave out --watch for a fixed window",
+                format!("{flag} follows from now on, so it takes no --end"),
+                format!("leave out --end, or leave out {flag} for a fixed window"),
             )
             .into());
         }
@@ -289,7 +293,8 @@ impl GetConfig {
         let mut cfg = common!(args).config(output, env)?;
         cfg.filter_pattern = filter_pattern;
         cfg.request_id = args.request_id.clone();
-        cfg.watch = args.watch.then_some(crate::watch::WatchSpec {
+        cfg.watch = follow.then_some(crate::watch::WatchSpec {
+            live: args.live,
             interval: args
                 .watch_interval
                 .max(std::time::Duration::from_millis(100)),

@@ -16,6 +16,7 @@ mod extract;
 mod failures;
 mod fetch;
 mod insights;
+mod live;
 mod merge;
 mod model;
 mod output;

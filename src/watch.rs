@@ -43,6 +43,9 @@ fn absent_retry(interval: Duration) -> Duration {
 pub struct WatchSpec {
     pub interval: Duration,
     pub lag_ms: i64,
+    /// `--live`: follow through CloudWatch Live Tail sessions (`live.rs`), polling only
+    /// the groups it cannot cover.
+    pub live: bool,
 }
 
 /// What a group's task tells the printer.
@@ -74,7 +77,8 @@ pub struct Resume {
     pub seen: Seen,
 }
 
-/// Start one polling task per group (`absent` ones are looked for on a slower schedule).
+/// Start following every group: one polling task per group, or under `--live` Live Tail
+/// sessions for the groups that exist (`live.rs`) and polling for the others.
 pub fn start(
     aws: &Aws,
     groups: &[LogGroup],
@@ -84,10 +88,32 @@ pub fn start(
     resume: Resume,
     stats: Arc<Stats>,
 ) -> mpsc::Receiver<Msg> {
-    let Resume { from, seen } = resume;
     let (tx, rx) = mpsc::channel(64);
+    let pollers = pollers(aws, groups, absent, spec, watch, resume, stats);
+    if watch.live {
+        crate::live::start(aws, groups, pollers, spec.filter_pattern.clone(), tx);
+    } else {
+        for p in pollers {
+            tokio::spawn(p.run(tx.clone()));
+        }
+    }
+    rx
+}
+
+/// One poller per group, sharing a semaphore and a rate limiter per region.
+fn pollers(
+    aws: &Aws,
+    groups: &[LogGroup],
+    absent: &[bool],
+    spec: &FetchSpec,
+    watch: WatchSpec,
+    resume: Resume,
+    stats: Arc<Stats>,
+) -> Vec<Poller> {
+    let Resume { from, seen } = resume;
     let sem = Arc::new(Semaphore::new(spec.concurrency.max(1)));
     let mut limiters: HashMap<String, RateLimiter> = HashMap::new();
+    let mut out = Vec::new();
     for ((idx, g), seen) in groups.iter().enumerate().zip(seen) {
         let limiter = limiters
             .entry(g.region.clone())
@@ -107,35 +133,44 @@ pub fn start(
             limiter,
             stats.clone(),
         );
-        let poller = Poller {
+        out.push(Poller {
             task,
             idx,
             from,
             seen,
             watch,
             absent: absent.get(idx).copied().unwrap_or(false),
-        };
-        tokio::spawn(poller.run(tx.clone()));
+            printed: None,
+        });
     }
-    rx
+    out
 }
 
-struct Poller {
+pub(crate) struct Poller {
     task: GroupTask,
-    idx: usize,
-    from: i64,
+    pub(crate) idx: usize,
+    /// The start of the next poll.
+    pub(crate) from: i64,
     seen: HashMap<String, i64>,
     watch: WatchSpec,
-    absent: bool,
+    pub(crate) absent: bool,
+    /// After Live Tail gave way to polling: what the sessions printed, so that a poll
+    /// over the same seconds does not print it again (Live Tail events carry no id).
+    pub(crate) printed: Option<crate::live::Printed>,
 }
 
-enum PollError {
+pub(crate) enum PollError {
     Missing,
     Other(String),
 }
 
 impl Poller {
-    async fn run(mut self, tx: mpsc::Sender<Msg>) {
+    /// The group's name, for messages.
+    pub(crate) fn group(&self) -> &str {
+        &self.task.group
+    }
+
+    pub(crate) async fn run(mut self, tx: mpsc::Sender<Msg>) {
         let mut failures = 0u32;
         let mut reported_missing = self.absent;
         if self.absent {
@@ -169,6 +204,9 @@ impl Poller {
                     self.from = self.from.max(upto - OVERLAP_MS);
                     let from = self.from;
                     self.seen.retain(|_, ts| *ts >= from);
+                    if let Some(p) = &mut self.printed {
+                        p.prune(from, now_ms());
+                    }
                     tokio::time::sleep(self.watch.interval).await;
                 }
                 Err(PollError::Missing) => {
@@ -203,7 +241,7 @@ impl Poller {
     }
 
     /// Every new event of `[from, upto]`, sorted, each id once.
-    async fn poll(&mut self, upto: i64) -> Result<Vec<Event>, PollError> {
+    pub(crate) async fn poll(&mut self, upto: i64) -> Result<Vec<Event>, PollError> {
         let mut token: Option<String> = None;
         let mut out = Vec::new();
         let keep_from = upto - OVERLAP_MS;
@@ -219,6 +257,11 @@ impl Poller {
                 }
                 if e.timestamp >= keep_from {
                     self.seen.insert(e.event_id.clone(), e.timestamp);
+                }
+                if let Some(p) = &mut self.printed
+                    && !p.admit(&e, false)
+                {
+                    continue;
                 }
                 out.push(e);
             }

@@ -34,23 +34,23 @@ const GROUPS: [&str; 3] = ["fake-0", "fake-1", "fake-2"];
 // ---------------------------------------------------------------------------------------
 // The fake
 
-struct Fake {
+pub(crate) struct Fake {
     child: Child,
     /// Kept open so that the fake never writes to a closed pipe.
     _stdout: BufReader<std::process::ChildStdout>,
     port: u16,
-    start_ms: i64,
+    pub(crate) start_ms: i64,
     end_ms: i64,
 }
 
 impl Fake {
     /// 3 groups × 3,000 events over 30 minutes, 500 a page; `args` add or override flags.
-    fn start(args: &[&str]) -> Fake {
+    pub(crate) fn start(args: &[&str]) -> Fake {
         Fake::with_span(30 * 60_000, args)
     }
 
     /// The same over `span_ms` (a short span packs many events into each millisecond).
-    fn with_span(span_ms: i64, args: &[&str]) -> Fake {
+    pub(crate) fn with_span(span_ms: i64, args: &[&str]) -> Fake {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -91,12 +91,12 @@ impl Fake {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// One request to the fake's control API (HTTP/1.1, Connection: close).
-    fn http(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+    pub(crate) fn http(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to the fake");
         s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
@@ -120,24 +120,55 @@ impl Fake {
 
     /// Zero the counters and the per-group fault state (call numbers, expired and repeated
     /// tokens), so the next run sees the same faults as the first.
-    fn reset_stats(&self) {
+    pub(crate) fn reset_stats(&self) {
         self.http("POST", "/_fake/reset-stats", None);
     }
 
-    fn stats(&self) -> Value {
+    pub(crate) fn stats(&self) -> Value {
         self.http("GET", "/_fake/stats", None)
     }
 
-    fn config(&self, knobs: Value) -> Value {
+    pub(crate) fn config(&self, knobs: Value) -> Value {
         self.http("POST", "/_fake/config", Some(&knobs))
     }
 
     /// Every event of `group`, in the service's order.
-    fn events(&self, group: &str) -> Vec<Value> {
+    pub(crate) fn events(&self, group: &str) -> Vec<Value> {
         match self.http("GET", &format!("/_fake/events?group={group}"), None) {
             Value::Array(v) => v,
             other => panic!("{other}"),
         }
+    }
+
+    /// `apitrace get -o json` on `groups` from the fake's window's start on, following
+    /// (`extra` has `--watch` or `--live`).
+    pub(crate) fn follow(&self, groups: &[&str], extra: &[&str]) -> Follow {
+        let url = self.url();
+        let mut cmd = apitrace();
+        cmd.env("AWS_ENDPOINT_URL", &url)
+            .args(["get", "-o", "json", "--endpoint-url", &url])
+            .args(["--start", &self.start_ms.to_string()]);
+        for g in groups {
+            cmd.args(["--log-group", g]);
+        }
+        Follow::spawn(cmd.args(extra))
+    }
+
+    /// Append events to `group` (ingested now; needs --late-events).
+    pub(crate) fn put_many(&self, group: &str, events: &[(i64, &str)]) {
+        let events: Vec<Value> = events
+            .iter()
+            .map(|(ts, m)| json!({"timestamp": ts, "message": m, "logStreamName": "late"}))
+            .collect();
+        self.http(
+            "POST",
+            "/_fake/put",
+            Some(&json!({"group": group, "events": events})),
+        );
+    }
+
+    pub(crate) fn put(&self, group: &str, ts: i64, msg: &str) {
+        self.put_many(group, &[(ts, msg)]);
     }
 
     /// `apitrace get -o json` on `groups` over the fake's window, killed after `limit`.
@@ -405,7 +436,7 @@ fn assert_groups_failed(
     }
 }
 
-fn stat(fake: &Fake, key: &str) -> u64 {
+pub(crate) fn stat(fake: &Fake, key: &str) -> u64 {
     fake.stats()[key].as_u64().unwrap()
 }
 
@@ -855,116 +886,35 @@ fn a_missing_group_stays_a_warning_when_the_existence_check_hits_a_503() {
 
 #[test]
 fn follow_mode_catches_late_ingested_events_and_rides_out_throttling() {
-    use std::sync::mpsc;
     let fake = Fake::start(&["--groups", "2", "--events", "500", "--late-events"]);
-    let url = fake.url();
-    let mut child = apitrace()
-        .env("AWS_ENDPOINT_URL", &url)
-        .args([
-            "get",
-            "-o",
-            "json",
-            "--endpoint-url",
-            &url,
-            "--log-group",
-            "fake-0",
-            "--log-group",
-            "fake-1",
-        ])
-        .args([
-            "--start",
-            &fake.start_ms.to_string(),
+    let mut f = fake.follow(
+        &["fake-0", "fake-1"],
+        &[
             "--watch",
             "--watch-interval",
             "300ms",
             "--watch-lag",
             "500ms",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel::<Value>();
-    std::thread::spawn(move || {
-        for l in BufReader::new(out).lines() {
-            let Ok(l) = l else { return };
-            if tx
-                .send(serde_json::from_str(&l).expect("JSON line"))
-                .is_err()
-            {
-                return;
-            }
-        }
-    });
-    let mut got: Vec<Value> = Vec::new();
-    let mut until = |want: &dyn Fn(&[Value]) -> bool, what: &str| {
-        let t0 = Instant::now();
-        while !want(&got) {
-            assert!(
-                t0.elapsed() < Duration::from_secs(30),
-                "{what}: not printed in time"
-            );
-            if let Ok(v) = rx.recv_timeout(Duration::from_millis(100)) {
-                got.push(v);
-            }
-        }
-        // A little longer, to catch duplicates.
-        let end = Instant::now() + Duration::from_millis(1500);
-        while let Some(left) = end.checked_duration_since(Instant::now()) {
-            if let Ok(v) = rx.recv_timeout(left) {
-                got.push(v);
-            }
-        }
-    };
-    until(&|g: &[Value]| g.len() >= 1000, "the initial window");
-    let put = |group: &str, ts: i64, msg: &str| {
-        fake.http(
-            "POST",
-            "/_fake/put",
-            Some(&json!({"group": group, "events": [{"timestamp": ts, "message": msg, "logStreamName": "late"}]})),
-        );
-    };
+        ],
+    );
+    let t = Duration::from_secs(30);
+    f.until_with(&|g| g.len() >= 1000, "the initial window", t);
     // Late ingestion: timestamps 4 s and 7 s old, after the watch has polled past them.
     std::thread::sleep(Duration::from_secs(1));
     let now = now_ms();
-    put("fake-0", now - 4_000, "late by 4 s");
-    put("fake-1", now - 7_000, "late by 7 s");
-    put("fake-1", now, "on time");
-    until(
-        &|g: &[Value]| {
-            ["late by 4 s", "late by 7 s", "on time"]
-                .iter()
-                .all(|m| g.iter().any(|e| e["message"] == *m))
-        },
-        "late events",
-    );
+    fake.put("fake-0", now - 4_000, "late by 4 s");
+    fake.put("fake-1", now - 7_000, "late by 7 s");
+    fake.put("fake-1", now, "on time");
+    f.until(&["late by 4 s", "late by 7 s", "on time"], t);
     // Throttling during follow: most calls refused for 3 s, events put meanwhile.
     fake.config(json!({"storm_ms": 3000, "storm_rate": 0.8}));
     let now = now_ms();
-    put("fake-0", now, "during the storm 0");
-    put("fake-1", now + 1, "during the storm 1");
-    until(
-        &|g: &[Value]| {
-            ["during the storm 0", "during the storm 1"]
-                .iter()
-                .all(|m| g.iter().any(|e| e["message"] == *m))
-        },
-        "events put during throttling",
-    );
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert_eq!(status.code(), Some(130), "{stderr}");
+    fake.put("fake-0", now, "during the storm 0");
+    fake.put("fake-1", now + 1, "during the storm 1");
+    f.until(&["during the storm 0", "during the storm 1"], t);
+    let got = std::mem::take(&mut f.got);
+    let (code, stderr) = f.interrupt();
+    assert_eq!(code, Some(130), "{stderr}");
     assert!(!stderr.contains("apitrace: error"), "{stderr}");
     assert!(stat(&fake, "throttled") > 0, "{}", fake.stats());
     // Every event of the fake exactly once.

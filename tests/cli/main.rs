@@ -8,6 +8,7 @@ mod faults;
 mod get;
 mod groups;
 mod insights;
+mod live;
 mod support;
 mod trace;
 mod watch;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -261,4 +262,88 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
+}
+
+/// A following `apitrace get -o json` (`--watch`, `--live`): its JSON lines as they come,
+/// read by a thread, and Ctrl-C to end it.
+pub struct Follow {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<Value>,
+    pub got: Vec<Value>,
+}
+
+impl Follow {
+    pub fn spawn(cmd: &mut Command) -> Follow {
+        use std::io::BufRead;
+        let mut child = cmd
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run apitrace");
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for l in std::io::BufReader::new(out).lines() {
+                let Ok(l) = l else { return };
+                if tx
+                    .send(serde_json::from_str(&l).expect("JSON line"))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        Follow {
+            child,
+            lines,
+            got: Vec::new(),
+        }
+    }
+
+    /// Read until `done(lines so far)` (or fail after `deadline`), then 1.5 s more to
+    /// catch duplicates.
+    pub fn until_with(&mut self, done: &dyn Fn(&[Value]) -> bool, what: &str, deadline: Duration) {
+        let t0 = Instant::now();
+        while !done(&self.got) {
+            assert!(
+                t0.elapsed() < deadline,
+                "{what}: not printed within {deadline:?}; got {} lines",
+                self.got.len()
+            );
+            if let Ok(v) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                self.got.push(v);
+            }
+        }
+        let end = Instant::now() + Duration::from_millis(1500);
+        while let Some(left) = end.checked_duration_since(Instant::now()) {
+            if let Ok(v) = self.lines.recv_timeout(left) {
+                self.got.push(v);
+            }
+        }
+    }
+
+    /// Read until every message in `want` has been printed.
+    pub fn until(&mut self, want: &[&str], deadline: Duration) {
+        self.until_with(
+            &|got| want.iter().all(|m| got.iter().any(|e| e["message"] == *m)),
+            &format!("{want:?}"),
+            deadline,
+        );
+    }
+
+    pub fn count(&self, msg: &str) -> usize {
+        self.got.iter().filter(|e| e["message"] == msg).count()
+    }
+
+    /// Ctrl-C: the exit code and everything on stderr.
+    pub fn interrupt(self) -> (Option<i32>, String) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-INT", &pid]).status();
+        let out = self.child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
 }

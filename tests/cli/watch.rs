@@ -1,24 +1,13 @@
 //! `get --watch`: new events appear once, in order, within a few polls; a group created
 //! after the start is picked up; Ctrl-C ends with 130.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
-use serde_json::Value;
+use std::time::Duration;
 
 use crate::support::*;
 
-struct Watch {
-    child: Child,
-    lines: mpsc::Receiver<Value>,
-    got: Vec<Value>,
-}
-
-impl Watch {
-    fn start(w: &World, extra: &[&str]) -> Watch {
-        let mut child = apitrace()
+fn start(w: &World, extra: &[&str]) -> Follow {
+    Follow::spawn(
+        apitrace()
             .args([
                 "get",
                 "--api-id",
@@ -30,73 +19,8 @@ impl Watch {
                 "--watch",
             ])
             .args(["--watch-interval", "300ms", "--watch-lag", "1s", "-s", "5m"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for l in BufReader::new(out).lines() {
-                let Ok(l) = l else { return };
-                if tx
-                    .send(serde_json::from_str(&l).expect("JSON line"))
-                    .is_err()
-                {
-                    return;
-                }
-            }
-        });
-        Watch {
-            child,
-            lines,
-            got: Vec::new(),
-        }
-    }
-
-    /// Read until every message in `want` has been printed (or the deadline passes).
-    fn until(&mut self, want: &[&str], deadline: Duration) {
-        let t0 = Instant::now();
-        while t0.elapsed() < deadline {
-            let all = want
-                .iter()
-                .all(|m| self.got.iter().any(|e| e["message"] == *m));
-            if all {
-                // A little longer, to catch duplicates.
-                let end = Instant::now() + Duration::from_millis(1500);
-                while let Some(left) = end.checked_duration_since(Instant::now()) {
-                    if let Ok(v) = self.lines.recv_timeout(left) {
-                        self.got.push(v);
-                    }
-                }
-                return;
-            }
-            if let Ok(v) = self.lines.recv_timeout(Duration::from_millis(200)) {
-                self.got.push(v);
-            }
-        }
-        panic!(
-            "not all of {want:?} were printed within {deadline:?}; got {} lines",
-            self.got.len()
-        );
-    }
-
-    fn count(&self, msg: &str) -> usize {
-        self.got.iter().filter(|e| e["message"] == msg).count()
-    }
-
-    fn interrupt(self) -> (Option<i32>, String) {
-        let pid = self.child.id().to_string();
-        let _ = std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status();
-        let out = self.child.wait_with_output().unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
+            .args(extra),
+    )
 }
 
 #[test]
@@ -107,7 +31,7 @@ fn watch_prints_new_events_once_in_order_and_picks_up_new_groups() {
     let access = format!("{p}-access");
     let users = format!("/aws/lambda/{p}-users");
     let late_group = format!("/custom/{p}-late");
-    let mut watch = Watch::start(&w, &["--log-group", &late_group]);
+    let mut watch = start(&w, &["--log-group", &late_group]);
     // The initial window is printed first.
     watch.until(&[], Duration::from_secs(1));
     std::thread::sleep(Duration::from_secs(2));
