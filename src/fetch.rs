@@ -462,6 +462,7 @@ impl GroupTask {
         let mut throttled_since: Option<tokio::time::Instant> = None;
         let mut throttle_streak = 0u32;
         loop {
+            let slot = crate::page::Slot::default();
             let out = {
                 let _permit = self
                     .sem
@@ -484,11 +485,25 @@ impl GroupTask {
                         (!self.spec.streams.is_empty()).then(|| self.spec.streams.clone()),
                     )
                     .set_next_token(token.clone());
-                req.send().await
+                req.customize()
+                    .interceptor(crate::page::Capture {
+                        slot: slot.clone(),
+                        group: self.idx,
+                    })
+                    .send()
+                    .await
             };
             match out {
                 Ok(o) => {
                     self.limiter.on_success();
+                    // Parsed by `page.rs`; the SDK's own output only when that could not be.
+                    let parsed = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    if let Some(p) = parsed {
+                        return Ok(Page {
+                            events: p.events,
+                            next_token: p.next_token,
+                        });
+                    }
                     let events = o
                         .events
                         .unwrap_or_default()
@@ -497,7 +512,7 @@ impl GroupTask {
                             timestamp: e.timestamp.unwrap_or(0),
                             ingestion_time: e.ingestion_time.unwrap_or(0),
                             event_id: e.event_id.unwrap_or_default(),
-                            stream: e.log_stream_name.unwrap_or_default(),
+                            stream: e.log_stream_name.unwrap_or_default().into(),
                             message: e.message.unwrap_or_default(),
                             group: self.idx,
                         })

@@ -462,7 +462,7 @@ impl Batch {
                 .and_then(parse_insights_time)
                 .unwrap_or(timestamp),
             event_id: get("@ptr").unwrap_or_default().to_string(),
-            stream: get("@logStream").unwrap_or_default().to_string(),
+            stream: get("@logStream").unwrap_or_default().into(),
             message: get("@message").unwrap_or_default().to_string(),
             group: self.idx[pos],
         })

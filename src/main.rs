@@ -20,6 +20,7 @@ mod live;
 mod merge;
 mod model;
 mod output;
+mod page;
 mod progress;
 mod ratelimit;
 mod resolve;

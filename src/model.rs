@@ -80,7 +80,8 @@ pub struct Event {
     pub timestamp: i64,
     pub ingestion_time: i64,
     pub event_id: String,
-    pub stream: String,
+    /// Shared by the events of one stream in a page (see `page.rs`).
+    pub stream: std::sync::Arc<str>,
     pub message: String,
     /// Index into the run's `Vec<LogGroup>`.
     pub group: usize,

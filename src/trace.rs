@@ -251,7 +251,7 @@ pub async fn trace(
                 (hi + AFTER_MS).min(near.end_ms.max(hi + 1_000))
             },
         };
-        let s = spec(None, w, vec![stream.clone()]);
+        let s = spec(None, w, vec![stream.to_string()]);
         async move {
             let (evs, f) = fetch::collect(aws, groups, &[group], &s).await;
             (group, lid, stream, evs, f)
@@ -355,7 +355,7 @@ pub async fn trace(
 /// The lines of one invocation in its stream: START … REPORT (inclusive) of `lid`, plus
 /// the INIT_START just before START (a cold start).
 fn invocation_lines(evs: &[Event], lid: &str, stream: &str) -> Vec<Event> {
-    let in_stream: Vec<&Event> = evs.iter().filter(|e| e.stream == stream).collect();
+    let in_stream: Vec<&Event> = evs.iter().filter(|e| &*e.stream == stream).collect();
     let start = in_stream.iter().position(|e| {
         let (k, id) = extract::lambda_line(&e.message);
         k == LambdaLine::Start && id.as_deref() == Some(lid)
