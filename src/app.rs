@@ -176,7 +176,7 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
             }
             printer.print(&ev)?;
             if watch.is_some() && ev.timestamp >= from {
-                recent.push((ev.group, ev.event_id.clone(), ev.timestamp));
+                recent.push((ev.group, ev.event_id.to_string(), ev.timestamp));
             }
             n += 1;
         }

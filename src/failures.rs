@@ -159,7 +159,7 @@ mod tests {
         Event {
             timestamp: ts,
             ingestion_time: ts,
-            event_id: ts.to_string(),
+            event_id: ts.to_string().into(),
             stream: "s".into(),
             message: msg.into(),
             group,

@@ -34,7 +34,7 @@ use tokio::sync::{Semaphore, mpsc};
 use crate::aws::Aws;
 use crate::config::Window;
 use crate::error::{AwsFault, classify, warn};
-use crate::model::{Event, LogGroup};
+use crate::model::{Event, LogGroup, Text};
 use crate::ratelimit::RateLimiter;
 
 /// Attempts for a call that fails with a 5xx, a timeout or a connection error.
@@ -193,8 +193,10 @@ struct Chain {
     /// Event ids at the newest timestamp sent so far: enough to de-duplicate a restart
     /// from that timestamp, and bounded by the events of one millisecond.
     newest_ts: i64,
-    newest_ids: HashSet<String>,
-    prev_page: HashSet<String>,
+    newest_ids: HashSet<Text>,
+    prev_page: HashSet<Text>,
+    /// The service's latency on the chain's first answer (see [`Page::latency`]).
+    latency: Option<Duration>,
     repeated: u32,
     restarts: u32,
 }
@@ -207,6 +209,7 @@ impl Chain {
             token: None,
             newest_ts: i64::MIN,
             newest_ids: HashSet::new(),
+            latency: None,
             prev_page: HashSet::new(),
             repeated: 0,
             restarts: 0,
@@ -235,6 +238,8 @@ enum Step {
 pub struct Page {
     pub events: Vec<Event>,
     pub next_token: Option<String>,
+    /// The service's latency (to the answer's headers), when known.
+    pub latency: Option<Duration>,
 }
 
 impl GroupTask {
@@ -243,13 +248,15 @@ impl GroupTask {
         let w = self.spec.window;
         let mut chain = Chain::new(w.start_ms, w.end_ms);
         // The first page shows how dense the group is: a long chain of dependent pages is
-        // split into slices of the window fetched in parallel — when calls are slow enough
-        // for that to pay (on a fast, local endpoint the slices would only buffer pages).
+        // split into slices of the window fetched in parallel — when the service is slow
+        // enough to answer for that to pay (on a fast endpoint the slices would only buffer
+        // pages). What counts is the time to the answer's headers, not the whole call: a
+        // big page that takes long to arrive and parse does not make slices pay.
         let t0 = tokio::time::Instant::now();
         if self.step(&mut chain, &tx).await? != Step::More {
             return Ok(());
         }
-        if t0.elapsed() >= SLICE_MIN_LATENCY
+        if chain.latency.unwrap_or_else(|| t0.elapsed()) >= SLICE_MIN_LATENCY
             && let Some(bounds) = self.slices(&chain)
         {
             return self.run_sliced(chain, bounds, tx).await;
@@ -357,13 +364,14 @@ impl GroupTask {
             }
             Err(e) => return Err(e.text()),
         };
+        chain.latency = chain.latency.or(page.latency);
         let mut events = page.events;
         // Drop what was already sent: the newest millisecond (a restart begins there) and,
         // when the service handed back the token it was given (we will ask again), the page
         // it served (it may serve the same page again, any number of times: so remember the
         // page as served, not what was left of it). Nothing is cloned on the normal path.
         let reask = page.next_token.is_some() && page.next_token == chain.token;
-        let served: Option<HashSet<String>> = (reask && !events.is_empty())
+        let served: Option<HashSet<Text>> = (reask && !events.is_empty())
             .then(|| events.iter().map(|e| e.event_id.clone()).collect());
         if !chain.newest_ids.is_empty() || !chain.prev_page.is_empty() {
             events.retain(|e| {
@@ -377,7 +385,10 @@ impl GroupTask {
             None if !reask => chain.prev_page.clear(),
             None => {}
         }
-        events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        // The service sorts a page; check before sorting (a sort allocates a scratch buffer).
+        if !events.is_sorted_by(|a, b| a.sort_key() <= b.sort_key()) {
+            events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        }
         // The ids at the newest timestamp: the tail of the sorted page.
         if let Some(last) = events.last().map(|e| e.timestamp) {
             if last > chain.newest_ts {
@@ -489,6 +500,7 @@ impl GroupTask {
                     .interceptor(crate::page::Capture {
                         slot: slot.clone(),
                         group: self.idx,
+                        sent: std::time::Instant::now(),
                     })
                     .send()
                     .await
@@ -502,6 +514,7 @@ impl GroupTask {
                         return Ok(Page {
                             events: p.events,
                             next_token: p.next_token,
+                            latency: p.latency,
                         });
                     }
                     let events = o
@@ -511,15 +524,16 @@ impl GroupTask {
                         .map(|e| Event {
                             timestamp: e.timestamp.unwrap_or(0),
                             ingestion_time: e.ingestion_time.unwrap_or(0),
-                            event_id: e.event_id.unwrap_or_default(),
+                            event_id: e.event_id.unwrap_or_default().into(),
                             stream: e.log_stream_name.unwrap_or_default().into(),
-                            message: e.message.unwrap_or_default(),
+                            message: e.message.unwrap_or_default().into(),
                             group: self.idx,
                         })
                         .collect();
                     return Ok(Page {
                         events,
                         next_token: o.next_token.filter(|t| !t.is_empty()),
+                        latency: None,
                     });
                 }
                 Err(e) => match classify(&e) {

@@ -461,9 +461,9 @@ impl Batch {
             ingestion_time: get("@ingestionTime")
                 .and_then(parse_insights_time)
                 .unwrap_or(timestamp),
-            event_id: get("@ptr").unwrap_or_default().to_string(),
+            event_id: get("@ptr").unwrap_or_default().into(),
             stream: get("@logStream").unwrap_or_default().into(),
-            message: get("@message").unwrap_or_default().to_string(),
+            message: get("@message").unwrap_or_default().into(),
             group: self.idx[pos],
         })
     }

@@ -36,7 +36,7 @@ use tokio::sync::mpsc;
 
 use crate::aws::Aws;
 use crate::error::{AwsFault, classify, note, warn};
-use crate::model::{Event, LogGroup};
+use crate::model::{Event, LogGroup, Text};
 use crate::watch::{Msg, OVERLAP_MS, PollError, Poller};
 
 /// Log groups per Live Tail session (the service's limit).
@@ -327,9 +327,9 @@ impl Session {
                                 Some(Event {
                                     timestamp: r.timestamp()?,
                                     ingestion_time: r.ingestion_time().unwrap_or(0),
-                                    event_id: String::new(),
+                                    event_id: Text::default(),
                                     stream: r.log_stream_name().unwrap_or("").into(),
-                                    message: r.message().unwrap_or("").to_string(),
+                                    message: r.message().unwrap_or("").into(),
                                     group: idx[pos],
                                 })
                             })
@@ -511,7 +511,7 @@ mod tests {
         Event {
             timestamp: ts,
             ingestion_time: ts + 5,
-            event_id: String::new(),
+            event_id: Text::default(),
             stream: "s".into(),
             message: msg.into(),
             group: 0,

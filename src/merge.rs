@@ -2,8 +2,9 @@
 //!
 //! Each source (one log group) yields pages of events sorted by [`Event::sort_key`]
 //! (FilterLogEvents sorts within a page; `fetch.rs` sorts each page again, since the
-//! emulator does not). The merge keeps exactly one event per live source in a heap — the
-//! source's current head — and prints the smallest. It only waits on a source when that
+//! emulator does not). The merge keeps exactly one event per live source — the source's
+//! current head — and prints the smallest (found by a scan of the heads: an API has a few
+//! tens of groups at most, and a scan moves no events). It only waits on a source when that
 //! source's buffered page is used up, so the first lines appear as soon as every source
 //! has delivered its first page, and memory is bounded by the pages in flight.
 //!
@@ -11,9 +12,6 @@
 //! deterministic across runs. This module is synchronous: it runs on a blocking thread and
 //! never touches the network; closing the receivers (dropping the merger) is how the
 //! fetch tasks learn that the reader went away.
-
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
 
 use crate::model::Event;
 
@@ -45,33 +43,12 @@ impl PageSource for std::vec::IntoIter<Vec<Event>> {
     }
 }
 
-struct Head {
-    event: Event,
-    source: usize,
-}
-
-impl PartialEq for Head {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Head {}
-impl PartialOrd for Head {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Head {
-    /// Reversed: `BinaryHeap` is a max-heap and we want the smallest first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.event.sort_key(), other.source).cmp(&(self.event.sort_key(), self.source))
-    }
-}
-
 pub struct Merger<S: PageSource> {
     sources: Vec<S>,
-    buffers: Vec<VecDeque<Event>>,
-    heap: BinaryHeap<Head>,
+    /// Each source's current head (None: finished, or not started).
+    heads: Vec<Option<Event>>,
+    /// The rest of each source's current page.
+    pages: Vec<std::vec::IntoIter<Event>>,
     started: bool,
 }
 
@@ -80,21 +57,21 @@ impl<S: PageSource> Merger<S> {
         let n = sources.len();
         Merger {
             sources,
-            buffers: (0..n).map(|_| VecDeque::new()).collect(),
-            heap: BinaryHeap::with_capacity(n),
+            heads: (0..n).map(|_| None).collect(),
+            pages: (0..n).map(|_| Vec::new().into_iter()).collect(),
             started: false,
         }
     }
 
-    /// Move the next event of `source` into the heap, waiting for a page if needed.
+    /// Make the next event of `source` its head, waiting for a page if needed.
     fn refill(&mut self, source: usize, idle: &mut dyn FnMut()) {
         loop {
-            if let Some(event) = self.buffers[source].pop_front() {
-                self.heap.push(Head { event, source });
+            if let Some(event) = self.pages[source].next() {
+                self.heads[source] = Some(event);
                 return;
             }
             match self.sources[source].next_page(idle) {
-                Some(page) => self.buffers[source].extend(page),
+                Some(page) => self.pages[source] = page.into_iter(),
                 None => return,
             }
         }
@@ -108,9 +85,28 @@ impl<S: PageSource> Merger<S> {
                 self.refill(s, idle);
             }
         }
-        let Head { event, source } = self.heap.pop()?;
+        // The smallest head, by a scan: cheaper than a heap for the few tens of groups
+        // an API has (no moves of whole events, two integers compared first).
+        let mut best: Option<(usize, &Event)> = None;
+        for (s, head) in self.heads.iter().enumerate() {
+            if let Some(e) = head {
+                let better = match best {
+                    None => true,
+                    Some((_, b)) => {
+                        (e.timestamp, e.ingestion_time) < (b.timestamp, b.ingestion_time)
+                            || ((e.timestamp, e.ingestion_time) == (b.timestamp, b.ingestion_time)
+                                && e.sort_key() < b.sort_key())
+                    }
+                };
+                if better {
+                    best = Some((s, e));
+                }
+            }
+        }
+        let source = best?.0;
+        let event = self.heads[source].take();
         self.refill(source, idle);
-        Some(event)
+        event
     }
 }
 
@@ -129,9 +125,9 @@ mod tests {
         Event {
             timestamp: ts,
             ingestion_time: ts + 5,
-            event_id: id.to_string(),
+            event_id: id.into(),
             stream: "s".into(),
-            message: format!("{group}:{id}"),
+            message: format!("{group}:{id}").into(),
             group,
         }
     }
@@ -182,14 +178,18 @@ mod tests {
         // Same millisecond in two groups: ingestion time, then event id, then group.
         let a = vec![vec![ev(10, "7", 0)]].into_iter();
         let b = vec![vec![ev(10, "7", 1), ev(10, "8", 1)]].into_iter();
-        let got: Vec<String> = Merger::new(vec![a, b]).map(|e| e.message).collect();
+        let got: Vec<String> = Merger::new(vec![a, b])
+            .map(|e| e.message.to_string())
+            .collect();
         assert_eq!(got, vec!["0:7", "1:7", "1:8"]);
     }
 
     #[test]
     fn numeric_ids_of_different_widths_order_numerically() {
         let a = vec![vec![ev(10, "9", 0), ev(10, "10", 0)]].into_iter();
-        let got: Vec<String> = Merger::new(vec![a]).map(|e| e.event_id).collect();
+        let got: Vec<String> = Merger::new(vec![a])
+            .map(|e| e.event_id.to_string())
+            .collect();
         assert_eq!(got, vec!["9", "10"]);
     }
 

@@ -79,10 +79,10 @@ impl LogGroup {
 pub struct Event {
     pub timestamp: i64,
     pub ingestion_time: i64,
-    pub event_id: String,
+    pub event_id: Text,
     /// Shared by the events of one stream in a page (see `page.rs`).
     pub stream: std::sync::Arc<str>,
-    pub message: String,
+    pub message: Text,
     /// Index into the run's `Vec<LogGroup>`.
     pub group: usize,
 }
@@ -101,5 +101,96 @@ impl Event {
             &self.event_id,
             self.group,
         )
+    }
+}
+
+/// An event's text (message, event id): a slice of the page it came in, shared with the
+/// page's other events, or an owned string (an unescaped message, or made here). Reads as
+/// a `&str`.
+#[derive(Clone, Default)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// Valid UTF-8 (checked when the page was parsed).
+    Shared(bytes::Bytes),
+    Owned(Box<str>),
+}
+
+impl Default for Repr {
+    fn default() -> Repr {
+        Repr::Owned(Box::from(""))
+    }
+}
+
+impl Text {
+    /// `s`, which lies inside `page`, without copying it.
+    pub fn shared(page: &bytes::Bytes, s: &str) -> Text {
+        Text(Repr::Shared(page.slice_ref(s.as_bytes())))
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match &self.0 {
+            // SAFETY: only made by `Text::shared` from a `&str`, so valid UTF-8.
+            Repr::Shared(b) => unsafe { std::str::from_utf8_unchecked(b) },
+            Repr::Owned(s) => s,
+        }
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(Repr::Owned(s.into_boxed_str()))
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text(Repr::Owned(Box::from(s)))
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        **self == **other
+    }
+}
+impl Eq for Text {}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        &**self == other
+    }
+}
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        &**self == *other
+    }
+}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (**self).hash(h)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
     }
 }

@@ -13,13 +13,16 @@
 //! - A body that does not parse (a proxy's HTML page, a cut-off answer) is handed to the
 //!   SDK unchanged, so the SDK's error and our retries behave exactly as before; an error
 //!   response (4xx/5xx) is never touched.
-//! - Stream names are shared per page (`Arc<str>`): a group has a few streams, not one per
-//!   event.
+//! - Nothing is allocated per event: a message or event id without JSON escapes is a
+//!   slice of the page's buffer (`model::Text`, reference-counted), and stream names are
+//!   shared per page (`Arc<str>`: a group has a few streams, not one per event). A page's
+//!   buffer lives until its last event is printed.
 //!
 //! This departs from STYLE.md's "use the SDK's types": the throughput target (#10) is not
 //! reachable through them, and the format is small and stable (the JSON 1.1 protocol's
 //! `events[]` of five fields and a `nextToken`).
 
+use std::borrow::Cow;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -34,13 +37,16 @@ use bytes::Bytes;
 use http_body::{Body, Frame};
 use serde::Deserialize;
 
-use crate::model::Event;
+use crate::model::{Event, Text};
 
 /// A parsed page: its events (already tagged with the group) and its token.
 #[derive(Debug, Default)]
 pub struct Parsed {
     pub events: Vec<Event>,
     pub next_token: Option<String>,
+    /// From sending the call to its answer's headers: the service's latency, without the
+    /// time the body took to arrive.
+    pub latency: Option<std::time::Duration>,
 }
 
 /// Where one call's parsed page lands.
@@ -51,6 +57,8 @@ pub type Slot = Arc<Mutex<Option<Parsed>>>;
 pub struct Capture {
     pub slot: Slot,
     pub group: usize,
+    /// When the call was sent (after the rate limiter let it go).
+    pub sent: std::time::Instant,
 }
 
 impl Intercept for Capture {
@@ -80,6 +88,7 @@ impl Intercept for Capture {
             buf: Vec::with_capacity(size),
             slot: self.slot.clone(),
             group: self.group,
+            latency: self.sent.elapsed(),
             done: false,
         });
         Ok(())
@@ -93,6 +102,7 @@ struct CaptureBody {
     buf: Vec<u8>,
     slot: Slot,
     group: usize,
+    latency: std::time::Duration,
     done: bool,
 }
 
@@ -119,13 +129,14 @@ impl Body for CaptureBody {
                 }
                 Poll::Ready(None) => {
                     this.done = true;
-                    let buf = std::mem::take(&mut this.buf);
+                    let buf = Bytes::from(std::mem::take(&mut this.buf));
                     let out = match parse(&buf, this.group) {
-                        Some(page) => {
+                        Some(mut page) => {
+                            page.latency = Some(this.latency);
                             *this.slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(page);
                             Bytes::from_static(b"{}")
                         }
-                        None => Bytes::from(buf),
+                        None => buf,
                     };
                     return Poll::Ready(Some(Ok(Frame::data(out))));
                 }
@@ -139,58 +150,126 @@ impl Body for CaptureBody {
 }
 
 #[derive(Deserialize)]
-struct RawPage<'a> {
-    #[serde(borrow, default)]
-    events: Vec<RawEvent<'a>>,
-    #[serde(rename = "nextToken", default)]
-    next_token: Option<String>,
-}
-
-#[derive(Deserialize)]
 struct RawEvent<'a> {
     #[serde(rename = "logStreamName", borrow, default)]
-    stream: Option<std::borrow::Cow<'a, str>>,
+    stream: Option<Cow<'a, str>>,
     #[serde(default)]
     timestamp: Option<i64>,
-    #[serde(default)]
-    message: Option<String>,
+    #[serde(borrow, default)]
+    message: Option<Cow<'a, str>>,
     #[serde(rename = "ingestionTime", default)]
     ingestion_time: Option<i64>,
-    #[serde(rename = "eventId", default)]
-    event_id: Option<String>,
+    #[serde(rename = "eventId", borrow, default)]
+    event_id: Option<Cow<'a, str>>,
 }
 
-/// A FilterLogEvents body → our events (None when it is not one).
-pub fn parse(body: &[u8], group: usize) -> Option<Parsed> {
-    let raw: RawPage = serde_json::from_slice(body).ok()?;
-    let mut last: Option<Arc<str>> = None;
-    let events = raw
-        .events
-        .into_iter()
-        .map(|e| {
-            let name = e.stream.as_deref().unwrap_or("");
-            let stream = match &last {
-                Some(s) if &**s == name => s.clone(),
+/// A string of the page: a shared slice of it when it had no escapes, else owned.
+fn text(page: &Bytes, s: Option<Cow<'_, str>>) -> Text {
+    match s {
+        Some(Cow::Borrowed(b)) => Text::shared(page, b),
+        Some(Cow::Owned(o)) => o.into(),
+        None => Text::default(),
+    }
+}
+
+/// Builds a page's events straight from the JSON (no intermediate vector of raw events).
+struct PageSeed<'b> {
+    body: &'b Bytes,
+    group: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for PageSeed<'_> {
+    type Value = Parsed;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Parsed, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for PageSeed<'_> {
+    type Value = Parsed;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a FilterLogEvents response")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
+        let mut page = Parsed::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match &*key {
+                "events" => {
+                    page.events = map.next_value_seed(EventsSeed {
+                        body: self.body,
+                        group: self.group,
+                    })?
+                }
+                "nextToken" => page.next_token = map.next_value::<Option<String>>()?,
                 _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        page.next_token = page.next_token.filter(|t| !t.is_empty());
+        Ok(page)
+    }
+}
+
+struct EventsSeed<'b> {
+    body: &'b Bytes,
+    group: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for EventsSeed<'_> {
+    type Value = Vec<Event>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Vec<Event>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EventsSeed<'_> {
+    type Value = Vec<Event>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of log events")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Event>, A::Error> {
+        // About 150 bytes of JSON per event at the least: one allocation for most pages.
+        let mut out = Vec::with_capacity((self.body.len() / 150).min(10_000));
+        // A page's streams, each name allocated once (a group has a few).
+        let mut streams: std::collections::HashSet<Arc<str>> = Default::default();
+        while let Some(e) = seq.next_element::<RawEvent<'de>>()? {
+            let name = e.stream.as_deref().unwrap_or("");
+            let stream = match streams.get(name) {
+                Some(s) => s.clone(),
+                None => {
                     let s: Arc<str> = Arc::from(name);
-                    last = Some(s.clone());
+                    streams.insert(s.clone());
                     s
                 }
             };
-            Event {
+            out.push(Event {
                 timestamp: e.timestamp.unwrap_or(0),
                 ingestion_time: e.ingestion_time.unwrap_or(0),
-                event_id: e.event_id.unwrap_or_default(),
+                event_id: text(self.body, e.event_id),
                 stream,
-                message: e.message.unwrap_or_default(),
-                group,
-            }
-        })
-        .collect();
-    Some(Parsed {
-        events,
-        next_token: raw.next_token.filter(|t| !t.is_empty()),
-    })
+                message: text(self.body, e.message),
+                group: self.group,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// A FilterLogEvents body → our events (None when it is not one). Messages and ids
+/// without escapes stay in `body` (see [`Text`]).
+pub fn parse(body: &Bytes, group: usize) -> Option<Parsed> {
+    use serde::de::DeserializeSeed;
+    // One UTF-8 check of the whole body, so serde_json need not check each string.
+    let text = std::str::from_utf8(body).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let page = PageSeed { body, group }.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(page)
 }
 
 #[cfg(test)]
@@ -204,7 +283,7 @@ mod tests {
             {"logStreamName":"a","timestamp":3,"message":"q\"uote\n caf\u00e9 \ud83d\ude80","ingestionTime":4,"eventId":"11"},
             {"logStreamName":"b\/c","timestamp":5,"message":"","ingestionTime":6,"eventId":"12"}
         ],"searchedLogStreams":[],"nextToken":"tok"}"#;
-        let p = parse(body, 7).unwrap();
+        let p = parse(&Bytes::from_static(body), 7).unwrap();
         assert_eq!(p.next_token.as_deref(), Some("tok"));
         assert_eq!(p.events.len(), 3);
         assert_eq!(p.events[1].message, "q\"uote\n café 🚀");
@@ -218,10 +297,11 @@ mod tests {
 
     #[test]
     fn the_last_page_and_bodies_that_are_not_pages() {
-        let p = parse(br#"{"events":[],"nextToken":""}"#, 0).unwrap();
+        let parse = |b: &'static [u8]| parse(&Bytes::from_static(b), 0);
+        let p = parse(br#"{"events":[],"nextToken":""}"#).unwrap();
         assert!(p.events.is_empty() && p.next_token.is_none());
-        assert!(parse(br#"{}"#, 0).unwrap().events.is_empty());
-        assert!(parse(b"<html>502 Bad Gateway</html>", 0).is_none());
-        assert!(parse(br#"{"events":[{"message":"cut"#, 0).is_none());
+        assert!(parse(br#"{}"#).unwrap().events.is_empty());
+        assert!(parse(b"<html>502 Bad Gateway</html>").is_none());
+        assert!(parse(br#"{"events":[{"message":"cut"#).is_none());
     }
 }

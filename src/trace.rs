@@ -528,7 +528,7 @@ mod tests {
         Event {
             timestamp: ts,
             ingestion_time: ts,
-            event_id: ts.to_string(),
+            event_id: ts.to_string().into(),
             stream: stream.into(),
             message: msg.into(),
             group: 0,

@@ -252,11 +252,11 @@ impl Poller {
                 Err(e) => return Err(PollError::Other(e.text())),
             };
             for e in page.events {
-                if self.seen.contains_key(&e.event_id) {
+                if self.seen.contains_key(&*e.event_id) {
                     continue;
                 }
                 if e.timestamp >= keep_from {
-                    self.seen.insert(e.event_id.clone(), e.timestamp);
+                    self.seen.insert(e.event_id.to_string(), e.timestamp);
                 }
                 if let Some(p) = &mut self.printed
                     && !p.admit(&e, false)
@@ -360,7 +360,9 @@ pub fn collect_seen(groups: usize, printed: &[(usize, String, i64)], from: i64) 
 /// For tests of the ordering: how many distinct ids came out.
 #[cfg(test)]
 fn ids(evs: &[Event]) -> std::collections::HashSet<(usize, String)> {
-    evs.iter().map(|e| (e.group, e.event_id.clone())).collect()
+    evs.iter()
+        .map(|e| (e.group, e.event_id.to_string()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -397,7 +399,7 @@ mod tests {
         assert!(o.take(Msg::Events(vec![ev(1, 25, "c")])).is_empty());
         let out = o.take(Msg::Mark { group: 1, upto: 50 });
         assert_eq!(
-            out.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(),
+            out.iter().map(|e| &*e.event_id).collect::<Vec<_>>(),
             vec!["c", "b"]
         );
     }
