@@ -20,7 +20,6 @@
 use std::io::{self, Write};
 
 use owo_colors::{OwoColorize, Style};
-use serde::Serialize;
 
 use crate::cli::OutputFormat;
 use crate::config::OutputConfig;
@@ -56,16 +55,69 @@ fn palette_index(name: &str) -> usize {
     (h as usize) % PALETTE.len()
 }
 
-#[derive(Serialize)]
-struct JsonEvent<'a> {
-    timestamp: i64,
-    ingestion_time: i64,
-    log_group: &'a str,
-    log_stream: &'a str,
-    event_id: &'a str,
-    source: &'a str,
-    function: Option<&'a str>,
-    message: &'a str,
+/// `s` as a JSON string, escaped exactly as `serde_json` does (`\"`, `\\`, `\b \f \n \r
+/// \t`, other control characters as `\u00xx`; everything else as is). Written by hand
+/// for speed (#10): eight bytes at a time are checked for anything to escape, and runs
+/// without any are copied in one go.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // A byte of `v` is zero / below 0x20 (valid because every byte is compared < 0x80).
+    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let special = |w: u64| {
+        has_zero(w ^ (LO * b'"' as u64))
+            | has_zero(w ^ (LO * b'\\' as u64))
+            | (w.wrapping_sub(LO * 0x20) & !w & HI)
+    };
+    let b = s.as_bytes();
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if i + 8 <= b.len() {
+            let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+            if special(w) == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        let c = b[i];
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            c if c < 0x20 => {
+                out.extend_from_slice(&b[start..i]);
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[(c >> 4) as usize],
+                    HEX[(c & 0xf) as usize],
+                ]);
+                i += 1;
+                start = i;
+                continue;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&b[start..i]);
+        out.extend_from_slice(esc);
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(&b[start..]);
+    out.push(b'"');
 }
 
 impl<W: Write> Printer<W> {
@@ -115,20 +167,31 @@ impl<W: Write> Printer<W> {
         Ok(self.out)
     }
 
+    /// One JSON Lines object, keys in the order of the README's table.
     fn json_line(&mut self, e: &Event) -> io::Result<()> {
         let g = &self.groups[e.group];
-        let j = JsonEvent {
-            timestamp: e.timestamp,
-            ingestion_time: e.ingestion_time,
-            log_group: &g.name,
-            log_stream: &e.stream,
-            event_id: &e.event_id,
-            source: g.source,
-            function: g.function.as_deref(),
-            message: &e.message,
-        };
-        serde_json::to_writer(&mut self.line, &j).map_err(io::Error::other)?;
-        self.line.push(b'\n');
+        let line = &mut self.line;
+        // Writing into a Vec<u8> cannot fail.
+        let _ = write!(
+            line,
+            "{{\"timestamp\":{},\"ingestion_time\":{},\"log_group\":",
+            e.timestamp, e.ingestion_time
+        );
+        json_str(line, &g.name);
+        line.extend_from_slice(b",\"log_stream\":");
+        json_str(line, &e.stream);
+        line.extend_from_slice(b",\"event_id\":");
+        json_str(line, &e.event_id);
+        line.extend_from_slice(b",\"source\":");
+        json_str(line, g.source);
+        line.extend_from_slice(b",\"function\":");
+        match &g.function {
+            Some(f) => json_str(line, f),
+            None => line.extend_from_slice(b"null"),
+        }
+        line.extend_from_slice(b",\"message\":");
+        json_str(line, &e.message);
+        line.extend_from_slice(b"}\n");
         Ok(())
     }
 
@@ -266,6 +329,35 @@ fn is_unsafe(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_strings_are_escaped_exactly_as_serde_json_does() {
+        let mut cases: Vec<String> = vec![
+            String::new(),
+            "plain ascii text, longer than eight bytes".into(),
+            "q\"uote\\ back\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f} café 🚀 \u{2028}".into(),
+            "\"".into(),
+            "1234567\"".into(),
+            "12345678\\".into(),
+        ];
+        // Every ASCII byte at every offset of a 17-byte string.
+        for c in 0u8..0x80 {
+            for at in 0..17 {
+                let mut s = "abcdefghijklmnopq".to_string().into_bytes();
+                s[at] = c;
+                cases.push(String::from_utf8(s).unwrap());
+            }
+        }
+        for s in cases {
+            let mut out = Vec::new();
+            json_str(&mut out, &s);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&s).unwrap(),
+                "{s:?}"
+            );
+        }
+    }
     use crate::model::Source;
 
     fn groups() -> Vec<LogGroup> {
