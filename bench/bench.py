@@ -521,9 +521,13 @@ def s1_report(ctx, res):
 # ----------------------------------------------------------------------------- S2
 
 S2_LATENCY, S2_JITTER, S2_TPS, S2_MSG = 125.0, 50.0, 10.0, 800
+# S2b: the same groups with typical lines (API Gateway execution and Lambda lines are mostly
+# 100-200 bytes): pages are capped by the 10,000-event limit instead of the 1 MB one, so the
+# quota floor is far lower and the client's own speed shows.
+S2B_MSG = 150
 
 
-def s2(ctx):
+def s2(ctx, msg=S2_MSG, tag="s2"):
     now = int(time.time()) * 1000
     start, end = now - 3_600_000, now - 60_000
     if ctx.quick:
@@ -533,13 +537,13 @@ def s2(ctx):
     names = ["fake-%d" % i for i in range(len(counts))]
     argv = [sys.executable, os.path.join(ROOT, "scripts", "fakelogs.py"), "--port", "0", "--seed", "10",
             "--groups", str(len(counts)), "--events-per-group", ",".join(map(str, counts)),
-            "--message-bytes", str(S2_MSG), "--start-ms", str(start), "--end-ms", str(end)]
+            "--message-bytes", str(msg), "--start-ms", str(start), "--end-ms", str(end)]
     log("S2: starting fakelogs (%s events in %d groups)" % (f(sum(counts)), len(counts)))
     COMMANDS.append(("S2", "fake", show_cmd(argv) + "  # then POST /_fake/config "
                      + json.dumps({"latency_ms": S2_LATENCY, "jitter_ms": S2_JITTER, "tps": S2_TPS})))
     srv = start_server(argv, ctx.env)
     base = "http://127.0.0.1:%d" % srv["port"]
-    res = {"counts": dict(zip(names, counts)), "window": [start, end]}
+    res = {"counts": dict(zip(names, counts)), "window": [start, end], "msg": msg}
     try:
         env = dict(ctx.env)
         # Calibration, no latency, no quota: pages per group (the ground truth of the fake's
@@ -548,7 +552,7 @@ def s2(ctx):
                 "--end-ms", str(end)] + sum((["--group", "us-east-1:" + n] for n in names), [])
         http_json(base + "/_fake/reset-stats", {})
         log("S2: calibration pager (no latency, no quota)")
-        err = ctx.path("s2-pager.stderr")
+        err = ctx.path("%s-pager.stderr" % tag)
         cal = run(argv, env, None, server_pid=srv["pid"], label="calibration: bare pager, no latency", scenario="S2",
                   err=err)
         pg = json.loads(open(err).read().strip().splitlines()[-1])
@@ -588,7 +592,7 @@ def s2(ctx):
             for i in range(reps):
                 fresh()
                 log("S2: %s (run %d/%d)" % (label, i + 1, reps))
-                out = ctx.path("s2-%s.out" % key)
+                out = ctx.path("%s-%s.out" % (tag, key))
                 argv = [ctx.bin, "get"] + lg + ["--start", str(start), "--end", str(end), "-G", "-S",
                                                 "--endpoint-url", base] + extra
                 r = run(argv, env, out, server_pid=srv["pid"], label=label if i == 0 else None, scenario="S2")
@@ -600,7 +604,7 @@ def s2(ctx):
         parts = []
         for i, n in enumerate(names):
             log("S2: awslogs get %s" % n)
-            out = ctx.path("s2-awslogs-%d.out" % i)
+            out = ctx.path("%s-awslogs-%d.out" % (tag, i))
             argv = [ctx.tool("awslogs"), "get", n, "ALL", "-s", iso(start), "-e", iso(end), "-G", "-S",
                     "--no-color", "--aws-endpoint-url", base]
             r = run(argv, env, out, server_pid=srv["pid"], label="awslogs get GROUP ALL (each group in turn)"
@@ -666,7 +670,8 @@ def s2_report(ctx, res):
             "%d dependent pages x %.0f ms = %.2f s) = **%.2f s**. The fake itself spends %s ms of CPU per page "
             "(one Python process): counting that, the reachable floor is %.2f s."
             % (len(res["counts"]), f(sum(res["counts"].values())),
-               ", ".join("%s %s" % (k, f(v)) for k, v in res["counts"].items()), S2_MSG, S2_LATENCY, S2_JITTER,
+               ", ".join("%s %s" % (k, f(v)) for k, v in res["counts"].items()), res.get("msg", S2_MSG),
+               S2_LATENCY, S2_JITTER,
                S2_TPS, S2_TPS, res["pages"], res["chain"], res["pages"], S2_TPS, res["floor_quota"], res["chain"],
                S2_LATENCY + S2_JITTER / 2, res["floor_chain"], res["floor"],
                f(sp * 1000 if sp else None, 0), res["floor_fake"]))
@@ -957,10 +962,12 @@ def render(ctx, all_res, md=None, show=True):
         sections.append(("S1: the moto emulator, a seeded API (%s events)" % f(r["events"]),
                          (head + "\n\nawslogs per group:\n\n" + parts, t1, t2)))
         print("\n" + t1 + "\n\n" + t2 + "\n", flush=True)
-    if "s2" in all_res:
-        head, t1, t2, _ = s2_report(ctx, all_res["s2"])
-        sections.append(("S2: a simulated AWS (latency, quota, page caps)", (head, t1, t2)))
-        print("\n" + t1 + "\n\n" + t2 + "\n", flush=True)
+    for key, name in (("s2", "S2: a simulated AWS (latency, quota, page caps), long lines"),
+                      ("s2b", "S2b: the same simulated AWS, typical lines")):
+        if key in all_res:
+            head, t1, t2, _ = s2_report(ctx, all_res[key])
+            sections.append((name, (head, t1, t2)))
+            print("\n" + t1 + "\n\n" + t2 + "\n", flush=True)
     if "s3" in all_res:
         r = all_res["s3"]
         head, t1, t2, _ = s3_report(ctx, r)
@@ -998,7 +1005,7 @@ def main():
     p.add_argument("--md", required=True)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--reps", type=int)
-    p.add_argument("--only", default="s1,s2,s3,help")
+    p.add_argument("--only", default="s1,s2,s2b,s3,help")
     p.add_argument("--hyperfine")
     p.add_argument("--source", default="working tree")
     p.add_argument("--from-results", metavar="RESULTS_JSON",
@@ -1019,7 +1026,8 @@ def main():
     info = machine_info(ctx)
     log("apitrace %s (git %s), %s mode, results in %s" % (info["apitrace"], info["git"], ctx.results["mode"], a.out))
     all_res = {"info": info, "mode": ctx.results["mode"], "reps": ctx.reps, "source": a.source}
-    for key, fn in (("help", help_bench), ("s1", s1), ("s2", s2), ("s3", s3)):
+    for key, fn in (("help", help_bench), ("s1", s1), ("s2", s2),
+                    ("s2b", lambda c: s2(c, S2B_MSG, "s2b")), ("s3", s3)):
         if key in only:
             all_res[key] = fn(ctx)
             if key != "help":

@@ -2,13 +2,14 @@
 # Benchmark apitrace against the tools people use (issue #10); print a table per scenario
 # and write BENCHMARKS.md.
 #
-#   bench/run.sh [--quick] [--only s1,s2,s3,help] [--reps N] [--md PATH]
+#   bench/run.sh [--quick] [--only s1,s2,s2b,s3,help] [--reps N] [--md PATH]
 #
 #   --quick   small worlds (10k events in S1 and S2, 100k in S3), one run each: a sanity
 #             check in a few minutes. It writes its BENCHMARKS.md into the output folder,
 #             not over the repository's (unless --md says where).
 #   --only    run only these scenarios (s1 = moto emulator, s2 = simulated AWS with latency
-#             and quota, s3 = client throughput, help = `apitrace --help` start-up)
+#             and quota and 800-byte lines, s2b = the same with 150-byte lines, s3 = client
+#             throughput, help = `apitrace --help` start-up)
 #   --reps N  runs of apitrace and of the bare pagers per scenario (default 3, quick 1)
 #   --md PATH where to write the report (default: BENCHMARKS.md at the repository root)
 #
