@@ -351,6 +351,7 @@ impl GetConfig {
             throttle_budget: self.throttle_budget,
             engine: crate::fetch::Engine::Filter,
             insights: Default::default(),
+            read_ahead: Default::default(),
         }
     }
 }

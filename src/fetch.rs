@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::Client;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::aws::Aws;
 use crate::config::Window;
@@ -43,6 +43,54 @@ pub const TRANSIENT_ATTEMPTS: u32 = 6;
 const CHANNEL_PAGES: usize = 1;
 /// Events per page we ask for (the service maximum).
 const PAGE_LIMIT: i32 = 10_000;
+
+/// Bytes of pages (estimated as held in memory) that slices may keep ahead of the slice
+/// being passed on, across the whole run: what bounds memory when busy groups are sliced.
+const READ_AHEAD_BYTES: usize = 16 << 20;
+/// The read-ahead budget's unit.
+const READ_AHEAD_UNIT: usize = 16 << 10;
+
+/// The run's read-ahead budget (shared by every clone of a [`FetchSpec`]).
+#[derive(Debug, Clone)]
+pub struct ReadAhead(Arc<Semaphore>);
+
+impl Default for ReadAhead {
+    fn default() -> ReadAhead {
+        ReadAhead(Arc::new(Semaphore::new(READ_AHEAD_BYTES / READ_AHEAD_UNIT)))
+    }
+}
+
+/// What a slice that is not (yet) being passed on needs to hold a page back.
+struct Gate {
+    budget: ReadAhead,
+    /// The number of the slice being passed on.
+    head: watch::Receiver<usize>,
+    me: usize,
+    /// One entry per page sent, in order: its share of the budget, released when the page
+    /// is passed on (None for pages sent while this slice was the one passed on).
+    held: Arc<std::sync::Mutex<std::collections::VecDeque<Option<OwnedSemaphorePermit>>>>,
+}
+
+impl Gate {
+    /// Wait for budget for `events`, unless (or until) this slice is the one passed on:
+    /// that one never waits, so the output always moves and frees budget.
+    async fn hold(&mut self, events: &[Event]) {
+        let bytes: usize = events
+            .iter()
+            .map(|e| e.message.len() + e.event_id.len() + 150 + std::mem::size_of::<Event>())
+            .sum();
+        let units = (bytes / READ_AHEAD_UNIT).clamp(1, READ_AHEAD_BYTES / READ_AHEAD_UNIT) as u32;
+        let me = self.me;
+        let permit = tokio::select! {
+            p = self.budget.0.clone().acquire_many_owned(units) => p.ok(),
+            _ = self.head.wait_for(|h| *h == me) => None,
+        };
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(permit);
+    }
+}
 
 /// Counters for the run, shared by all tasks.
 #[derive(Debug, Default)]
@@ -86,6 +134,8 @@ pub struct FetchSpec {
     pub engine: Engine,
     /// Insights counters, shared by every query of the run.
     pub insights: Arc<crate::insights::InsightsStats>,
+    /// How much sliced groups may read ahead, shared by every group of the run.
+    pub read_ahead: ReadAhead,
 }
 
 /// How a window is searched (settled: `auto` is decided by `insights::choose`).
@@ -253,7 +303,7 @@ impl GroupTask {
         // pages). What counts is the time to the answer's headers, not the whole call: a
         // big page that takes long to arrive and parse does not make slices pay.
         let t0 = tokio::time::Instant::now();
-        if self.step(&mut chain, &tx).await? != Step::More {
+        if self.step(&mut chain, &tx, None).await? != Step::More {
             return Ok(());
         }
         if chain.latency.unwrap_or_else(|| t0.elapsed()) >= SLICE_MIN_LATENCY
@@ -261,7 +311,7 @@ impl GroupTask {
         {
             return self.run_sliced(chain, bounds, tx).await;
         }
-        while self.step(&mut chain, &tx).await? == Step::More {}
+        while self.step(&mut chain, &tx, None).await? == Step::More {}
         Ok(())
     }
 
@@ -292,10 +342,13 @@ impl GroupTask {
     }
 
     /// The rest of the window in slices. The first continues this chain (restarting from
-    /// its newest timestamp, de-duplicated); each slice is paged to its end by its own task
-    /// and held until its turn, and at most `--concurrency` (≤ [`SLICE_AHEAD`]) slices run
-    /// or wait ahead of the one being passed on — so read-ahead memory stays bounded by a
-    /// few slices of a few pages, while enough calls are in flight to use the quota.
+    /// its newest timestamp, de-duplicated); each slice is paged to its end by its own task,
+    /// at most `--concurrency` (≤ [`SLICE_AHEAD`]) at a time. The slice being passed on
+    /// streams its pages straight through; the pages of the slices ahead of it are held
+    /// until their turn, and count against the run's read-ahead budget
+    /// ([`READ_AHEAD_BYTES`], shared by all groups): a slice ahead that finds it spent
+    /// waits — so memory stays bounded whatever the number of groups, while enough calls
+    /// are in flight to use the quota.
     async fn run_sliced(
         self,
         mut chain: Chain,
@@ -319,39 +372,60 @@ impl GroupTask {
         }
         let ahead = self.spec.concurrency.clamp(1, SLICE_AHEAD);
         let mut running = std::collections::VecDeque::new();
+        let (head_tx, head_rx) = watch::channel(0usize);
+        let mut spawned = 0usize;
+        let mut passing = 0usize;
         loop {
             while running.len() < ahead
                 && let Some(mut c) = chains.pop_front()
             {
-                // Big enough that a slice never waits on its own buffer.
+                // Big enough that a slice never waits on its own buffer: the read-ahead
+                // budget, not the channel, holds it back.
                 let (stx, srx) = mpsc::channel(1024);
                 let task = self.clone();
+                let held = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+                let mut gate = Gate {
+                    budget: self.spec.read_ahead.clone(),
+                    head: head_rx.clone(),
+                    me: spawned,
+                    held: held.clone(),
+                };
+                spawned += 1;
                 running.push_back((
                     srx,
+                    held,
                     tokio::spawn(async move {
-                        while task.step(&mut c, &stx).await? == Step::More {}
+                        while task.step(&mut c, &stx, Some(&mut gate)).await? == Step::More {}
                         Ok::<(), String>(())
                     }),
                 ));
             }
-            let Some((mut srx, handle)) = running.pop_front() else {
+            let Some((mut srx, held, handle)) = running.pop_front() else {
                 return Ok(());
             };
-            let done = match handle.await {
-                Ok(r) => r,
-                Err(e) => Err(format!("a slice of the window failed: {e}")),
-            };
+            head_tx.send_replace(passing);
+            passing += 1;
+            // Pass this slice's pages on as they come; each frees its share of the budget.
             while let Some(page) = srx.recv().await {
                 if tx.send(page).await.is_err() {
                     return Ok(()); // the reader has gone; dropping the slices stops them
                 }
+                drop(held.lock().unwrap_or_else(|e| e.into_inner()).pop_front());
             }
-            done?;
+            match handle.await {
+                Ok(r) => r?,
+                Err(e) => return Err(format!("a slice of the window failed: {e}")),
+            }
         }
     }
 
     /// One page of a chain: fetch, de-duplicate, send, move the token on.
-    async fn step(&self, chain: &mut Chain, tx: &mpsc::Sender<Vec<Event>>) -> Result<Step, String> {
+    async fn step(
+        &self,
+        chain: &mut Chain,
+        tx: &mpsc::Sender<Vec<Event>>,
+        gate: Option<&mut Gate>,
+    ) -> Result<Step, String> {
         if tx.is_closed() {
             return Ok(Step::Closed);
         }
@@ -409,6 +483,9 @@ impl GroupTask {
             // Progress since the last restart: the restart budget is for restarts that go
             // nowhere, not for a long chain whose tokens keep expiring.
             chain.restarts = 0;
+            if let Some(gate) = gate {
+                gate.hold(&events).await;
+            }
             if tx.send(events).await.is_err() {
                 return Ok(Step::Closed); // the reader has gone
             }

@@ -438,9 +438,9 @@ impl Session {
                     if !self.mark(now, tx).await {
                         return None;
                     }
-                    let from = self.pollers.iter().map(|p| p.from).min().unwrap_or(now);
+                    // The next catch-up starts at most OVERLAP before the session's end.
                     for p in &mut self.printed {
-                        p.prune(from.min(now - OVERLAP_MS), now);
+                        p.prune(now - OVERLAP_MS, now);
                     }
                 }
                 Item::End(why, timed_out) => return Some((why, timed_out, updates)),

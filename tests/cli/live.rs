@@ -265,6 +265,28 @@ fn more_than_ten_groups_take_several_sessions_and_a_missing_group_is_polled() {
 }
 
 #[test]
+fn the_filter_pattern_applies_to_the_window_the_catch_up_and_live_tail() {
+    let fake = fake(1, &[]);
+    let mut f = fake.follow(&["fake-0"], &live_args(&["-f", "keep"]));
+    let t0 = std::time::Instant::now();
+    while stat(&fake, "live_updates") < 2 {
+        assert!(t0.elapsed() < T, "no Live Tail session: {}", fake.stats());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let now = now_ms();
+    fake.put_many("fake-0", &[(now, "keep this"), (now + 1, "drop this")]);
+    f.until(&["keep this"], T);
+    let got = std::mem::take(&mut f.got);
+    let (code, stderr) = f.interrupt();
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        got.iter()
+            .all(|e| e["message"].as_str().unwrap().contains("keep"))
+    );
+    assert!(!got.iter().any(|e| e["message"] == "drop this"));
+}
+
+#[test]
 fn live_takes_no_end() {
     let r = run(apitrace().args(["get", "--log-group", "g", "--live", "--end", "1h ago"]));
     assert_eq!(r.code, 2, "{}", r.stderr);
