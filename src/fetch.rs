@@ -46,7 +46,7 @@ const PAGE_LIMIT: i32 = 10_000;
 
 /// Bytes of pages (estimated as held in memory) that slices may keep ahead of the slice
 /// being passed on, across the whole run: what bounds memory when busy groups are sliced.
-const READ_AHEAD_BYTES: usize = 16 << 20;
+const READ_AHEAD_BYTES: usize = 8 << 20;
 /// The read-ahead budget's unit.
 const READ_AHEAD_UNIT: usize = 16 << 10;
 
@@ -69,11 +69,14 @@ struct Gate {
     /// One entry per page sent, in order: its share of the budget, released when the page
     /// is passed on (None for pages sent while this slice was the one passed on).
     held: Arc<std::sync::Mutex<std::collections::VecDeque<Option<OwnedSemaphorePermit>>>>,
+    /// Signalled each time one of this slice's pages has been passed on.
+    passed: Arc<tokio::sync::Notify>,
 }
 
 impl Gate {
-    /// Wait for budget for `events`, unless (or until) this slice is the one passed on:
-    /// that one never waits, so the output always moves and frees budget.
+    /// Wait until `events` may be sent: a slice ahead waits for budget; the slice being
+    /// passed on never needs budget, only waits for its previous page to be passed on
+    /// (one page queued at most), so the output always moves and frees budget.
     async fn hold(&mut self, events: &[Event]) {
         let bytes: usize = events
             .iter()
@@ -81,9 +84,31 @@ impl Gate {
             .sum();
         let units = (bytes / READ_AHEAD_UNIT).clamp(1, READ_AHEAD_BYTES / READ_AHEAD_UNIT) as u32;
         let me = self.me;
-        let permit = tokio::select! {
-            p = self.budget.0.clone().acquire_many_owned(units) => p.ok(),
-            _ = self.head.wait_for(|h| *h == me) => None,
+        let permit = loop {
+            let passed = self.passed.clone();
+            let passed = passed.notified();
+            tokio::pin!(passed);
+            passed.as_mut().enable();
+            if *self.head.borrow() == me {
+                if self
+                    .held
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .is_empty()
+                {
+                    break None;
+                }
+                passed.await;
+                continue;
+            }
+            tokio::select! {
+                p = self.budget.0.clone().acquire_many_owned(units) => break p.ok(),
+                r = self.head.changed() => {
+                    if r.is_err() {
+                        break None; // the group is done or gone
+                    }
+                }
+            }
         };
         self.held
             .lock()
@@ -384,33 +409,39 @@ impl GroupTask {
                 let (stx, srx) = mpsc::channel(1024);
                 let task = self.clone();
                 let held = Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+                let passed = Arc::new(tokio::sync::Notify::new());
                 let mut gate = Gate {
                     budget: self.spec.read_ahead.clone(),
                     head: head_rx.clone(),
                     me: spawned,
                     held: held.clone(),
+                    passed: passed.clone(),
                 };
                 spawned += 1;
                 running.push_back((
                     srx,
                     held,
+                    passed,
                     tokio::spawn(async move {
                         while task.step(&mut c, &stx, Some(&mut gate)).await? == Step::More {}
                         Ok::<(), String>(())
                     }),
                 ));
             }
-            let Some((mut srx, held, handle)) = running.pop_front() else {
+            let Some((mut srx, held, passed, handle)) = running.pop_front() else {
                 return Ok(());
             };
             head_tx.send_replace(passing);
             passing += 1;
             // Pass this slice's pages on as they come; each frees its share of the budget.
-            while let Some(page) = srx.recv().await {
-                if tx.send(page).await.is_err() {
+            loop {
+                let Ok(slot) = tx.reserve().await else {
                     return Ok(()); // the reader has gone; dropping the slices stops them
-                }
+                };
+                let Some(page) = srx.recv().await else { break };
+                slot.send(page);
                 drop(held.lock().unwrap_or_else(|e| e.into_inner()).pop_front());
+                passed.notify_one();
             }
             match handle.await {
                 Ok(r) => r?,
@@ -426,9 +457,12 @@ impl GroupTask {
         tx: &mpsc::Sender<Vec<Event>>,
         gate: Option<&mut Gate>,
     ) -> Result<Step, String> {
-        if tx.is_closed() {
-            return Ok(Step::Closed);
-        }
+        // Room for the page before asking for it: a page is never fetched only to wait in
+        // memory for the reader (per group: the page being merged, one in the channel, and
+        // at most the one being fetched).
+        let Ok(slot) = tx.reserve().await else {
+            return Ok(Step::Closed); // the reader has gone
+        };
         let page = match self.page(chain.start, chain.end, chain.token.clone()).await {
             Ok(p) => p,
             Err(CallError::BadToken(_)) if chain.token.is_some() && chain.restarts < 5 => {
@@ -486,9 +520,7 @@ impl GroupTask {
             if let Some(gate) = gate {
                 gate.hold(&events).await;
             }
-            if tx.send(events).await.is_err() {
-                return Ok(Step::Closed); // the reader has gone
-            }
+            slot.send(events);
         }
         match page.next_token {
             None => Ok(Step::Done),

@@ -18,9 +18,10 @@
 //!   shared per page (`Arc<str>`: a group has a few streams, not one per event). A page's
 //!   buffer lives until its last event is printed.
 //!
-//! This departs from STYLE.md's "use the SDK's types": the throughput target (#10) is not
-//! reachable through them, and the format is small and stable (the JSON 1.1 protocol's
-//! `events[]` of five fields and a `nextToken`).
+//! This departs from STYLE.md §5.3, where an event owns its `message: String` because
+//! "the SDK hands us owned strings": the throughput target (#10) is not reachable that way,
+//! and the format is small and stable (the JSON 1.1 protocol's `events[]` of five fields
+//! and a `nextToken`). See `model::Text`.
 
 use std::borrow::Cow;
 use std::pin::Pin;
