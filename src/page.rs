@@ -262,15 +262,254 @@ impl<'de> serde::de::Visitor<'de> for EventsSeed<'_> {
 }
 
 /// A FilterLogEvents body → our events (None when it is not one). Messages and ids
-/// without escapes stay in `body` (see [`Text`]).
+/// without escapes stay in `body` (see [`Text`]). The [`Scan`]ner reads the usual page;
+/// anything it does not expect (a number with a fraction, odd syntax) goes to the
+/// `serde_json` path, which reads any valid JSON.
 pub fn parse(body: &Bytes, group: usize) -> Option<Parsed> {
     use serde::de::DeserializeSeed;
-    // One UTF-8 check of the whole body, so serde_json need not check each string.
+    // One UTF-8 check of the whole body, so neither parser need check each string.
     let text = std::str::from_utf8(body).ok()?;
+    if let Some(page) = Scan::new(body, text, group).page() {
+        return Some(page);
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let page = PageSeed { body, group }.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(page)
+}
+
+/// A hand-written reader of exactly the JSON a FilterLogEvents answer has (an object with
+/// `events`, an array of flat objects of strings and integers, and `nextToken`; other keys
+/// skipped): about twice as fast as `serde_json`'s generic visitor (#10). `None` as soon
+/// as anything is unexpected.
+struct Scan<'a> {
+    body: &'a Bytes,
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+    group: usize,
+}
+
+/// A string's place in the text, and whether it has escapes.
+struct Str {
+    start: usize,
+    end: usize,
+    escaped: bool,
+}
+
+impl<'a> Scan<'a> {
+    fn new(body: &'a Bytes, text: &'a str, group: usize) -> Scan<'a> {
+        Scan {
+            body,
+            text,
+            b: text.as_bytes(),
+            i: 0,
+            group,
+        }
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    /// A string at the cursor.
+    fn string(&mut self) -> Option<Str> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            let at = self.i + memchr::memchr2(b'"', b'\\', &self.b[self.i..])?;
+            if self.b[at] == b'"' {
+                self.i = at + 1;
+                return Some(Str {
+                    start,
+                    end: at,
+                    escaped,
+                });
+            }
+            escaped = true;
+            self.i = at + 2;
+        }
+    }
+
+    fn text_of(&self, s: &Str) -> Option<Text> {
+        if !s.escaped {
+            return Some(Text::shared(self.body, &self.text[s.start..s.end]));
+        }
+        let quoted = &self.text[s.start - 1..s.end + 1];
+        serde_json::from_str::<String>(quoted).ok().map(Text::from)
+    }
+
+    fn int(&mut self) -> Option<i64> {
+        self.ws();
+        let start = self.i;
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        while let Some(b'0'..=b'9') = self.b.get(self.i) {
+            self.i += 1;
+        }
+        if let Some(b'.' | b'e' | b'E') = self.b.get(self.i) {
+            return None;
+        }
+        self.text[start..self.i].parse().ok()
+    }
+
+    /// Skip any value (of a key we do not read).
+    fn skip(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(|_| ()),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                loop {
+                    match self.peek()? {
+                        b'"' => {
+                            self.string()?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => depth = depth.checked_sub(1)?,
+                        _ => {}
+                    }
+                    self.i += 1;
+                    if depth == 0 {
+                        return Some(());
+                    }
+                }
+            }
+            _ => {
+                while let Some(c) = self.b.get(self.i) {
+                    if matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                        break;
+                    }
+                    self.i += 1;
+                }
+                Some(())
+            }
+        }
+    }
+
+    /// `{ "k": v, ... }`, calling `each` with each key (it must read the value).
+    fn object(&mut self, mut each: impl FnMut(&mut Self, &str) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            let k = self.string()?;
+            if k.escaped {
+                return None;
+            }
+            self.eat(b':')?;
+            let key = &self.text[k.start..k.end];
+            each(self, key)?;
+            if self.eat(b',').is_none() {
+                return self.eat(b'}');
+            }
+        }
+    }
+
+    fn null_or<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+        if self.peek()? == b'n' {
+            self.b.get(self.i..self.i + 4).filter(|n| n == b"null")?;
+            self.i += 4;
+            return Some(None);
+        }
+        read(self).map(Some)
+    }
+
+    fn page(mut self) -> Option<Parsed> {
+        let mut page = Parsed::default();
+        self.object(|s, key| match key {
+            "events" => {
+                page.events = s.null_or(|s| s.events())?.unwrap_or_default();
+                Some(())
+            }
+            "nextToken" => {
+                let t = s.null_or(|s| s.string())?;
+                page.next_token = match t {
+                    Some(t) => Some(s.text_of(&t)?.to_string()).filter(|t| !t.is_empty()),
+                    None => None,
+                };
+                Some(())
+            }
+            _ => s.skip(),
+        })?;
+        self.ws();
+        (self.i == self.b.len()).then_some(page)
+    }
+
+    fn events(&mut self) -> Option<Vec<Event>> {
+        let mut out = Vec::with_capacity((self.b.len() / 150).min(10_000));
+        let mut streams: std::collections::HashSet<Arc<str>> = Default::default();
+        let no_stream: Arc<str> = Arc::from("");
+        self.eat(b'[')?;
+        if self.eat(b']').is_some() {
+            return Some(out);
+        }
+        loop {
+            let mut e = Event {
+                timestamp: 0,
+                ingestion_time: 0,
+                event_id: Text::default(),
+                stream: no_stream.clone(),
+                message: Text::default(),
+                group: self.group,
+            };
+            let mut stream: Option<Str> = None;
+            self.object(|s, key| {
+                match key {
+                    "logStreamName" => stream = s.null_or(|s| s.string())?,
+                    "timestamp" => e.timestamp = s.null_or(|s| s.int())?.unwrap_or(0),
+                    "ingestionTime" => e.ingestion_time = s.null_or(|s| s.int())?.unwrap_or(0),
+                    "message" => {
+                        if let Some(m) = s.null_or(|s| s.string())? {
+                            e.message = s.text_of(&m)?;
+                        }
+                    }
+                    "eventId" => {
+                        if let Some(m) = s.null_or(|s| s.string())? {
+                            e.event_id = s.text_of(&m)?;
+                        }
+                    }
+                    _ => s.skip()?,
+                }
+                Some(())
+            })?;
+            if let Some(st) = stream {
+                let name = if st.escaped {
+                    std::borrow::Cow::Owned(self.text_of(&st)?.to_string())
+                } else {
+                    std::borrow::Cow::Borrowed(&self.text[st.start..st.end])
+                };
+                e.stream = match streams.get(&*name) {
+                    Some(s) => s.clone(),
+                    None => {
+                        let s: Arc<str> = Arc::from(&*name);
+                        streams.insert(s.clone());
+                        s
+                    }
+                };
+            }
+            out.push(e);
+            if self.eat(b',').is_none() {
+                self.eat(b']')?;
+                return Some(out);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -294,6 +533,112 @@ mod tests {
         assert!(p.events.iter().all(|e| e.group == 7));
         // Consecutive events of one stream share its name.
         assert!(Arc::ptr_eq(&p.events[0].stream, &p.events[1].stream));
+    }
+
+    /// The same page through the scanner and through `serde_json`.
+    fn both(text: &str) -> (Option<Parsed>, Option<Parsed>) {
+        use serde::de::DeserializeSeed;
+        let body = Bytes::from(text.to_string());
+        let text = std::str::from_utf8(&body).unwrap();
+        let scan = Scan::new(&body, text, 3).page();
+        let mut de = serde_json::Deserializer::from_str(text);
+        let serde = PageSeed {
+            body: &body,
+            group: 3,
+        }
+        .deserialize(&mut de)
+        .ok()
+        .filter(|_| de.end().is_ok());
+        (scan, serde)
+    }
+
+    #[test]
+    fn the_scanner_reads_pages_as_serde_json_does() {
+        // xorshift: deterministic random pages.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let pieces = [
+            "plain",
+            "q\"uote",
+            "back\\slash",
+            "new\nline",
+            "tab\t",
+            "\u{1}",
+            "café",
+            "🚀",
+            "/",
+            " ",
+            "{\"json\":[1,2]}",
+            "",
+        ];
+        for round in 0..300 {
+            let mut events = Vec::new();
+            for _ in 0..(next() % 6) {
+                let mut msg = String::new();
+                for _ in 0..(next() % 5) {
+                    msg.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+                }
+                let mut e = serde_json::Map::new();
+                let mut keys = vec![
+                    "logStreamName",
+                    "timestamp",
+                    "message",
+                    "ingestionTime",
+                    "eventId",
+                    "extra",
+                ];
+                // Any key order, some keys missing.
+                for k in (1..keys.len()).rev() {
+                    keys.swap(k, (next() % (k as u64 + 1)) as usize);
+                }
+                for k in keys {
+                    if next() % 7 == 0 {
+                        continue;
+                    }
+                    let v = match k {
+                        "timestamp" | "ingestionTime" => {
+                            serde_json::json!((next() % 2_000_000_000_000) as i64 - 5)
+                        }
+                        "message" => serde_json::json!(msg),
+                        "extra" => serde_json::json!({"a": [1, "x]", {"b": null}], "c": true}),
+                        "eventId" => serde_json::json!(format!("{}", next())),
+                        _ => serde_json::json!(format!("s{}", next() % 3)),
+                    };
+                    e.insert(k.to_string(), v);
+                }
+                events.push(serde_json::Value::Object(e));
+            }
+            let mut page = serde_json::json!({"events": events, "searchedLogStreams": [{"logStreamName": "s", "searchedCompletely": false}]});
+            if next() % 2 == 0 {
+                page["nextToken"] = serde_json::json!(format!("tok/{round}+=="));
+            }
+            let text = if round % 2 == 0 {
+                serde_json::to_string(&page).unwrap()
+            } else {
+                serde_json::to_string_pretty(&page).unwrap()
+            };
+            let (scan, serde) = both(&text);
+            let (scan, serde) = (scan.expect(&text), serde.expect(&text));
+            assert_eq!(scan.events, serde.events, "{text}");
+            assert_eq!(scan.next_token, serde.next_token, "{text}");
+        }
+        // What the scanner leaves to serde_json, and what neither reads.
+        assert!(both(r#"{"events":[{"timestamp":1.5}]}"#).0.is_none());
+        assert!(both(r#"{"events":[{"timestamp":1e3}]}"#).0.is_none());
+        for bad in [
+            r#"{"events":[{"message":"x"}"#,
+            r#"{"events":[]} x"#,
+            r#"[]"#,
+            "",
+        ] {
+            let (scan, serde) = both(bad);
+            assert!(scan.is_none() && serde.is_none(), "{bad}");
+        }
     }
 
     #[test]

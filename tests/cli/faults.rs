@@ -132,6 +132,36 @@ impl Fake {
         self.http("POST", "/_fake/config", Some(&knobs))
     }
 
+    /// Every event of `groups` as (group, stream, timestamp, message), in the service's
+    /// order within each group.
+    pub(crate) fn content(&self, groups: &[&str]) -> Vec<(String, String, i64, String)> {
+        let mut out = Vec::new();
+        for g in groups {
+            for e in self.events(g) {
+                out.push((
+                    g.to_string(),
+                    e["logStreamName"].as_str().unwrap().to_string(),
+                    e["timestamp"].as_i64().unwrap(),
+                    e["message"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+        out
+    }
+
+    /// Wait until the fake's counter `key` reaches `n` (e.g. Live Tail updates sent).
+    pub(crate) fn wait_stat(&self, key: &str, n: u64, what: &str) {
+        let t0 = Instant::now();
+        while stat(self, key) < n {
+            assert!(
+                t0.elapsed() < Duration::from_secs(30),
+                "{what}: {}",
+                self.stats()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Every event of `group`, in the service's order.
     pub(crate) fn events(&self, group: &str) -> Vec<Value> {
         match self.http("GET", &format!("/_fake/events?group={group}"), None) {
@@ -243,16 +273,10 @@ fn run_limited(cmd: &mut Command, limit: Duration) -> (Run, Duration) {
 /// fake's event ids, unique per group), in one time order.
 fn assert_complete(fake: &Fake, groups: &[&str], r: &Run) {
     let events = json_lines(&r.stdout);
-    let mut want = Vec::new();
+    let mut want = fake.content(groups);
     let mut want_ids: HashSet<(String, String)> = HashSet::new();
     for g in groups {
         for e in fake.events(g) {
-            want.push((
-                g.to_string(),
-                e["logStreamName"].as_str().unwrap().to_string(),
-                e["timestamp"].as_i64().unwrap(),
-                e["message"].as_str().unwrap().to_string(),
-            ));
             want_ids.insert((g.to_string(), e["eventId"].as_str().unwrap().to_string()));
         }
     }

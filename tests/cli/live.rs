@@ -40,17 +40,7 @@ fn key(e: &Value) -> (String, String, i64, String) {
 
 /// Every event of the fake's `groups` printed exactly once.
 fn assert_each_once(fake: &Fake, groups: &[&str], got: &[Value]) {
-    let mut want = Vec::new();
-    for g in groups {
-        for e in fake.events(g) {
-            want.push((
-                g.to_string(),
-                e["logStreamName"].as_str().unwrap().to_string(),
-                e["timestamp"].as_i64().unwrap(),
-                e["message"].as_str().unwrap().to_string(),
-            ));
-        }
-    }
+    let mut want = fake.content(groups);
     want.sort();
     let mut printed: Vec<_> = got.iter().map(key).collect();
     printed.sort();
@@ -86,11 +76,7 @@ fn live_tail_delivers_new_events_once_in_order_without_polling() {
     let mut f = fake.follow(&groups, &live_args(&[]));
     f.until_with(&|g| g.len() >= 400, "the initial window", T);
     // The session is up once updates flow; from then on nothing is polled.
-    let t0 = std::time::Instant::now();
-    while stat(&fake, "live_updates") < 3 {
-        assert!(t0.elapsed() < T, "no Live Tail session: {}", fake.stats());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    fake.wait_stat("live_updates", 3, "no Live Tail session");
     let polls = fake.stats()["calls"]["FilterLogEvents"].as_u64().unwrap();
     let now = now_ms();
     // The same millisecond in both groups, then later ones, in several batches.
@@ -212,11 +198,7 @@ fn a_sampled_update_is_reported_once() {
     let fake = fake(1, &["--live-max-events", "3"]);
     let mut f = fake.follow(&["fake-0"], &live_args(&[]));
     f.until_with(&|g| g.len() >= 200, "the initial window", T);
-    let t0 = std::time::Instant::now();
-    while stat(&fake, "live_updates") < 2 {
-        assert!(t0.elapsed() < T, "no Live Tail session: {}", fake.stats());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    fake.wait_stat("live_updates", 2, "no Live Tail session");
     let now = now_ms();
     let burst: Vec<(i64, String)> = (0..10).map(|i| (now + i, format!("burst {i}"))).collect();
     let burst: Vec<(i64, &str)> = burst.iter().map(|(t, m)| (*t, m.as_str())).collect();
@@ -246,11 +228,7 @@ fn more_than_ten_groups_take_several_sessions_and_a_missing_group_is_polled() {
     groups.push("not-yet");
     let mut f = fake.follow(&groups, &live_args(&[]));
     f.until_with(&|g| g.len() >= 2400, "the initial window", T);
-    let t0 = std::time::Instant::now();
-    while stat(&fake, "live_open") < 2 {
-        assert!(t0.elapsed() < T, "not two sessions: {}", fake.stats());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    fake.wait_stat("live_open", 2, "not two sessions");
     let now = now_ms();
     fake.put("fake-0", now, "first session");
     fake.put("fake-11", now, "second session");
@@ -268,11 +246,7 @@ fn more_than_ten_groups_take_several_sessions_and_a_missing_group_is_polled() {
 fn the_filter_pattern_applies_to_the_window_the_catch_up_and_live_tail() {
     let fake = fake(1, &[]);
     let mut f = fake.follow(&["fake-0"], &live_args(&["-f", "keep"]));
-    let t0 = std::time::Instant::now();
-    while stat(&fake, "live_updates") < 2 {
-        assert!(t0.elapsed() < T, "no Live Tail session: {}", fake.stats());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    fake.wait_stat("live_updates", 2, "no Live Tail session");
     let now = now_ms();
     fake.put_many("fake-0", &[(now, "keep this"), (now + 1, "drop this")]);
     f.until(&["keep this"], T);
