@@ -196,6 +196,11 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
                 n += 1;
             }
             printer.flush()?;
+            // Follow mode may have nothing to write for a long time: notice `| head`
+            // having had enough at the next watermark, not at the next event.
+            if crate::output::stdout_gone() {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
         }
         printer.finish()?;
         Ok(n)

@@ -55,6 +55,25 @@ fn palette_index(name: &str) -> usize {
     (h as usize) % PALETTE.len()
 }
 
+/// Whether standard output is a pipe whose reader has gone (`| head` has had enough):
+/// `poll` reports an error on the write end then, before anything is written.
+#[cfg(unix)]
+pub fn stdout_gone() -> bool {
+    let mut fd = libc::pollfd {
+        fd: 1,
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: one valid `pollfd` for the duration of the call, and a zero timeout.
+    let n = unsafe { libc::poll(&mut fd, 1, 0) };
+    n > 0 && fd.revents & (libc::POLLERR | libc::POLLHUP) != 0
+}
+
+#[cfg(not(unix))]
+pub fn stdout_gone() -> bool {
+    false
+}
+
 /// `s` as a JSON string, escaped exactly as `serde_json` does (`\"`, `\\`, `\b \f \n \r
 /// \t`, other control characters as `\u00xx`; everything else as is). Written by hand
 /// for speed (#10): eight bytes at a time are checked for anything to escape, and runs

@@ -261,6 +261,45 @@ fn the_filter_pattern_applies_to_the_window_the_catch_up_and_live_tail() {
 }
 
 #[test]
+fn following_ends_with_exit_0_when_the_reader_has_had_enough() {
+    use std::io::BufRead;
+    let fake = fake(1, &[]);
+    for how in ["--watch", "--live"] {
+        let url = fake.url();
+        let mut child = apitrace()
+            .env("AWS_ENDPOINT_URL", &url)
+            .args(["get", "--log-group", "fake-0", "--endpoint-url", &url, how])
+            .args(["--start", &fake.start_ms.to_string()])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // `| head -1`: one line, then the pipe is closed, and nothing new arrives.
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert!(line.contains("fake-0 event"), "{line}");
+        drop(out);
+        let t0 = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if t0.elapsed() > Duration::from_secs(15) {
+                let _ = child.kill();
+                panic!("{how}: still running 15 s after its reader went away");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(status.code(), Some(0), "{how}: {stderr}");
+        assert!(!stderr.contains("error"), "{how}: {stderr}");
+    }
+}
+
+#[test]
 fn live_takes_no_end() {
     let r = run(apitrace().args(["get", "--log-group", "g", "--live", "--end", "1h ago"]));
     assert_eq!(r.code, 2, "{}", r.stderr);
