@@ -116,9 +116,7 @@ fn live_tail_delivers_new_events_once_in_order_without_polling() {
         live.iter()
             .all(|e| e["source"] == "extra" && e["event_id"] == "")
     );
-    let got = std::mem::take(&mut f.got);
-    let (code, stderr) = f.interrupt();
-    assert_eq!(code, Some(130), "{stderr}");
+    let (got, stderr) = f.stop();
     assert!(!stderr.contains("warning"), "{stderr}");
     assert_each_once(&fake, &groups, &got);
 }
@@ -148,9 +146,7 @@ fn across_sessions(how: &str) {
         putter.join().unwrap();
         fake.put("fake-0", now_ms(), "the last one");
         f.until(&["the last one"], T);
-        let got = std::mem::take(&mut f.got);
-        let (code, stderr) = f.interrupt();
-        assert_eq!(code, Some(130), "{stderr}");
+        let (got, stderr) = f.stop();
         assert!(stat(&fake, "live_started") >= 3, "{}", fake.stats());
         if how == "timeout" {
             assert!(stderr.contains("reached its time limit"), "{stderr}");
@@ -180,9 +176,7 @@ fn a_refused_live_tail_falls_back_to_polling_with_one_warning() {
     fake.put("fake-0", now, "polled 0");
     fake.put("fake-1", now + 1, "polled 1");
     f.until(&["polled 0", "polled 1"], T);
-    let got = std::mem::take(&mut f.got);
-    let (code, stderr) = f.interrupt();
-    assert_eq!(code, Some(130), "{stderr}");
+    let (got, stderr) = f.stop();
     assert_eq!(
         stderr.matches("Live Tail is not available").count(),
         1,
@@ -214,8 +208,7 @@ fn a_sampled_update_is_reported_once() {
         T,
     );
     std::thread::sleep(Duration::from_millis(1000));
-    let (code, stderr) = f.interrupt();
-    assert_eq!(code, Some(130), "{stderr}");
+    let (_, stderr) = f.stop();
     assert!(stat(&fake, "live_sampled") >= 1, "{}", fake.stats());
     assert_eq!(stderr.matches("only a sample").count(), 1, "{stderr}");
 }
@@ -234,9 +227,7 @@ fn more_than_ten_groups_take_several_sessions_and_a_missing_group_is_polled() {
     fake.put("fake-11", now, "second session");
     fake.put("not-yet", now, "a new group");
     f.until(&["first session", "second session", "a new group"], T);
-    let got = std::mem::take(&mut f.got);
-    let (code, stderr) = f.interrupt();
-    assert_eq!(code, Some(130), "{stderr}");
+    let (got, stderr) = f.stop();
     assert_eq!(stat(&fake, "live_max_open"), 2, "{}", fake.stats());
     assert!(stderr.contains("not-yet"), "{stderr}");
     assert_each_once(&fake, &groups, &got);
@@ -250,9 +241,7 @@ fn the_filter_pattern_applies_to_the_window_the_catch_up_and_live_tail() {
     let now = now_ms();
     fake.put_many("fake-0", &[(now, "keep this"), (now + 1, "drop this")]);
     f.until(&["keep this"], T);
-    let got = std::mem::take(&mut f.got);
-    let (code, stderr) = f.interrupt();
-    assert_eq!(code, Some(130), "{stderr}");
+    let (got, _) = f.stop();
     assert!(
         got.iter()
             .all(|e| e["message"].as_str().unwrap().contains("keep"))

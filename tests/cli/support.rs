@@ -336,6 +336,14 @@ impl Follow {
         self.got.iter().filter(|e| e["message"] == msg).count()
     }
 
+    /// Ctrl-C, which must end it with exit 130: the lines printed and stderr.
+    pub fn stop(mut self) -> (Vec<Value>, String) {
+        let got = std::mem::take(&mut self.got);
+        let (code, stderr) = self.interrupt();
+        assert_eq!(code, Some(130), "{stderr}");
+        (got, stderr)
+    }
+
     /// Ctrl-C: the exit code and everything on stderr.
     pub fn interrupt(self) -> (Option<i32>, String) {
         let pid = self.child.id().to_string();
