@@ -71,20 +71,27 @@ struct Gate {
     held: Arc<std::sync::Mutex<std::collections::VecDeque<Option<OwnedSemaphorePermit>>>>,
     /// Signalled each time one of this slice's pages has been passed on.
     passed: Arc<tokio::sync::Notify>,
+    /// Budget units taken before fetching: the size of this slice's last page.
+    estimate: u32,
 }
 
 impl Gate {
-    /// Wait until `events` may be sent: a slice ahead waits for budget; the slice being
-    /// passed on never needs budget, only waits for its previous page to be passed on
-    /// (one page queued at most), so the output always moves and frees budget.
-    async fn hold(&mut self, events: &[Event]) {
+    /// Budget units for `events` (their estimated size in memory).
+    fn units(events: &[Event]) -> u32 {
         let bytes: usize = events
             .iter()
             .map(|e| e.message.len() + e.event_id.len() + 150 + std::mem::size_of::<Event>())
             .sum();
-        let units = (bytes / READ_AHEAD_UNIT).clamp(1, READ_AHEAD_BYTES / READ_AHEAD_UNIT) as u32;
+        (bytes / READ_AHEAD_UNIT).clamp(1, READ_AHEAD_BYTES / READ_AHEAD_UNIT) as u32
+    }
+
+    /// Before fetching a page. The slice being passed on never needs budget: it only
+    /// waits until its previous page has been passed on (so it holds one page at most),
+    /// and the output always moves and frees budget. A slice ahead takes budget for a
+    /// page like its last one, before the page exists, so pages being fetched count too.
+    async fn before(&mut self) -> Option<OwnedSemaphorePermit> {
         let me = self.me;
-        let permit = loop {
+        loop {
             let passed = self.passed.clone();
             let passed = passed.notified();
             tokio::pin!(passed);
@@ -96,20 +103,38 @@ impl Gate {
                     .unwrap_or_else(|e| e.into_inner())
                     .is_empty()
                 {
-                    break None;
+                    return None;
                 }
                 passed.await;
                 continue;
             }
             tokio::select! {
-                p = self.budget.0.clone().acquire_many_owned(units) => break p.ok(),
+                p = self.budget.0.clone().acquire_many_owned(self.estimate) => return p.ok(),
                 r = self.head.changed() => {
                     if r.is_err() {
-                        break None; // the group is done or gone
+                        return None; // the group is done or gone
                     }
                 }
             }
-        };
+        }
+    }
+
+    /// After fetching: true up the page's share (never waiting: a page bigger than the
+    /// estimate goes over the budget by the difference) and queue it with the page.
+    fn after(&mut self, permit: Option<OwnedSemaphorePermit>, events: &[Event]) {
+        let units = Self::units(events);
+        self.estimate = units;
+        let permit = permit.map(|mut p| {
+            let have = p.num_permits() as u32;
+            if units < have {
+                drop(p.split((have - units) as usize));
+            } else if units > have
+                && let Ok(extra) = self.budget.0.clone().try_acquire_many_owned(units - have)
+            {
+                p.merge(extra);
+            }
+            p
+        });
         self.held
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -416,6 +441,7 @@ impl GroupTask {
                     me: spawned,
                     held: held.clone(),
                     passed: passed.clone(),
+                    estimate: (1 << 20) / READ_AHEAD_UNIT as u32,
                 };
                 spawned += 1;
                 running.push_back((
@@ -455,13 +481,17 @@ impl GroupTask {
         &self,
         chain: &mut Chain,
         tx: &mpsc::Sender<Vec<Event>>,
-        gate: Option<&mut Gate>,
+        mut gate: Option<&mut Gate>,
     ) -> Result<Step, String> {
         // Room for the page before asking for it: a page is never fetched only to wait in
         // memory for the reader (per group: the page being merged, one in the channel, and
         // at most the one being fetched).
         let Ok(slot) = tx.reserve().await else {
             return Ok(Step::Closed); // the reader has gone
+        };
+        let ticket = match gate.as_deref_mut() {
+            Some(g) => g.before().await,
+            None => None,
         };
         let page = match self.page(chain.start, chain.end, chain.token.clone()).await {
             Ok(p) => p,
@@ -518,7 +548,7 @@ impl GroupTask {
             // nowhere, not for a long chain whose tokens keep expiring.
             chain.restarts = 0;
             if let Some(gate) = gate {
-                gate.hold(&events).await;
+                gate.after(ticket, &events);
             }
             slot.send(events);
         }
