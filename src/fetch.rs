@@ -46,7 +46,7 @@ const PAGE_LIMIT: i32 = 10_000;
 
 /// Bytes of pages (estimated as held in memory) that slices may keep ahead of the slice
 /// being passed on, across the whole run: what bounds memory when busy groups are sliced.
-const READ_AHEAD_BYTES: usize = 8 << 20;
+const READ_AHEAD_BYTES: usize = 16 << 20;
 /// The read-ahead budget's unit.
 const READ_AHEAD_UNIT: usize = 16 << 10;
 
