@@ -78,7 +78,8 @@ pub struct Resume {
 }
 
 /// Start following every group: one polling task per group, or under `--live` Live Tail
-/// sessions for the groups that exist (`live.rs`) and polling for the others.
+/// sessions for the groups that exist (`live.rs`) and polling for the others. The pollers
+/// share a semaphore and a rate limiter per region.
 pub fn start(
     aws: &Aws,
     groups: &[LogGroup],
@@ -89,31 +90,10 @@ pub fn start(
     stats: Arc<Stats>,
 ) -> mpsc::Receiver<Msg> {
     let (tx, rx) = mpsc::channel(64);
-    let pollers = pollers(aws, groups, absent, spec, watch, resume, stats);
-    if watch.live {
-        crate::live::start(aws, groups, pollers, spec.filter_pattern.clone(), tx);
-    } else {
-        for p in pollers {
-            tokio::spawn(p.run(tx.clone()));
-        }
-    }
-    rx
-}
-
-/// One poller per group, sharing a semaphore and a rate limiter per region.
-fn pollers(
-    aws: &Aws,
-    groups: &[LogGroup],
-    absent: &[bool],
-    spec: &FetchSpec,
-    watch: WatchSpec,
-    resume: Resume,
-    stats: Arc<Stats>,
-) -> Vec<Poller> {
     let Resume { from, seen } = resume;
     let sem = Arc::new(Semaphore::new(spec.concurrency.max(1)));
     let mut limiters: HashMap<String, RateLimiter> = HashMap::new();
-    let mut out = Vec::new();
+    let mut pollers = Vec::new();
     for ((idx, g), seen) in groups.iter().enumerate().zip(seen) {
         let limiter = limiters
             .entry(g.region.clone())
@@ -133,7 +113,7 @@ fn pollers(
             limiter,
             stats.clone(),
         );
-        out.push(Poller {
+        pollers.push(Poller {
             task,
             idx,
             from,
@@ -143,7 +123,14 @@ fn pollers(
             printed: None,
         });
     }
-    out
+    if watch.live {
+        crate::live::start(aws, groups, pollers, spec.filter_pattern.clone(), tx);
+    } else {
+        for p in pollers {
+            tokio::spawn(p.run(tx.clone()));
+        }
+    }
+    rx
 }
 
 pub(crate) struct Poller {
