@@ -197,7 +197,8 @@ struct Session {
 
 /// What the reader task passes on.
 enum Item {
-    Update(Vec<Event>, bool),
+    /// Events with the position of their group in the session, and whether sampled.
+    Update(Vec<(usize, Event)>, bool),
     End(String, bool),
 }
 
@@ -324,14 +325,15 @@ impl Session {
                             .iter()
                             .filter_map(|r| {
                                 let pos = *by_name.get(name_of(r.log_group_identifier()?))?;
-                                Some(Event {
+                                let event = Event {
                                     timestamp: r.timestamp()?,
                                     ingestion_time: r.ingestion_time().unwrap_or(0),
                                     event_id: Text::default(),
                                     stream: r.log_stream_name().unwrap_or("").into(),
                                     message: r.message().unwrap_or("").into(),
                                     group: idx[pos],
-                                })
+                                };
+                                Some((pos, event))
                             })
                             .collect();
                         Item::Update(events, sampled)
@@ -399,7 +401,7 @@ impl Session {
         let mut updates = 0;
         // The first update waits for the second: a stream that ends after one update is a
         // snapshot, not a live session, and its events are not printed (see MIN_UPDATES).
-        let mut first: Vec<Event> = Vec::new();
+        let mut first: Vec<(usize, Event)> = Vec::new();
         let mut first_sampled = false;
         while let Some(item) = items.recv().await {
             match item {
@@ -425,10 +427,8 @@ impl Session {
                     }
                     let mut out: Vec<Event> = events
                         .into_iter()
-                        .filter(|e| {
-                            let pos = self.pollers.iter().position(|p| p.idx == e.group);
-                            pos.is_some_and(|pos| self.printed[pos].admit(e, true))
-                        })
+                        .filter(|(pos, e)| self.printed[*pos].admit(e, true))
+                        .map(|(_, e)| e)
                         .collect();
                     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
                     if !out.is_empty() && tx.send(Msg::Events(out)).await.is_err() {

@@ -173,6 +173,22 @@ fn text(page: &Bytes, s: Option<Cow<'_, str>>) -> Text {
     }
 }
 
+/// A page's stream names, each allocated once (a group has a few streams, a page
+/// thousands of events).
+#[derive(Default)]
+struct Streams(std::collections::HashSet<Arc<str>>);
+
+impl Streams {
+    fn intern(&mut self, name: &str) -> Arc<str> {
+        if let Some(s) = self.0.get(name) {
+            return s.clone();
+        }
+        let s: Arc<str> = Arc::from(name);
+        self.0.insert(s.clone());
+        s
+    }
+}
+
 /// Builds a page's events straight from the JSON (no intermediate vector of raw events).
 struct PageSeed<'b> {
     body: &'b Bytes,
@@ -236,18 +252,9 @@ impl<'de> serde::de::Visitor<'de> for EventsSeed<'_> {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Event>, A::Error> {
         // About 150 bytes of JSON per event at the least: one allocation for most pages.
         let mut out = Vec::with_capacity((self.body.len() / 150).min(10_000));
-        // A page's streams, each name allocated once (a group has a few).
-        let mut streams: std::collections::HashSet<Arc<str>> = Default::default();
+        let mut streams = Streams::default();
         while let Some(e) = seq.next_element::<RawEvent<'de>>()? {
-            let name = e.stream.as_deref().unwrap_or("");
-            let stream = match streams.get(name) {
-                Some(s) => s.clone(),
-                None => {
-                    let s: Arc<str> = Arc::from(name);
-                    streams.insert(s.clone());
-                    s
-                }
-            };
+            let stream = streams.intern(e.stream.as_deref().unwrap_or(""));
             out.push(Event {
                 timestamp: e.timestamp.unwrap_or(0),
                 ingestion_time: e.ingestion_time.unwrap_or(0),
@@ -453,8 +460,8 @@ impl<'a> Scan<'a> {
 
     fn events(&mut self) -> Option<Vec<Event>> {
         let mut out = Vec::with_capacity((self.b.len() / 150).min(10_000));
-        let mut streams: std::collections::HashSet<Arc<str>> = Default::default();
-        let no_stream: Arc<str> = Arc::from("");
+        let mut streams = Streams::default();
+        let no_stream = streams.intern("");
         self.eat(b'[')?;
         if self.eat(b']').is_some() {
             return Some(out);
@@ -494,14 +501,7 @@ impl<'a> Scan<'a> {
                 } else {
                     std::borrow::Cow::Borrowed(&self.text[st.start..st.end])
                 };
-                e.stream = match streams.get(&*name) {
-                    Some(s) => s.clone(),
-                    None => {
-                        let s: Arc<str> = Arc::from(&*name);
-                        streams.insert(s.clone());
-                        s
-                    }
-                };
+                e.stream = streams.intern(&name);
             }
             out.push(e);
             if self.eat(b',').is_none() {
