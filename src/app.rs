@@ -34,20 +34,39 @@ pub async fn run(cli: Cli, env: Env) -> Result<u8> {
         Command::Errors(args) => errors(&args, GetConfig::for_errors(&args, &env)?).await,
         Command::Summary(args) => summary(&args, GetConfig::for_summary(&args, &env)?).await,
         Command::Completions { shell } => {
-            let mut cmd = cli::command();
+            // Generated into memory: clap_complete panics when its writer fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cli::command(), "apitrace", &mut script);
             let mut out = io::stdout().lock();
-            clap_complete::generate(shell, &mut cmd, "apitrace", &mut out);
-            finish_write(out.flush())
+            finish_write(out.write_all(&script).and_then(|_| out.flush()))
         }
-        Command::Man => {
-            let mut out = io::stdout().lock();
-            let written = clap_mangen::Man::new(cli::command())
-                .render(&mut out)
-                .and_then(|_| out.flush());
-            finish_write(written)
-        }
+        Command::Man { page, dir } => man(page.as_deref(), dir.as_deref()),
         Command::Apis(args) => apis(args).await,
     }
+}
+
+/// `apitrace man [COMMAND]` prints one page; `--dir DIR` writes them all and lists them.
+fn man(page: Option<&str>, dir: Option<&std::path::Path>) -> Result<u8> {
+    let mut out = io::stdout().lock();
+    let Some(dir) = dir else {
+        let page = crate::manpage::one(page).map_err(|names| {
+            Hinted::usage(
+                format!("there is no manual page '{}'", page.unwrap_or_default()),
+                format!("the pages are apitrace, {}", names.join(", ")),
+            )
+        })?;
+        return finish_write(out.write_all(&page.text).and_then(|_| out.flush()));
+    };
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the directory {}", dir.display()))?;
+    for page in crate::manpage::all() {
+        let path = dir.join(&page.file_name);
+        std::fs::write(&path, &page.text).with_context(|| format!("writing {}", path.display()))?;
+        if let Err(e) = writeln!(out, "{}", path.display()) {
+            return finish_write(Err(e));
+        }
+    }
+    finish_write(out.flush())
 }
 
 /// Ctrl-C: leave the terminal with its colours reset, exit 130.
@@ -292,7 +311,7 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
     let written = (|| -> io::Result<()> {
         if summary && cfg.output.format == OutputFormat::Json {
             let j = trace_json_value(&t, &res.api_id, &res.stage, &groups, &cfg)?;
-            serde_json::to_writer_pretty(&mut out, &j).map_err(io::Error::other)?;
+            serde_json::to_writer_pretty(&mut out, &j).map_err(io::Error::from)?;
             writeln!(out)?;
             for n in &t.notes {
                 error::note(n);
@@ -401,7 +420,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
                         arr.push(trace_json_value(t, api_id, stage, &groups, &cfg)?);
                     }
                 }
-                serde_json::to_writer_pretty(&mut out, &arr).map_err(io::Error::other)?;
+                serde_json::to_writer_pretty(&mut out, &arr).map_err(io::Error::from)?;
                 writeln!(out)?;
             }
             cli::ErrorsFormat::Text | cli::ErrorsFormat::Github => {
@@ -571,7 +590,7 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     let mut out = io::stdout().lock();
     let written = match args.output {
         OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(io::Error::other)
+            .map_err(io::Error::from)
             .and_then(|_| writeln!(out)),
         OutputFormat::Text => (|| {
             for (i, (header, rows)) in crate::summary::render_text(&report).into_iter().enumerate()
@@ -623,7 +642,7 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
     let mut out = io::stdout().lock();
     let written = match args.output {
         OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &rows)
-            .map_err(io::Error::other)
+            .map_err(io::Error::from)
             .and_then(|_| writeln!(out)),
         OutputFormat::Text => {
             let table: Vec<Vec<String>> = rows
@@ -789,7 +808,7 @@ async fn apis(args: cli::ApisArgs) -> Result<u8> {
     let mut out = io::stdout().lock();
     let written = match args.output {
         OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &rows)
-            .map_err(io::Error::other)
+            .map_err(io::Error::from)
             .and_then(|_| writeln!(out)),
         OutputFormat::Text => {
             if rows.is_empty() {

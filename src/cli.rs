@@ -60,8 +60,17 @@ pub enum Command {
         #[arg(value_enum, value_name = "SHELL")]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `apitrace man > apitrace.1`.
-    Man,
+    /// Print a manual page (roff): `apitrace man > apitrace.1`, `apitrace man get`; or
+    /// write them all with `--dir` (e.g. `apitrace man --dir ~/.local/share/man/man1`).
+    Man {
+        /// The page: `apitrace` (the default) or a command (`get`, `trace`, …).
+        #[arg(value_name = "COMMAND")]
+        page: Option<String>,
+        /// Write every page (apitrace.1 and apitrace-COMMAND.1) into this directory,
+        /// creating it if needed, and print their paths.
+        #[arg(long, value_name = "DIR", conflicts_with = "page")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Which API and stage; shared by `get` and `groups`. Both may be left out when

@@ -117,9 +117,20 @@ pub fn report(err: &anyhow::Error) -> u8 {
 }
 
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    // An io::Error may wrap a serde_json::Error that wraps the real io::Error (a writer
+    // failing inside `serde_json::to_writer`): look through both.
+    fn io_broken(io: &std::io::Error) -> bool {
+        io.kind() == BrokenPipe
+            || io
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<serde_json::Error>())
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
+    }
     err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<std::io::Error>().is_some_and(io_broken)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
     })
 }
 
@@ -299,6 +310,29 @@ mod tests {
         assert!(is_broken_pipe(&e));
         assert_eq!(report(&e), EXIT_OK);
         assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+    }
+
+    /// A writer failing inside serde_json: the pipe error is inside a serde_json::Error,
+    /// whether or not that was wrapped again in an io::Error.
+    #[test]
+    fn broken_pipe_inside_serde_json_is_found() {
+        struct Closed;
+        impl std::io::Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let j = || serde_json::to_writer(Closed, &vec![1, 2, 3]).unwrap_err();
+        assert!(is_broken_pipe(&anyhow::Error::new(j())));
+        let wrapped = std::io::Error::other(j());
+        assert!(is_broken_pipe(
+            &anyhow::Error::new(wrapped).context("writing")
+        ));
+        let other = std::io::Error::other(serde_json::from_str::<u8>("x").unwrap_err());
+        assert!(!is_broken_pipe(&anyhow::Error::new(other)));
     }
 
     #[test]

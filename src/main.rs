@@ -17,6 +17,7 @@ mod failures;
 mod fetch;
 mod insights;
 mod live;
+mod manpage;
 mod merge;
 mod model;
 mod output;

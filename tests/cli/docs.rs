@@ -45,6 +45,9 @@ fn completions_and_man_page() {
         &r.stdout[..200.min(r.stdout.len())]
     );
     assert!(r.stdout.contains("trace") && r.stdout.contains("errors"));
+    let r = run(apitrace().args(["man", "nope"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no manual page 'nope'"), "{}", r.stderr);
     let r = run(apitrace().args(["completions", "tcsh"]));
     assert_eq!(r.code, 2);
 }
@@ -194,4 +197,55 @@ fn the_config_file_sets_defaults_and_flags_win() {
         r.stderr
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `apitrace man --dir` writes the whole set, and each page renders without a warning
+/// (groff, from Debian's groff-base, which man-db needs and this machine kind has).
+#[test]
+fn every_man_page_renders_without_warnings() {
+    let dir = std::env::temp_dir().join(format!("apitrace-man-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let r = run(apitrace().arg("man").arg("--dir").arg(&dir));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let listed: Vec<&str> = r.stdout.lines().collect();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(listed.len(), names.len(), "{}", r.stdout);
+    for cmd in [
+        "", "-get", "-trace", "-errors", "-summary", "-groups", "-apis",
+    ] {
+        assert!(names.contains(&format!("apitrace{cmd}.1")), "{names:?}");
+    }
+    for name in &names {
+        let page = std::fs::read_to_string(dir.join(name)).unwrap();
+        let out = std::process::Command::new("groff")
+            .args(["-man", "-Tutf8", "-ww", "-z"])
+            .arg(dir.join(name))
+            .output()
+            .expect("groff is needed to check the man pages (Debian: apt-get install groff-base)");
+        let warnings = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && warnings.is_empty(),
+            "{name}: {warnings}"
+        );
+        // Every apitrace page it refers to under SEE ALSO is in the set.
+        let see_also = page
+            .split(".SH \"SEE ALSO\"\n")
+            .nth(1)
+            .and_then(|s| s.lines().next())
+            .unwrap_or_else(|| panic!("{name} has no SEE ALSO"));
+        for r in see_also.split(", ") {
+            let r = r
+                .replace("\\fB", "")
+                .replace("\\fR", "")
+                .replace("\\-", "-");
+            if let Some(stem) = r.strip_suffix("(1)").filter(|s| s.starts_with("apitrace")) {
+                assert!(names.contains(&format!("{stem}.1")), "{name} refers to {r}");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
