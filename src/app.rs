@@ -89,6 +89,40 @@ async fn resolve_readable(
     keep_missing: bool,
 ) -> Result<(Resolution, Vec<LogGroup>, Vec<bool>)> {
     let res = resolve::resolve(aws, target, select).await?;
+    // Only --log-group groups, and none exists: say so plainly, with close names (not a
+    // warning per group plus a hint about stage logging). Follow mode waits for them.
+    if target.is_none() && !keep_missing && !res.groups.is_empty() {
+        let missing: Vec<&LogGroup> = res
+            .groups
+            .iter()
+            .filter(|g| g.exists == Some(false))
+            .collect();
+        if missing.len() == res.groups.len() {
+            let names: Vec<&str> = missing.iter().map(|g| g.name.as_str()).collect();
+            let mut similar = Vec::new();
+            for g in &missing {
+                similar.extend(resolve::similar_groups(aws, &g.region, &g.name).await);
+            }
+            let hint = if similar.is_empty() {
+                format!(
+                    "log group names are case-sensitive; check --region (this is {}); \
+                     `apitrace groups --api-id ID --stage STAGE` lists the groups behind a stage",
+                    res.region
+                )
+            } else {
+                format!("similar names: {}", similar.join(", "))
+            };
+            let what = match names.as_slice() {
+                [one] => format!("log group {one} does not exist in {}", res.region),
+                _ => format!(
+                    "none of the log groups {} exists in {}",
+                    names.join(", "),
+                    res.region
+                ),
+            };
+            return Err(Hinted::new(what, hint).into());
+        }
+    }
     let mut readable = Vec::new();
     let mut absent = Vec::new();
     for g in &res.groups {

@@ -519,8 +519,25 @@ pub fn parse() -> Cli {
             Err(e) => std::process::exit(crate::error::report(&e).into()),
         }
     }
-    let matches = cmd.get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let matches = cmd
+        .try_get_matches_from(&args)
+        .unwrap_or_else(|e| usage_exit(e, &args));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_exit(e, &args))
+}
+
+/// Help and version go out as clap prints them; a usage error in apitrace's own shape
+/// (`usage.rs`), exit 2.
+fn usage_exit(e: clap::Error, args: &[std::ffi::OsString]) -> ! {
+    use clap::error::ErrorKind::*;
+    if matches!(
+        e.kind(),
+        DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit()
+    }
+    let hinted = crate::usage::translate(&e, args.get(1..).unwrap_or_default());
+    std::process::exit(crate::error::report(&anyhow::Error::new(hinted)).into())
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ mod resolve;
 mod summary;
 mod time;
 mod trace;
+mod usage;
 mod userconfig;
 mod watch;
 

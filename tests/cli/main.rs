@@ -9,6 +9,7 @@ mod get;
 mod groups;
 mod insights;
 mod live;
+mod mistakes;
 mod pipes;
 mod support;
 mod trace;
