@@ -55,7 +55,8 @@ pub enum Command {
     Summary(SummaryArgs),
     /// List the REST, HTTP and WebSocket APIs in the region, with their stages.
     Apis(ApisArgs),
-    /// Print a shell completion script (e.g. `apitrace completions bash > /etc/bash_completion.d/apitrace`).
+    /// Print a shell completion script (e.g. `apitrace completions bash >
+    /// ~/.local/share/bash-completion/completions/apitrace`).
     Completions {
         #[arg(value_enum, value_name = "SHELL")]
         shell: clap_complete::Shell,
@@ -501,7 +502,11 @@ pub fn command() -> clap::Command {
     use clap::CommandFactory;
     Cli::command()
         .mut_subcommand("get", |c| c.after_help(TIME_HELP))
-        .mut_subcommand("trace", |c| c.after_help(TIME_HELP))
+        .mut_subcommand("trace", |c| {
+            c.after_help(TIME_HELP).mut_arg("output", |a| {
+                a.help("Output format: text (a summary, then the lines), or JSON (one object: the summary fields and its events)")
+            })
+        })
         .mut_subcommand("errors", |c| c.after_help(TIME_HELP))
         .mut_subcommand("summary", |c| c.after_help(TIME_HELP))
 }

@@ -249,3 +249,73 @@ fn every_man_page_renders_without_warnings() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The README's "Commands and options" section and the binary agree: every flag of `get
+/// --help` is documented there, every flag it names exists, and the completions example
+/// is the one `--help` gives.
+#[test]
+fn readme_options_match_the_binary() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("## Commands and options")
+        .nth(1)
+        .and_then(|s| s.split("## Full `--help`").next())
+        .expect("README has a Commands and options section");
+    let flags = |text: &str| -> std::collections::BTreeSet<String> {
+        let mut v = std::collections::BTreeSet::new();
+        for (i, _) in text.match_indices("--") {
+            let rest = &text[i + 2..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect();
+            let before = text[..i].chars().last();
+            if name.len() > 1 && !name.ends_with('-') && before != Some('-') {
+                v.insert(format!("--{name}"));
+            }
+        }
+        v
+    };
+    let help = |sub: &str| run(apitrace().args([sub, "--help"])).stdout;
+    let get = flags(&help("get"));
+    let documented = flags(section);
+    let missing: Vec<_> = get
+        .iter()
+        .filter(|f| !["--help", "--version"].contains(&f.as_str()))
+        .filter(|f| !documented.contains(*f))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "flags of `get --help` missing from the README's table: {missing:?}"
+    );
+    let mut all = std::collections::BTreeSet::new();
+    for sub in [
+        "get",
+        "trace",
+        "errors",
+        "summary",
+        "groups",
+        "apis",
+        "man",
+        "completions",
+    ] {
+        all.extend(flags(&help(sub)));
+    }
+    let unknown: Vec<_> = documented.iter().filter(|f| !all.contains(*f)).collect();
+    assert!(
+        unknown.is_empty(),
+        "the README names flags that do not exist: {unknown:?}"
+    );
+    let top = run(apitrace().arg("--help")).stdout;
+    let example = top
+        .split("apitrace completions bash >")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .map(|s| s.trim_end_matches(['`', ')', '.']))
+        .expect("`apitrace --help` gives a completions example");
+    assert!(
+        readme.contains(&format!("apitrace completions bash > {example}")),
+        "README and --help disagree on where completions go ({example})"
+    );
+}
