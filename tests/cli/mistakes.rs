@@ -146,3 +146,30 @@ fn a_function_not_behind_the_stage_is_warned_about_with_the_list() {
     );
     assert!(r.stderr.contains("apitrace: error: "), "{}", r.stderr);
 }
+
+#[test]
+fn a_config_file_named_by_apitrace_config_must_exist() {
+    let missing = std::env::temp_dir().join("apitrace-no-such-config.toml");
+    let r = run(apitrace().env("APITRACE_CONFIG", &missing).args(["apis"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let (e, h) = error_and_hint(&r);
+    assert_eq!(
+        e,
+        format!(
+            "APITRACE_CONFIG names {}, which does not exist",
+            missing.display()
+        )
+    );
+    assert!(h.contains("--no-config"), "{h}");
+    // A directory is an error too, not silence.
+    let r = run(apitrace()
+        .env("APITRACE_CONFIG", std::env::temp_dir())
+        .args(["apis"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.starts_with("apitrace: error: "), "{}", r.stderr);
+    // --no-config skips it.
+    let r = run(apitrace()
+        .env("APITRACE_CONFIG", &missing)
+        .args(["apis", "--no-config"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
