@@ -407,6 +407,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
             cli::ErrorsFormat::Text | cli::ErrorsFormat::Github => {
                 let github = args.output == cli::ErrorsFormat::Github;
                 for (f, t) in &traces {
+                    let mut stop = String::new();
                     let title = failure_title(f, t.as_ref());
                     let detail = t.as_ref().map(failure_detail).unwrap_or_default();
                     if github {
@@ -421,6 +422,13 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
                             ))
                         )?;
                         writeln!(out, "::group::{}", failures::gh_escape_data(&title))?;
+                        // The lines come from the logs: the runner must not execute a
+                        // `::command::` hidden in them (after a newline, or at column 0).
+                        let lines = t.iter().flat_map(|t| {
+                            t.events.iter().flat_map(|e| [&*e.message, &*e.stream])
+                        });
+                        stop = failures::gh_stop_token(lines);
+                        writeln!(out, "::stop-commands::{stop}")?;
                     } else {
                         use owo_colors::OwoColorize;
                         let head = format!(
@@ -441,6 +449,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
                         }
                     }
                     if github {
+                        writeln!(out, "::{stop}::")?;
                         writeln!(out, "::endgroup::")?;
                     }
                 }

@@ -137,6 +137,31 @@ pub fn gh_escape_property(s: &str) -> String {
     gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// A fresh random token for `::stop-commands::TOKEN` … `::TOKEN::`, GitHub's documented
+/// way to print untrusted text without the runner executing workflow commands found in
+/// it: 128 bits from the OS-seeded keys of `RandomState`, never one that occurs in
+/// `text` (the lines it will fence).
+pub fn gh_stop_token<'a>(text: impl Iterator<Item = &'a str> + Clone) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    loop {
+        let mut token = String::with_capacity(40);
+        for _ in 0..2 {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0),
+            );
+            token.push_str(&format!("{:016x}", h.finish()));
+        }
+        let token = format!("apitrace-{token}");
+        if !text.clone().any(|t| t.contains(&token)) {
+            return token;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +237,20 @@ mod tests {
     fn github_escaping() {
         assert_eq!(gh_escape_data("a%b\nc\r"), "a%25b%0Ac%0D");
         assert_eq!(gh_escape_property("502 GET /a:b,c"), "502 GET /a%3Ab%2Cc");
+        assert_eq!(
+            gh_escape_property("x\n::add-mask::%0A"),
+            "x%0A%3A%3Aadd-mask%3A%3A%250A"
+        );
+    }
+
+    #[test]
+    fn stop_tokens_are_random_and_absent_from_the_text() {
+        let a = gh_stop_token(std::iter::empty());
+        let b = gh_stop_token(std::iter::empty());
+        assert_ne!(a, b);
+        assert!(a.len() >= 32 && !a.contains(':'), "{a}");
+        let text = [a.as_str(), "other"];
+        let c = gh_stop_token(text.iter().copied());
+        assert!(c != a && c != b);
     }
 }
