@@ -1,7 +1,7 @@
 //! The commands, each a short pipeline over the stages: `get` (resolve → fetch → merge →
 //! print), `groups` (resolve → table) and `apis` (list → table).
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -331,6 +331,9 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
 /// `apitrace errors`: find the failing requests, trace each, print them.
 async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     use crate::failures::{self, Finder};
+    if args.output == cli::ErrorsFormat::Github {
+        error::set_workflow_commands(true);
+    }
     let aws = Aws::connect(&args.aws).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
@@ -424,9 +427,9 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
                         writeln!(out, "::group::{}", failures::gh_escape_data(&title))?;
                         // The lines come from the logs: the runner must not execute a
                         // `::command::` hidden in them (after a newline, or at column 0).
-                        let lines = t.iter().flat_map(|t| {
-                            t.events.iter().flat_map(|e| [&*e.message, &*e.stream])
-                        });
+                        let lines = t
+                            .iter()
+                            .flat_map(|t| t.events.iter().flat_map(|e| [&*e.message, &*e.stream]));
                         stop = failures::gh_stop_token(lines);
                         writeln!(out, "::stop-commands::{stop}")?;
                     } else {
@@ -436,6 +439,12 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
                             f.request_id,
                             crate::time::format_ms(f.timestamp)
                         );
+                        // Method, path, ids and function names come from the logs.
+                        let head = if cfg.output.terminal {
+                            crate::output::sanitize_field(&head).into_owned()
+                        } else {
+                            head
+                        };
                         if cfg.output.color {
                             writeln!(out, "{}", head.red().bold())?;
                         } else {
@@ -577,6 +586,7 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     })
     .await
     .context("the summary thread failed")?;
+    let terminal = io::stdout().is_terminal();
     let mut out = io::stdout().lock();
     let written = match args.output {
         OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
@@ -588,7 +598,7 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
                 if i > 0 {
                     writeln!(out)?;
                 }
-                write_table(&mut out, &header, &rows)?;
+                write_table(&mut out, &header, &rows, terminal)?;
             }
             Ok(())
         })(),
@@ -656,6 +666,7 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
                 &mut out,
                 &["LOG GROUP", "SOURCE", "FUNCTION", "EXISTS", "WHY"],
                 &table,
+                io::stdout().is_terminal(),
             )
         }
     };
@@ -671,8 +682,28 @@ fn finish_write(r: io::Result<()>) -> Result<u8> {
     }
 }
 
-/// Left-aligned columns separated by two spaces; the last column is not padded.
-fn write_table(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+/// Left-aligned columns separated by two spaces; the last column is not padded. On a
+/// terminal every cell (names from AWS and routes from the logs) is neutralised.
+fn write_table(
+    out: &mut impl Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    terminal: bool,
+) -> io::Result<()> {
+    let safe: Vec<Vec<String>>;
+    let rows = if terminal {
+        safe = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| crate::output::sanitize_field(c).into_owned())
+                    .collect()
+            })
+            .collect();
+        &safe
+    } else {
+        rows
+    };
     let n = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
@@ -817,7 +848,12 @@ async fn apis(args: cli::ApisArgs) -> Result<u8> {
                     ]
                 })
                 .collect();
-            write_table(&mut out, &["ID", "TYPE", "NAME", "STAGES"], &table)
+            write_table(
+                &mut out,
+                &["ID", "TYPE", "NAME", "STAGES"],
+                &table,
+                io::stdout().is_terminal(),
+            )
         }
     };
     finish_write(written)
@@ -837,11 +873,22 @@ mod tests {
                 vec!["a".into(), "longer".into(), "1".into()],
                 vec!["bbb".into(), "n".into(), "".into()],
             ],
+            false,
         )
         .unwrap();
         assert_eq!(
             String::from_utf8(v).unwrap(),
             "ID   NAME    X\na    longer  1\nbbb  n\n"
         );
+        let rows = [vec!["a\u{1b}[2J".into(), "b\nc".into()]];
+        let mut v = Vec::new();
+        write_table(&mut v, &["ID", "NAME"], &rows, true).unwrap();
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "ID          NAME\na\\u{1b}[2J  b\\u{a}c\n"
+        );
+        let mut v = Vec::new();
+        write_table(&mut v, &["ID", "NAME"], &rows, false).unwrap();
+        assert!(String::from_utf8(v).unwrap().contains("a\u{1b}[2J"));
     }
 }
