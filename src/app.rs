@@ -363,16 +363,29 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     spec.filter_pattern = pattern;
     let searched: Vec<LogGroup> = which.iter().map(|&i| groups[i].clone()).collect();
     spec.engine = engine(&aws, &cfg, &searched, spec.filter_pattern.as_deref(), false).await;
-    let (events, failed) = fetch::collect(&aws, &groups, &which, &spec).await;
-    for (g, why) in &failed {
-        warn(format!("log group {g}: {why}"));
-    }
-    let mut finder = Finder::new(args.include_4xx);
-    for e in &events {
-        finder.observe(e, &groups);
-    }
-    let found = finder.finish();
-    let total = found.len();
+    // Streamed through the finder, which decides each request as its status line
+    // arrives: memory does not grow with the traffic of the window.
+    let outcome = Arc::new(Outcome::default());
+    let receivers = fetch::open(
+        &aws,
+        &groups,
+        &which,
+        &spec,
+        Arc::new(Stats::default()),
+        outcome.clone(),
+    );
+    let (include_4xx, limit) = (args.include_4xx, args.limit);
+    let scan_groups = groups.clone();
+    let (found, total) = tokio::task::spawn_blocking(move || {
+        let mut finder = Finder::new(include_4xx, limit);
+        for e in Merger::new(receivers) {
+            finder.observe(&e, &scan_groups);
+        }
+        finder.finish()
+    })
+    .await
+    .context("the search thread failed")?;
+    let failed = outcome.failed_groups();
     let left_out = total.saturating_sub(args.limit);
 
     let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
