@@ -20,6 +20,10 @@ use crate::resolve::{self, Resolution};
 
 /// Set while coloured output may be on the terminal, so Ctrl-C can reset it.
 static COLOUR_ON_TERMINAL: AtomicBool = AtomicBool::new(false);
+/// Set on SIGINT, SIGTERM or SIGHUP: the output thread stops at its next event.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+/// True while the output thread holds printed events it has not flushed yet.
+static UNFLUSHED: AtomicBool = AtomicBool::new(false);
 
 pub async fn run(cli: Cli, env: Env) -> Result<u8> {
     error::set_quiet(cli.quiet);
@@ -50,14 +54,78 @@ pub async fn run(cli: Cli, env: Env) -> Result<u8> {
     }
 }
 
-/// Ctrl-C: leave the terminal with its colours reset, exit 130.
-pub fn interrupted() -> u8 {
-    if COLOUR_ON_TERMINAL.load(Ordering::SeqCst) {
-        let mut out = io::stdout();
-        let _ = out.write_all(b"\x1b[0m\n");
-        let _ = out.flush();
+/// The signals that end a run, installed before the command starts: SIGINT (Ctrl-C),
+/// SIGTERM (CI cancellation, `timeout`, `kill`) and SIGHUP (the terminal went away).
+pub struct Signals {
+    #[cfg(unix)]
+    unix: Vec<(tokio::signal::unix::Signal, u8)>,
+}
+
+impl Signals {
+    /// Must run inside the runtime. A signal that cannot be watched keeps its default.
+    pub fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let unix = [
+                (SignalKind::interrupt(), error::EXIT_INTERRUPTED),
+                (SignalKind::terminate(), error::EXIT_TERMINATED),
+                (SignalKind::hangup(), error::EXIT_HANGUP),
+            ]
+            .into_iter()
+            .filter_map(|(kind, code)| signal(kind).ok().map(|s| (s, code)))
+            .collect();
+            Signals { unix }
+        }
+        #[cfg(not(unix))]
+        Signals {}
     }
-    error::EXIT_INTERRUPTED
+
+    /// The exit code of the first signal received (128 + its number).
+    pub async fn recv(&mut self) -> u8 {
+        #[cfg(unix)]
+        if !self.unix.is_empty() {
+            let waits = self.unix.iter_mut().map(|(s, code)| {
+                let code = *code;
+                Box::pin(async move {
+                    s.recv().await;
+                    code
+                })
+            });
+            return futures::future::select_all(waits).await.0;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        error::EXIT_INTERRUPTED
+    }
+}
+
+/// After SIGINT, SIGTERM or SIGHUP: stop the Insights queries still running (they bill
+/// until they end), let the output thread flush what it has printed (it stops at its next
+/// event; bounded wait), leave the terminal with its colours reset, and exit `code`.
+pub async fn interrupted(code: u8) -> u8 {
+    STOPPING.store(true, Ordering::SeqCst);
+    crate::insights::stop_all().await;
+    let t0 = std::time::Instant::now();
+    while UNFLUSHED.load(Ordering::Acquire) && t0.elapsed() < std::time::Duration::from_secs(2) {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    if COLOUR_ON_TERMINAL.load(Ordering::SeqCst) {
+        // Not through `io::stdout()`: the output thread may hold its lock.
+        write_stdout_raw(b"\x1b[0m\n");
+    }
+    code
+}
+
+#[cfg(unix)]
+fn write_stdout_raw(b: &[u8]) {
+    // SAFETY: a valid buffer and length for the duration of the call; fd 1 may be closed,
+    // which write reports as an error that we ignore.
+    let _ = unsafe { libc::write(1, b.as_ptr().cast(), b.len()) };
+}
+
+#[cfg(not(unix))]
+fn write_stdout_raw(b: &[u8]) {
+    let _ = io::stdout().write_all(b);
 }
 
 /// Resolve, and split the groups into the ones to read and the missing ones (warned
@@ -169,12 +237,19 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         while let Some(ev) = merger.next_event(&mut || {
             if flush_err.is_none() {
                 flush_err = printer.flush().err();
+                UNFLUSHED.store(flush_err.is_some(), Ordering::Release);
             }
         }) {
             if let Some(e) = flush_err.take() {
                 return Err(e);
             }
+            UNFLUSHED.store(true, Ordering::Relaxed);
             printer.print(&ev)?;
+            if STOPPING.load(Ordering::Relaxed) {
+                printer.flush()?;
+                UNFLUSHED.store(false, Ordering::Release);
+                return Ok(n);
+            }
             if watch.is_some() && ev.timestamp >= from {
                 recent.push((ev.group, ev.event_id.to_string(), ev.timestamp));
             }
@@ -191,11 +266,19 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         let mut rx = crate::watch::start(&aws, &groups, &absent, &spec, w, resume, stats);
         let mut order = crate::watch::Orderer::new(groups.len(), w.lag_ms);
         while let Some(msg) = rx.blocking_recv() {
+            UNFLUSHED.store(true, Ordering::Relaxed);
             for ev in order.take(msg) {
                 printer.print(&ev)?;
                 n += 1;
+                if STOPPING.load(Ordering::Relaxed) {
+                    break;
+                }
             }
             printer.flush()?;
+            UNFLUSHED.store(false, Ordering::Release);
+            if STOPPING.load(Ordering::Relaxed) {
+                return Ok(n);
+            }
             // Follow mode may have nothing to write for a long time: notice `| head`
             // having had enough at the next watermark, not at the next event.
             if crate::output::stdout_gone() {

@@ -7,7 +7,7 @@
 //! | 0 | success, with or without events; also when the reader closed the pipe (`\| head`) |
 //! | 1 | runtime error (credentials, API or stage not found, …), or some log group failed while the rest printed |
 //! | 2 | usage error: bad flag, bad TIME, start after end, bad region name |
-//! | 130 | interrupted (Ctrl-C) |
+//! | 129, 130, 143 | ended by SIGHUP, SIGINT (Ctrl-C), SIGTERM: Insights queries stopped, output flushed |
 //!
 //! Errors are printed once, in `main`, as `apitrace: error: …` plus an optional
 //! `apitrace: hint: …` line. Warnings go to stderr as `apitrace: warning: …` as they happen.
@@ -23,6 +23,10 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_INTERRUPTED: u8 = 130;
+/// SIGTERM (128 + 15).
+pub const EXIT_TERMINATED: u8 = 143;
+/// SIGHUP (128 + 1).
+pub const EXIT_HANGUP: u8 = 129;
 
 /// An error the user can act on: a message, a hint, and the exit code it maps to.
 #[derive(Debug)]

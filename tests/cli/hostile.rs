@@ -412,3 +412,141 @@ fn a_servers_error_text_is_neutralised_on_stderr() {
         r.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Signals
+
+/// A loopback CloudWatch Logs whose Insights queries never finish: StartQuery answers
+/// `q-1`, GetQueryResults always `Running`; it prints `StartQuery`, `GetQueryResults` and
+/// `StopQuery <id>` on its stdout as they come. Killed on drop.
+struct EndlessQueries {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    url: String,
+}
+
+impl EndlessQueries {
+    fn start() -> EndlessQueries {
+        use std::io::BufRead;
+        const SERVER: &str = r#"
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        q = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        op = self.headers.get("X-Amz-Target", "").split(".")[-1]
+        status, out = 200, {}
+        if op == "DescribeLogGroups":
+            name = q.get("logGroupNamePrefix", "g")
+            out = {"logGroups": [{"logGroupName": name, "storedBytes": 1, "creationTime": 0,
+                   "arn": "arn:aws:logs:us-east-1:123456789012:log-group:%s:*" % name}]}
+        elif op == "StartQuery":
+            out = {"queryId": "q-1"}
+        elif op == "GetQueryResults":
+            out = {"status": "Running", "results": [], "statistics": {}}
+        elif op == "StopQuery":
+            out = {"success": True}
+            print("StopQuery " + q.get("queryId", ""), flush=True)
+        else:
+            status, out = 400, {"__type": "UnknownOperationException", "message": op}
+        if op in ("StartQuery", "GetQueryResults"):
+            print(op, flush=True)
+        b = json.dumps(out).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+        let mut child = std::process::Command::new(python())
+            .args(["-c", SERVER])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run python");
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut port = String::new();
+        out.read_line(&mut port).unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for l in out.lines() {
+                let Ok(l) = l else { return };
+                if tx.send(l).is_err() {
+                    return;
+                }
+            }
+        });
+        EndlessQueries {
+            child,
+            lines,
+            url: format!("http://127.0.0.1:{}", port.trim()),
+        }
+    }
+
+    /// Wait (up to a minute) for a line from the server.
+    fn wait_for(&self, want: &str) -> bool {
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(l) if l == want => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+}
+
+impl Drop for EndlessQueries {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// SIGTERM (CI cancellation, `timeout`) and SIGHUP end a run as Ctrl-C does: the running
+/// Insights query is stopped (it would bill on), and the exit code says which signal.
+#[test]
+fn sigterm_and_sighup_stop_insights_queries_and_exit_143_and_129() {
+    for (signal, code) in [("-TERM", 143), ("-HUP", 129), ("-INT", 130)] {
+        let server = EndlessQueries::start();
+        let child = apitrace()
+            .args([
+                "get",
+                "--log-group",
+                "g",
+                "--engine",
+                "insights",
+                "--start",
+                "2h ago",
+                "--endpoint-url",
+                &server.url,
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Polled: the query is running and apitrace knows its id.
+        assert!(
+            server.wait_for("GetQueryResults"),
+            "{signal}: no query started"
+        );
+        let _ = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{signal}: {stderr}");
+        assert!(
+            server.wait_for("StopQuery q-1"),
+            "{signal}: the query was not stopped"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
