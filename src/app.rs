@@ -1,7 +1,7 @@
 //! The commands, each a short pipeline over the stages: `get` (resolve → fetch → merge →
 //! print), `groups` (resolve → table) and `apis` (list → table).
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -20,6 +20,10 @@ use crate::resolve::{self, Resolution};
 
 /// Set while coloured output may be on the terminal, so Ctrl-C can reset it.
 static COLOUR_ON_TERMINAL: AtomicBool = AtomicBool::new(false);
+/// Set on SIGINT, SIGTERM or SIGHUP: the output thread stops at its next event.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+/// True while the output thread holds printed events it has not flushed yet.
+static UNFLUSHED: AtomicBool = AtomicBool::new(false);
 
 pub async fn run(cli: Cli, env: Env) -> Result<u8> {
     error::set_quiet(cli.quiet);
@@ -69,14 +73,78 @@ fn man(page: Option<&str>, dir: Option<&std::path::Path>) -> Result<u8> {
     finish_write(out.flush())
 }
 
-/// Ctrl-C: leave the terminal with its colours reset, exit 130.
-pub fn interrupted() -> u8 {
-    if COLOUR_ON_TERMINAL.load(Ordering::SeqCst) {
-        let mut out = io::stdout();
-        let _ = out.write_all(b"\x1b[0m\n");
-        let _ = out.flush();
+/// The signals that end a run, installed before the command starts: SIGINT (Ctrl-C),
+/// SIGTERM (CI cancellation, `timeout`, `kill`) and SIGHUP (the terminal went away).
+pub struct Signals {
+    #[cfg(unix)]
+    unix: Vec<(tokio::signal::unix::Signal, u8)>,
+}
+
+impl Signals {
+    /// Must run inside the runtime. A signal that cannot be watched keeps its default.
+    pub fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let unix = [
+                (SignalKind::interrupt(), error::EXIT_INTERRUPTED),
+                (SignalKind::terminate(), error::EXIT_TERMINATED),
+                (SignalKind::hangup(), error::EXIT_HANGUP),
+            ]
+            .into_iter()
+            .filter_map(|(kind, code)| signal(kind).ok().map(|s| (s, code)))
+            .collect();
+            Signals { unix }
+        }
+        #[cfg(not(unix))]
+        Signals {}
     }
-    error::EXIT_INTERRUPTED
+
+    /// The exit code of the first signal received (128 + its number).
+    pub async fn recv(&mut self) -> u8 {
+        #[cfg(unix)]
+        if !self.unix.is_empty() {
+            let waits = self.unix.iter_mut().map(|(s, code)| {
+                let code = *code;
+                Box::pin(async move {
+                    s.recv().await;
+                    code
+                })
+            });
+            return futures::future::select_all(waits).await.0;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        error::EXIT_INTERRUPTED
+    }
+}
+
+/// After SIGINT, SIGTERM or SIGHUP: stop the Insights queries still running (they bill
+/// until they end), let the output thread flush what it has printed (it stops at its next
+/// event; bounded wait), leave the terminal with its colours reset, and exit `code`.
+pub async fn interrupted(code: u8) -> u8 {
+    STOPPING.store(true, Ordering::SeqCst);
+    crate::insights::stop_all().await;
+    let t0 = std::time::Instant::now();
+    while UNFLUSHED.load(Ordering::Acquire) && t0.elapsed() < std::time::Duration::from_secs(2) {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    if COLOUR_ON_TERMINAL.load(Ordering::SeqCst) {
+        // Not through `io::stdout()`: the output thread may hold its lock.
+        write_stdout_raw(b"\x1b[0m\n");
+    }
+    code
+}
+
+#[cfg(unix)]
+fn write_stdout_raw(b: &[u8]) {
+    // SAFETY: a valid buffer and length for the duration of the call; fd 1 may be closed,
+    // which write reports as an error that we ignore.
+    let _ = unsafe { libc::write(1, b.as_ptr().cast(), b.len()) };
+}
+
+#[cfg(not(unix))]
+fn write_stdout_raw(b: &[u8]) {
+    let _ = io::stdout().write_all(b);
 }
 
 /// Resolve, and split the groups into the ones to read and the missing ones (warned
@@ -222,12 +290,19 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         while let Some(ev) = merger.next_event(&mut || {
             if flush_err.is_none() {
                 flush_err = printer.flush().err();
+                UNFLUSHED.store(flush_err.is_some(), Ordering::Release);
             }
         }) {
             if let Some(e) = flush_err.take() {
                 return Err(e);
             }
+            UNFLUSHED.store(true, Ordering::Relaxed);
             printer.print(&ev)?;
+            if STOPPING.load(Ordering::Relaxed) {
+                printer.flush()?;
+                UNFLUSHED.store(false, Ordering::Release);
+                return Ok(n);
+            }
             if watch.is_some() && ev.timestamp >= from {
                 recent.push((ev.group, ev.event_id.to_string(), ev.timestamp));
             }
@@ -244,11 +319,19 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         let mut rx = crate::watch::start(&aws, &groups, &absent, &spec, w, resume, stats);
         let mut order = crate::watch::Orderer::new(groups.len(), w.lag_ms);
         while let Some(msg) = rx.blocking_recv() {
+            UNFLUSHED.store(true, Ordering::Relaxed);
             for ev in order.take(msg) {
                 printer.print(&ev)?;
                 n += 1;
+                if STOPPING.load(Ordering::Relaxed) {
+                    break;
+                }
             }
             printer.flush()?;
+            UNFLUSHED.store(false, Ordering::Release);
+            if STOPPING.load(Ordering::Relaxed) {
+                return Ok(n);
+            }
             // Follow mode may have nothing to write for a long time: notice `| head`
             // having had enough at the next watermark, not at the next event.
             if crate::output::stdout_gone() {
@@ -384,6 +467,9 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
 /// `apitrace errors`: find the failing requests, trace each, print them.
 async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     use crate::failures::{self, Finder};
+    if args.output == cli::ErrorsFormat::Github {
+        error::set_workflow_commands(true);
+    }
     let aws = Aws::connect(&args.aws).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
@@ -413,16 +499,29 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     spec.filter_pattern = pattern;
     let searched: Vec<LogGroup> = which.iter().map(|&i| groups[i].clone()).collect();
     spec.engine = engine(&aws, &cfg, &searched, spec.filter_pattern.as_deref(), false).await;
-    let (events, failed) = fetch::collect(&aws, &groups, &which, &spec).await;
-    for (g, why) in &failed {
-        warn(format!("log group {g}: {why}"));
-    }
-    let mut finder = Finder::new(args.include_4xx);
-    for e in &events {
-        finder.observe(e, &groups);
-    }
-    let found = finder.finish();
-    let total = found.len();
+    // Streamed through the finder, which decides each request as its status line
+    // arrives: memory does not grow with the traffic of the window.
+    let outcome = Arc::new(Outcome::default());
+    let receivers = fetch::open(
+        &aws,
+        &groups,
+        &which,
+        &spec,
+        Arc::new(Stats::default()),
+        outcome.clone(),
+    );
+    let (include_4xx, limit) = (args.include_4xx, args.limit);
+    let scan_groups = groups.clone();
+    let (found, total) = tokio::task::spawn_blocking(move || {
+        let mut finder = Finder::new(include_4xx, limit);
+        for e in Merger::new(receivers) {
+            finder.observe(&e, &scan_groups);
+        }
+        finder.finish()
+    })
+    .await
+    .context("the search thread failed")?;
+    let failed = outcome.failed_groups();
     let left_out = total.saturating_sub(args.limit);
 
     let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
@@ -460,6 +559,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
             cli::ErrorsFormat::Text | cli::ErrorsFormat::Github => {
                 let github = args.output == cli::ErrorsFormat::Github;
                 for (f, t) in &traces {
+                    let mut stop = String::new();
                     let title = failure_title(f, t.as_ref());
                     let detail = t.as_ref().map(failure_detail).unwrap_or_default();
                     if github {
@@ -474,6 +574,13 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
                             ))
                         )?;
                         writeln!(out, "::group::{}", failures::gh_escape_data(&title))?;
+                        // The lines come from the logs: the runner must not execute a
+                        // `::command::` hidden in them (after a newline, or at column 0).
+                        let lines = t
+                            .iter()
+                            .flat_map(|t| t.events.iter().flat_map(|e| [&*e.message, &*e.stream]));
+                        stop = failures::gh_stop_token(lines);
+                        writeln!(out, "::stop-commands::{stop}")?;
                     } else {
                         use owo_colors::OwoColorize;
                         let head = format!(
@@ -481,6 +588,12 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
                             f.request_id,
                             crate::time::format_ms(f.timestamp)
                         );
+                        // Method, path, ids and function names come from the logs.
+                        let head = if cfg.output.terminal {
+                            crate::output::sanitize_field(&head).into_owned()
+                        } else {
+                            head
+                        };
                         if cfg.output.color {
                             writeln!(out, "{}", head.red().bold())?;
                         } else {
@@ -494,6 +607,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
                         }
                     }
                     if github {
+                        writeln!(out, "::{stop}::")?;
                         writeln!(out, "::endgroup::")?;
                     }
                 }
@@ -621,6 +735,7 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     })
     .await
     .context("the summary thread failed")?;
+    let terminal = io::stdout().is_terminal();
     let mut out = io::stdout().lock();
     let written = match args.output {
         OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
@@ -632,7 +747,7 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
                 if i > 0 {
                     writeln!(out)?;
                 }
-                write_table(&mut out, &header, &rows)?;
+                write_table(&mut out, &header, &rows, terminal)?;
             }
             Ok(())
         })(),
@@ -700,6 +815,7 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
                 &mut out,
                 &["LOG GROUP", "SOURCE", "FUNCTION", "EXISTS", "WHY"],
                 &table,
+                io::stdout().is_terminal(),
             )
         }
     };
@@ -715,8 +831,28 @@ fn finish_write(r: io::Result<()>) -> Result<u8> {
     }
 }
 
-/// Left-aligned columns separated by two spaces; the last column is not padded.
-fn write_table(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+/// Left-aligned columns separated by two spaces; the last column is not padded. On a
+/// terminal every cell (names from AWS and routes from the logs) is neutralised.
+fn write_table(
+    out: &mut impl Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    terminal: bool,
+) -> io::Result<()> {
+    let safe: Vec<Vec<String>>;
+    let rows = if terminal {
+        safe = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| crate::output::sanitize_field(c).into_owned())
+                    .collect()
+            })
+            .collect();
+        &safe
+    } else {
+        rows
+    };
     let n = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
@@ -861,7 +997,12 @@ async fn apis(args: cli::ApisArgs) -> Result<u8> {
                     ]
                 })
                 .collect();
-            write_table(&mut out, &["ID", "TYPE", "NAME", "STAGES"], &table)
+            write_table(
+                &mut out,
+                &["ID", "TYPE", "NAME", "STAGES"],
+                &table,
+                io::stdout().is_terminal(),
+            )
         }
     };
     finish_write(written)
@@ -881,11 +1022,22 @@ mod tests {
                 vec!["a".into(), "longer".into(), "1".into()],
                 vec!["bbb".into(), "n".into(), "".into()],
             ],
+            false,
         )
         .unwrap();
         assert_eq!(
             String::from_utf8(v).unwrap(),
             "ID   NAME    X\na    longer  1\nbbb  n\n"
         );
+        let rows = [vec!["a\u{1b}[2J".into(), "b\nc".into()]];
+        let mut v = Vec::new();
+        write_table(&mut v, &["ID", "NAME"], &rows, true).unwrap();
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "ID          NAME\na\\u{1b}[2J  b\\u{a}c\n"
+        );
+        let mut v = Vec::new();
+        write_table(&mut v, &["ID", "NAME"], &rows, false).unwrap();
+        assert!(String::from_utf8(v).unwrap().contains("a\u{1b}[2J"));
     }
 }

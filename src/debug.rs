@@ -28,10 +28,7 @@ pub fn enabled() -> bool {
 pub fn log(msg: impl std::fmt::Display) {
     if enabled() {
         crate::progress::clear();
-        eprintln!(
-            "apitrace: debug: {}",
-            crate::error::one_line(&msg.to_string())
-        );
+        eprintln!("apitrace: debug: {}", crate::error::shown(&msg.to_string()));
     }
 }
 

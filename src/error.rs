@@ -7,7 +7,7 @@
 //! | 0 | success, with or without events; also when the reader closed the pipe (`\| head`) |
 //! | 1 | runtime error (credentials, API or stage not found, …), or some log group failed while the rest printed |
 //! | 2 | usage error: bad flag, bad TIME, start after end, bad region name |
-//! | 130 | interrupted (Ctrl-C) |
+//! | 129, 130, 143 | ended by SIGHUP, SIGINT (Ctrl-C), SIGTERM: Insights queries stopped, output flushed |
 //!
 //! Errors are printed once, in `main`, as `apitrace: error: …` plus an optional
 //! `apitrace: hint: …` line. Warnings go to stderr as `apitrace: warning: …` as they happen.
@@ -23,6 +23,10 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_INTERRUPTED: u8 = 130;
+/// SIGTERM (128 + 15).
+pub const EXIT_TERMINATED: u8 = 143;
+/// SIGHUP (128 + 1).
+pub const EXIT_HANGUP: u8 = 129;
 
 /// An error the user can act on: a message, a hint, and the exit code it maps to.
 #[derive(Debug)]
@@ -114,7 +118,7 @@ pub fn warn(msg: impl fmt::Display) {
     }
     crate::progress::clear();
     let mut e = sink();
-    let _ = writeln!(e, "apitrace: warning: {}", one_line(&msg.to_string()));
+    let _ = writeln!(e, "apitrace: warning: {}", shown(&msg.to_string()));
 }
 
 /// Print `apitrace: note: …` on stderr: information that is not a problem.
@@ -124,7 +128,29 @@ pub fn note(msg: impl fmt::Display) {
     }
     crate::progress::clear();
     let mut e = sink();
-    let _ = writeln!(e, "apitrace: note: {}", one_line(&msg.to_string()));
+    let _ = writeln!(e, "apitrace: note: {}", shown(&msg.to_string()));
+}
+
+static WORKFLOW_COMMANDS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `errors --output github`: a GitHub runner reads stderr too, and runs a legacy
+/// `##[command]` found anywhere in a line; from now on stderr lines never hold one.
+pub fn set_workflow_commands(on: bool) {
+    WORKFLOW_COMMANDS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A diagnostic as written to stderr: on one line, and neutralised like a terminal field
+/// (it may quote AWS names, log text or a server's error text, and stderr is usually a
+/// terminal, or a CI log that renders escape sequences), so it can never clear the
+/// screen, set the title or the clipboard, or (under `--output github`) run a workflow
+/// command.
+pub fn shown(s: &str) -> String {
+    let s = crate::output::sanitize_field(&one_line(s)).into_owned();
+    if WORKFLOW_COMMANDS.load(std::sync::atomic::Ordering::Relaxed) {
+        s.replace("##[", "# #[")
+    } else {
+        s
+    }
 }
 
 /// Collapse whitespace runs with newlines so a message stays on one line.
@@ -147,9 +173,9 @@ pub fn report(err: &anyhow::Error) -> u8 {
     };
     crate::progress::clear();
     let mut e = sink();
-    let _ = writeln!(e, "apitrace: error: {}", one_line(&format!("{err:#}")));
+    let _ = writeln!(e, "apitrace: error: {}", shown(&format!("{err:#}")));
     if let Some(h) = hint {
-        let _ = writeln!(e, "apitrace: hint: {h}");
+        let _ = writeln!(e, "apitrace: hint: {}", shown(&h));
     }
     code
 }
@@ -384,6 +410,25 @@ mod tests {
         let e: anyhow::Error = Hinted::new("bad", "fix it").into();
         assert_eq!(report(&e), EXIT_FAILURE);
         take_captured();
+    }
+
+    #[test]
+    fn diagnostics_are_neutralised() {
+        let evil =
+            "group \u{1b}]52;c;cm0gLXJmIH4=\u{7} \u{1b}[2J\u{1b}]0;title\u{9c}\nnext\u{202e}";
+        let s = shown(evil);
+        assert!(
+            !s.contains(|c: char| c.is_control() || c == '\u{202e}'),
+            "{s:?}"
+        );
+        assert_eq!(
+            s,
+            "group \\u{1b}]52;c;cm0gLXJmIH4=\\u{7} \\u{1b}[2J\\u{1b}]0;title\\u{9c} next\\u{202e}"
+        );
+        assert_eq!(shown("x ##[add-mask]y"), "x ##[add-mask]y");
+        set_workflow_commands(true);
+        assert_eq!(shown("x ##[add-mask]y"), "x # #[add-mask]y");
+        set_workflow_commands(false);
     }
 
     #[test]

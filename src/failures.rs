@@ -6,7 +6,8 @@
 //! The server-side pattern only narrows what is downloaded; the decision is made here on
 //! each line, so a server that ignores the pattern (the emulator) gives the same answer.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
 use crate::extract;
 use crate::model::{Event, LogGroup, Source};
@@ -25,21 +26,55 @@ pub struct Failure {
     pub reasons: Vec<String>,
 }
 
-/// Collects failing requests from execution or access lines.
-#[derive(Debug, Default)]
+/// How long, in log time, a request's failure lines wait for its status line, and a
+/// decided request is remembered (so that a late or repeated line of it changes nothing).
+/// A request's lines come within milliseconds of each other (the failure lines right
+/// before the status line); a minute is a wide margin.
+const HORIZON_MS: i64 = 60_000;
+/// Requests waiting or remembered at most, whatever the traffic within the horizon.
+const MAX_TRACKED: usize = 100_000;
+
+/// Collects failing requests from execution or access lines, in log-time order, in
+/// bounded memory: each request is decided as its status line arrives (failure lines
+/// wait for it for up to [`HORIZON_MS`]); only the first `limit` failing requests are
+/// kept whole, the others are counted; succeeded requests are not kept beyond the
+/// horizon. Memory is O(limit + [`MAX_TRACKED`]), not O(requests in the window).
+#[derive(Debug)]
 pub struct Finder {
     include_4xx: bool,
-    found: HashMap<String, Failure>,
-    /// Requests that completed with a status we do not report (to drop their failure
-    /// lines, e.g. a Lambda error mapped to 200 by the method response).
-    ok: HashMap<String, u16>,
+    limit: usize,
+    /// Requests with a failure line and no status line yet.
+    pending: HashMap<Arc<str>, Failure>,
+    /// Requests decided within the horizon: `Some(first timestamp)` if failing.
+    decided: HashMap<Arc<str>, Option<i64>>,
+    /// When each pending or decided entry was made, oldest first, for expiry.
+    order: VecDeque<(i64, Arc<str>, Entry)>,
+    /// The first `limit` failing requests by (timestamp, request id).
+    kept: BTreeMap<(i64, Arc<str>), Failure>,
+    /// Failing requests found, kept or not.
+    total: usize,
+    /// The newest event time seen.
+    now: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Pending,
+    Decided,
 }
 
 impl Finder {
-    pub fn new(include_4xx: bool) -> Finder {
+    /// `limit`: how many failing requests (the oldest) to keep whole; all are counted.
+    pub fn new(include_4xx: bool, limit: usize) -> Finder {
         Finder {
             include_4xx,
-            ..Finder::default()
+            limit,
+            pending: HashMap::new(),
+            decided: HashMap::new(),
+            order: VecDeque::new(),
+            kept: BTreeMap::new(),
+            total: 0,
+            now: i64::MIN,
         }
     }
 
@@ -47,26 +82,118 @@ impl Finder {
         status >= 500 || (self.include_4xx && status >= 400)
     }
 
-    fn note(&mut self, rid: &str, ts: i64, status: Option<u16>, reason: String) {
-        let f = self
-            .found
-            .entry(rid.to_string())
-            .or_insert_with(|| Failure {
+    /// Requests tracked (waiting or remembered): what bounds memory besides `limit`.
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.pending.len() + self.decided.len()
+    }
+
+    /// A failure line: wait for the request's status line (or add to a kept failure).
+    fn note(&mut self, rid: &str, ts: i64, reason: String) {
+        if let Some(d) = self.decided.get(rid) {
+            if let Some(first) = *d
+                && let Some(f) = self.kept.get_mut(&(first, Arc::from(rid)))
+                && !f.reasons.contains(&reason)
+            {
+                f.reasons.push(reason);
+            }
+            return;
+        }
+        if let Some(f) = self.pending.get_mut(rid) {
+            f.timestamp = f.timestamp.min(ts);
+            if !f.reasons.contains(&reason) {
+                f.reasons.push(reason);
+            }
+            return;
+        }
+        let id: Arc<str> = Arc::from(rid);
+        self.pending.insert(
+            id.clone(),
+            Failure {
+                request_id: rid.to_string(),
+                timestamp: ts,
+                status: None,
+                reasons: vec![reason],
+            },
+        );
+        self.order.push_back((self.now, id, Entry::Pending));
+    }
+
+    /// A status line: the request is decided now.
+    fn status(&mut self, rid: &str, ts: i64, status: u16) {
+        if self.decided.contains_key(rid) {
+            return; // a repeated line
+        }
+        let id: Arc<str> = Arc::from(rid);
+        let pending = self.pending.remove(rid);
+        let first = if self.failing(status) {
+            let mut f = pending.unwrap_or_else(|| Failure {
                 request_id: rid.to_string(),
                 timestamp: ts,
                 status: None,
                 reasons: Vec::new(),
             });
-        f.timestamp = f.timestamp.min(ts);
-        if status.is_some() {
-            f.status = status;
+            f.timestamp = f.timestamp.min(ts);
+            f.status = Some(status);
+            let reason = format!("status {status}");
+            if !f.reasons.contains(&reason) {
+                f.reasons.push(reason);
+            }
+            let first = f.timestamp;
+            self.fail(f);
+            Some(first)
+        } else {
+            // Failure lines of a request that still completed with a status we do not
+            // report (e.g. 200 through an error mapping): not a failing request.
+            None
+        };
+        self.decided.insert(id.clone(), first);
+        self.order.push_back((self.now, id, Entry::Decided));
+    }
+
+    /// Count a failing request, and keep it if it is among the first `limit`.
+    fn fail(&mut self, f: Failure) {
+        self.total += 1;
+        if self.limit == 0 {
+            return;
         }
-        if !f.reasons.contains(&reason) {
-            f.reasons.push(reason);
+        self.kept
+            .insert((f.timestamp, Arc::from(f.request_id.as_str())), f);
+        if self.kept.len() > self.limit {
+            self.kept.pop_last();
+        }
+    }
+
+    /// Decide what has waited past the horizon (or past the size bound): failure lines
+    /// whose status line never came make a failing request; decided requests are
+    /// forgotten.
+    fn expire(&mut self) {
+        while let Some((at, _, _)) = self.order.front() {
+            let over = self.pending.len() + self.decided.len() > MAX_TRACKED;
+            if !over && *at >= self.now.saturating_sub(HORIZON_MS) {
+                break;
+            }
+            let Some((_, id, entry)) = self.order.pop_front() else {
+                break;
+            };
+            match entry {
+                Entry::Pending => {
+                    if let Some(f) = self.pending.remove(&id) {
+                        let first = f.timestamp;
+                        self.fail(f);
+                        self.decided.insert(id.clone(), Some(first));
+                        self.order.push_back((self.now, id, Entry::Decided));
+                    }
+                }
+                Entry::Decided => {
+                    self.decided.remove(&id);
+                }
+            }
         }
     }
 
     pub fn observe(&mut self, e: &Event, groups: &[LogGroup]) {
+        self.now = self.now.max(e.timestamp);
         match groups[e.group].source {
             Source::Execution => {
                 let Some((rid, text)) = extract::exec_prefix(&e.message) else {
@@ -76,16 +203,12 @@ impl Finder {
                     let Ok(status) = rest.trim().parse::<u16>() else {
                         return;
                     };
-                    if self.failing(status) {
-                        self.note(rid, e.timestamp, Some(status), format!("status {status}"));
-                    } else {
-                        self.ok.insert(rid.to_string(), status);
-                    }
+                    self.status(rid, e.timestamp, status);
                 } else if text.starts_with("Execution failed")
                     || text.starts_with("Lambda execution failed")
                 {
                     let reason: String = text.chars().take(160).collect();
-                    self.note(rid, e.timestamp, None, reason);
+                    self.note(rid, e.timestamp, reason);
                 }
             }
             Source::Access => {
@@ -100,28 +223,22 @@ impl Finder {
                     return;
                 };
                 facts.scan_access(msg, rid);
-                if let Some(status) = facts.status
-                    && self.failing(status)
-                {
-                    self.note(rid, e.timestamp, Some(status), format!("status {status}"));
+                if let Some(status) = facts.status {
+                    self.status(rid, e.timestamp, status);
                 }
             }
             _ => {}
         }
+        self.expire();
     }
 
-    /// The failing requests in time order.
-    pub fn finish(mut self) -> Vec<Failure> {
-        // A failure line whose request still completed with a status we do not report
-        // (e.g. 200 through an error mapping) is not a failing request.
-        let ok = std::mem::take(&mut self.ok);
-        let mut v: Vec<Failure> = self
-            .found
-            .into_values()
-            .filter(|f| f.status.is_some() || !ok.contains_key(&f.request_id))
-            .collect();
-        v.sort_by(|a, b| (a.timestamp, &a.request_id).cmp(&(b.timestamp, &b.request_id)));
-        v
+    /// The first `limit` failing requests in time order, and how many were found in all.
+    pub fn finish(mut self) -> (Vec<Failure>, usize) {
+        let pending: Vec<Failure> = self.pending.drain().map(|(_, f)| f).collect();
+        for f in pending {
+            self.fail(f);
+        }
+        (self.kept.into_values().collect(), self.total)
     }
 }
 
@@ -135,6 +252,31 @@ pub fn gh_escape_data(s: &str) -> String {
 /// Escape a property value (`title=…`) of a workflow command.
 pub fn gh_escape_property(s: &str) -> String {
     gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// A fresh random token for `::stop-commands::TOKEN` … `::TOKEN::`, GitHub's documented
+/// way to print untrusted text without the runner executing workflow commands found in
+/// it: 128 bits from the OS-seeded keys of `RandomState`, never one that occurs in
+/// `text` (the lines it will fence).
+pub fn gh_stop_token<'a>(text: impl Iterator<Item = &'a str> + Clone) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    loop {
+        let mut token = String::with_capacity(40);
+        for _ in 0..2 {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0),
+            );
+            token.push_str(&format!("{:016x}", h.finish()));
+        }
+        let token = format!("apitrace-{token}");
+        if !text.clone().any(|t| t.contains(&token)) {
+            return token;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -184,12 +326,13 @@ mod tests {
             ev(0, 8, "(e) Method completed with status: 200"),
             ev(1, 9, r#"{"requestId":"f","status":"503"}"#),
         ];
-        let mut f = Finder::new(false);
+        let mut f = Finder::new(false, 20);
         for l in &lines {
             f.observe(l, &g);
         }
         let got: Vec<(String, Option<u16>)> = f
             .finish()
+            .0
             .into_iter()
             .map(|x| (x.request_id, x.status))
             .collect();
@@ -201,16 +344,169 @@ mod tests {
                 ("f".into(), Some(503))
             ]
         );
-        let mut f = Finder::new(true);
+        let mut f = Finder::new(true, 20);
         for l in &lines {
             f.observe(l, &g);
         }
-        assert_eq!(f.finish().len(), 4);
+        assert_eq!(f.finish().1, 4);
+    }
+
+    /// A request's lines: maybe failure lines, then maybe a status line.
+    fn request(i: u64, ts: i64, rng: &mut u64) -> (Vec<Event>, Option<(i64, Option<u16>)>) {
+        let mut next = || {
+            *rng ^= *rng << 13;
+            *rng ^= *rng >> 7;
+            *rng ^= *rng << 17;
+            *rng % 100
+        };
+        let rid = format!("{i:08x}-0000-4000-8000-{i:012x}");
+        let mut v = Vec::new();
+        let failed_line = next() < 10;
+        if failed_line {
+            v.push(ev(
+                0,
+                ts,
+                &format!("({rid}) Execution failed due to a timeout error"),
+            ));
+        }
+        let status = match next() {
+            0..3 => None,
+            3..8 => Some(502),
+            8..12 => Some(401),
+            _ => Some(200),
+        };
+        if let Some(s) = status {
+            v.push(ev(
+                0,
+                ts,
+                &format!("({rid}) Method completed with status: {s}"),
+            ));
+        }
+        // What the unbounded definition says: failing status, or a failure line and no
+        // status line at all.
+        let truth = match status {
+            Some(s) if s >= 500 => Some((ts, Some(s))),
+            None if failed_line => Some((ts, None)),
+            _ => None,
+        };
+        (v, truth)
+    }
+
+    #[test]
+    fn memory_stays_bounded_and_the_answer_exact_whatever_the_traffic() {
+        let g = groups();
+        // 300,000 requests: one a millisecond (the horizon bounds what is remembered),
+        // then 150,000 in one millisecond (the size bound does).
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let mut f = Finder::new(false, 20);
+        let mut truth = Vec::new();
+        let mut peak = 0;
+        for i in 0..300_000u64 {
+            let ts = 1_000_000 + i as i64;
+            let (lines, t) = request(i, ts, &mut rng);
+            for l in &lines {
+                f.observe(l, &g);
+            }
+            truth.extend(t.map(|(ts, s)| (ts, i, s)));
+            peak = peak.max(f.tracked());
+        }
+        assert!(peak <= HORIZON_MS as usize + 10, "{peak}");
+        for i in 300_000..450_000u64 {
+            let (lines, t) = request(i, 5_000_000, &mut rng);
+            for l in &lines {
+                f.observe(l, &g);
+            }
+            truth.extend(t.map(|(ts, s)| (ts, i, s)));
+            peak = peak.max(f.tracked());
+        }
+        assert!(peak <= MAX_TRACKED + 1, "{peak}");
+        assert!(f.kept.len() <= 20);
+        let (found, total) = f.finish();
+        assert_eq!(total, truth.len());
+        truth.sort_by_key(|&(ts, i, _)| (ts, format!("{i:08x}-0000-4000-8000-{i:012x}")));
+        let want: Vec<(String, Option<u16>)> = truth
+            .iter()
+            .take(20)
+            .map(|&(_, i, s)| (format!("{i:08x}-0000-4000-8000-{i:012x}"), s))
+            .collect();
+        let got: Vec<(String, Option<u16>)> = found
+            .into_iter()
+            .map(|x| (x.request_id, x.status))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_late_or_repeated_line_of_a_decided_request_changes_nothing() {
+        let g = groups();
+        let mut f = Finder::new(false, 20);
+        for l in [
+            ev(0, 1, "(a) Method completed with status: 200"),
+            ev(0, 1, "(a) Lambda execution failed with status 200"),
+            ev(0, 2, "(b) Method completed with status: 502"),
+            ev(0, 2, "(b) Method completed with status: 502"),
+            ev(0, 3, "(b) Execution failed due to a timeout error"),
+        ] {
+            f.observe(&l, &g);
+        }
+        let (found, total) = f.finish();
+        assert_eq!(total, 1);
+        assert_eq!(found[0].request_id, "b");
+        assert_eq!(
+            found[0].reasons,
+            ["status 502", "Execution failed due to a timeout error"]
+        );
+        // A failure line whose status line never comes, within the horizon or past it.
+        let mut f = Finder::new(false, 20);
+        f.observe(
+            &ev(0, 10, "(c) Execution failed due to a timeout error"),
+            &g,
+        );
+        f.observe(
+            &ev(
+                0,
+                10 + HORIZON_MS + 1,
+                "(d) Method completed with status: 200",
+            ),
+            &g,
+        );
+        f.observe(
+            &ev(
+                0,
+                20 + HORIZON_MS,
+                "(e) Execution failed due to a timeout error",
+            ),
+            &g,
+        );
+        let (found, total) = f.finish();
+        assert_eq!(total, 2);
+        assert_eq!(
+            found
+                .iter()
+                .map(|x| x.request_id.as_str())
+                .collect::<Vec<_>>(),
+            ["c", "e"]
+        );
     }
 
     #[test]
     fn github_escaping() {
         assert_eq!(gh_escape_data("a%b\nc\r"), "a%25b%0Ac%0D");
         assert_eq!(gh_escape_property("502 GET /a:b,c"), "502 GET /a%3Ab%2Cc");
+        assert_eq!(
+            gh_escape_property("x\n::add-mask::%0A"),
+            "x%0A%3A%3Aadd-mask%3A%3A%250A"
+        );
+    }
+
+    #[test]
+    fn stop_tokens_are_random_and_absent_from_the_text() {
+        let a = gh_stop_token(std::iter::empty());
+        let b = gh_stop_token(std::iter::empty());
+        assert_ne!(a, b);
+        assert!(a.len() >= 32 && !a.contains(':'), "{a}");
+        let text = [a.as_str(), "other"];
+        let c = gh_stop_token(text.iter().copied());
+        assert!(c != a && c != b);
     }
 }

@@ -1,9 +1,10 @@
 //! apitrace: find, fetch and merge the CloudWatch logs behind an AWS API Gateway API.
 //!
 //! This file is the contents page: parse the command line, run the command on a tokio
-//! runtime, race it against Ctrl-C, and map the result to an exit code (the contract is in
-//! `error.rs` and the README). The stages, in order: `cli` → `config` → `resolve` →
-//! `fetch` → `merge` → `output`; `app` strings them together per command.
+//! runtime, race it against Ctrl-C, SIGTERM and SIGHUP, and map the result to an exit
+//! code (the contract is in `error.rs` and the README). The stages, in order: `cli` →
+//! `config` → `resolve` → `fetch` → `merge` → `output`; `app` strings them together per
+//! command.
 
 mod app;
 mod aws;
@@ -50,15 +51,13 @@ fn main() -> ExitCode {
         }
     };
     let code = runtime.block_on(async {
+        let mut signals = app::Signals::install();
         tokio::select! {
             r = app::run(cli, env) => match r {
                 Ok(code) => code,
                 Err(e) => error::report(&e),
             },
-            _ = tokio::signal::ctrl_c() => {
-                insights::stop_all().await;
-                app::interrupted()
-            }
+            code = signals.recv() => app::interrupted(code).await,
         }
     });
     // Do not wait for fetch tasks still in flight (after an error or a closed pipe).

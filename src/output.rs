@@ -144,7 +144,11 @@ impl<W: Write> Printer<W> {
         let groups = groups
             .iter()
             .map(|g| GroupLabel {
-                name: g.name.clone(),
+                name: if cfg.terminal && cfg.format == OutputFormat::Text {
+                    sanitize_field(&g.name).into_owned()
+                } else {
+                    g.name.clone()
+                },
                 source: g.source.as_str(),
                 function: g.function.clone(),
                 style: Style::new().color(PALETTE[palette_index(&g.name)]),
@@ -228,10 +232,17 @@ impl<W: Write> Printer<W> {
             }
         }
         if self.cfg.show_stream {
-            if color {
-                let _ = write!(line, "{} ", e.stream.dimmed());
+            // Stream names are chosen by whoever writes the logs (any character but `:`
+            // and `*`): neutralised on a terminal like the message.
+            let stream = if self.cfg.terminal {
+                sanitize_field(&e.stream)
             } else {
-                line.extend_from_slice(e.stream.as_bytes());
+                std::borrow::Cow::Borrowed(&*e.stream)
+            };
+            if color {
+                let _ = write!(line, "{} ", stream.dimmed());
+            } else {
+                line.extend_from_slice(stream.as_bytes());
                 line.push(b' ');
             }
         }
@@ -331,6 +342,25 @@ pub fn sanitize(msg: &str) -> std::borrow::Cow<'_, str> {
                 let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{{{:x}}}", c as u32));
             }
             c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A one-line field from AWS or a log (a stream, group, API, stage, function or route
+/// name, a request id, a server's error text) made safe for a terminal the same way as
+/// [`sanitize`], with newlines, tabs and carriage returns escaped too, so it stays on its
+/// line and in its column.
+pub fn sanitize_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if is_unsafe(c) {
+            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
         }
     }
     std::borrow::Cow::Owned(out)
@@ -513,6 +543,31 @@ mod tests {
         );
         let piped = render(cfg(OutputFormat::Text, false, false), &[event(0, evil)]);
         assert!(piped.contains(evil), "pipes get the bytes unchanged");
+    }
+
+    #[test]
+    fn hostile_stream_and_group_names_are_neutralised_on_a_terminal_only() {
+        let evil = "s\u{1b}]52;c;eA==\u{7}\u{1b}[2J\n\t\u{9b}";
+        let mut gs = groups();
+        gs[0].name = format!("g{evil}");
+        let mut e = event(0, "m");
+        e.stream = evil.into();
+        let term = |color| {
+            let mut p = Printer::new(Vec::new(), cfg(OutputFormat::Text, color, true), &gs);
+            p.print(&e).unwrap();
+            String::from_utf8(p.finish().unwrap()).unwrap()
+        };
+        let plain = term(false);
+        assert_eq!(
+            plain,
+            "gs\\u{1b}]52;c;eA==\\u{7}\\u{1b}[2J\\u{a}\\u{9}\\u{9b} \
+             s\\u{1b}]52;c;eA==\\u{7}\\u{1b}[2J\\u{a}\\u{9}\\u{9b} m\n"
+        );
+        assert_eq!(strip_ansi(&term(true)), plain);
+        let mut p = Printer::new(Vec::new(), cfg(OutputFormat::Text, false, false), &gs);
+        p.print(&e).unwrap();
+        let piped = String::from_utf8(p.finish().unwrap()).unwrap();
+        assert_eq!(piped, format!("g{evil} {evil} m\n"), "pipes get the bytes");
     }
 
     #[test]

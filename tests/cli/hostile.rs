@@ -1,0 +1,552 @@
+//! Hostile data, odd inputs and signals (#16): log lines that carry GitHub workflow
+//! commands or terminal escape sequences, unbounded inputs, signals. Each test puts the
+//! hostile thing where it arrives in real life (a log line, an AWS name, a flag, a config
+//! file, a signal) and checks what the user's machine sees.
+
+use crate::support::*;
+
+// ---------------------------------------------------------------------------------------
+// GitHub workflow commands (`errors --output github`)
+
+/// The workflow commands a GitHub runner would execute from this output, as its
+/// `ActionCommandManager` reads lines: a line is split at `\n`, `\r` or `\r\n`; `::name …::`
+/// after leading whitespace, else a legacy `##[name …]` anywhere in the line, for a known
+/// command name (case-insensitive); after `::stop-commands::TOKEN` nothing runs until a
+/// line that is the command `TOKEN`. Returns (name, line) of each executed command.
+fn runner_commands(out: &str) -> Vec<(String, String)> {
+    const KNOWN: [&str; 15] = [
+        "error",
+        "warning",
+        "notice",
+        "debug",
+        "group",
+        "endgroup",
+        "add-mask",
+        "set-output",
+        "save-state",
+        "stop-commands",
+        "echo",
+        "add-matcher",
+        "remove-matcher",
+        "set-env",
+        "add-path",
+    ];
+    fn name_v2(line: &str) -> Option<(String, String)> {
+        let t = line.trim_start().strip_prefix("::")?;
+        let end = t.find("::")?;
+        let info = &t[..end];
+        let name = info.split(' ').next().unwrap_or("").to_ascii_lowercase();
+        Some((name, t[end + 2..].to_string()))
+    }
+    fn name_legacy(line: &str) -> Option<(String, String)> {
+        let i = line.find("##[")?;
+        let rest = &line[i + 3..];
+        let end = rest.find(']')?;
+        let name = rest[..end]
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        Some((name, rest[end + 1..].to_string()))
+    }
+    let mut stop: Option<String> = None;
+    let mut done = Vec::new();
+    for line in out.split("\r\n").flat_map(|l| l.split(['\r', '\n'])) {
+        let known = |n: &str| KNOWN.contains(&n) || stop.as_deref() == Some(n);
+        let cmd = name_v2(line)
+            .filter(|(n, _)| known(n))
+            .or_else(|| name_legacy(line).filter(|(n, _)| known(n)));
+        let Some((name, data)) = cmd else { continue };
+        if let Some(token) = &stop {
+            if name == *token {
+                stop = None;
+            }
+            continue;
+        }
+        if name == "stop-commands" {
+            stop = Some(data.to_ascii_lowercase());
+        }
+        done.push((name, line.to_string()));
+    }
+    done
+}
+
+#[test]
+fn the_runner_model_executes_what_a_runner_would() {
+    let out = "a\n::add-mask::x\r  ::ERROR::y\nz ##[warning]w\n::stop-commands::T1\n::error::no\n\
+               ##[add-mask]no\n::t1::\n::notice::yes";
+    let names: Vec<String> = runner_commands(out).into_iter().map(|c| c.0).collect();
+    assert_eq!(
+        names,
+        ["add-mask", "error", "warning", "stop-commands", "notice"]
+    );
+}
+
+/// A failing request whose lines carry workflow commands after newlines and carriage
+/// returns, at column 0 and indented, in the v2 and the legacy syntax.
+#[test]
+fn errors_github_runs_no_workflow_command_from_a_log_line() {
+    let w = World::shared();
+    let exec = w.m["log_groups"]["execution"].as_str().unwrap().to_string();
+    let rid = "91c0ffee-0000-4000-8000-00000000dead";
+    let t = now_ms() - 60_000;
+    let evil = "\n::error title=All checks passed::pwned\n::add-mask::secret\n::endgroup::\n  \
+                ::warning::indented\r::notice::after a CR\n##[add-mask]legacy\n::set-output name=x::y";
+    let lines = [
+        format!("({rid}) HTTP Method: GET, Resource Path: /a\n::add-mask::path,x:y"),
+        format!("({rid}) Method request body before transformations: {{\"a\":\"{evil}\"}}"),
+        format!("({rid}) Endpoint response body before transformations: {evil}"),
+        format!("({rid}) Method completed with status: 502"),
+    ];
+    let events: Vec<(i64, &str)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (t + i as i64, l.as_str()))
+        .collect();
+    put_events(&exec, "gh-inject", &events);
+    let r = run(apitrace().args([
+        "errors",
+        "--api-id",
+        w.rest_api(),
+        "--stage",
+        "prod",
+        "-o",
+        "github",
+        "--start",
+        &(t - 1).to_string(),
+        "--end",
+        &(t + 10).to_string(),
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let names: Vec<String> = runner_commands(&r.stdout)
+        .iter()
+        .map(|c| c.0.clone())
+        .collect();
+    assert_eq!(
+        names,
+        ["error", "group", "stop-commands", "endgroup"],
+        "{}",
+        r.stdout
+    );
+    let title = r.stdout.lines().next().unwrap();
+    assert!(
+        title.starts_with("::error title=502 GET /a%0A%3A%3Aadd-mask%3A%3Apath%2Cx%3Ay::request "),
+        "{title}"
+    );
+    // The lines are all there, fenced, not dropped.
+    assert!(r.stdout.contains("\n::add-mask::secret\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("##[add-mask]legacy"), "{}", r.stdout);
+    // The fence's token is fresh each run.
+    let token = |s: &str| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("::stop-commands::"))
+            .unwrap()
+            .to_string()
+    };
+    let again = run(apitrace().args([
+        "errors",
+        "--api-id",
+        w.rest_api(),
+        "--stage",
+        "prod",
+        "-o",
+        "github",
+        "--start",
+        &(t - 1).to_string(),
+        "--end",
+        &(t + 10).to_string(),
+    ]));
+    assert_ne!(token(&r.stdout), token(&again.stdout));
+}
+
+// ---------------------------------------------------------------------------------------
+// Terminal escape sequences in fields other than the message
+
+/// OSC 52 (write the clipboard), OSC 0 (set the title), CSI 2J (clear the screen), and a
+/// C1 CSI: what a hostile name or log line carries.
+const EVIL: &str = "\u{1b}]52;c;cm0gLXJmIH4K\u{7}\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m";
+
+fn python() -> String {
+    std::env::var("APITRACE_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Run `cmd` with its stdout on a pseudo-terminal (raw mode, so bytes arrive unchanged);
+/// stderr stays a pipe. Returns what it wrote.
+fn on_a_terminal(cmd: &std::process::Command) -> Run {
+    const PTY: &str = r#"
+import os, pty, subprocess, sys, tty
+m, s = pty.openpty()
+tty.setraw(s)
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=s)
+os.close(s)
+out = b""
+while True:
+    try:
+        b = os.read(m, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+code = p.wait()
+sys.stdout.buffer.write(out)
+sys.stdout.flush()
+sys.exit(code if code >= 0 else 128 - code)
+"#;
+    let mut c = std::process::Command::new(python());
+    c.args(["-c", PTY])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    run(&mut c)
+}
+
+/// Create, through the emulator, a REST and an HTTP API and their stages with hostile
+/// names, and a log group whose stream name is hostile, holding one event at `ts`.
+fn seed_hostile_names(prefix: &str, ts: i64) {
+    let script = r#"
+import boto3, sys
+ep, prefix, evil, ts = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+kw = dict(endpoint_url=ep, region_name="us-east-1")
+ag, a2, logs = (boto3.client(s, **kw) for s in ("apigateway", "apigatewayv2", "logs"))
+api = ag.create_rest_api(name=prefix + evil)["id"]
+root = next(r["id"] for r in ag.get_resources(restApiId=api)["items"] if r["path"] == "/")
+ag.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+ag.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+ag.create_deployment(restApiId=api, stageName="st" + evil)
+h = a2.create_api(Name=prefix + "h" + evil, ProtocolType="HTTP")["ApiId"]
+a2.create_stage(ApiId=h, StageName="s" + evil)
+g = prefix + "-streams"
+logs.create_log_group(logGroupName=g)
+logs.create_log_stream(logGroupName=g, logStreamName="stream" + evil)
+logs.put_log_events(logGroupName=g, logStreamName="stream" + evil,
+                    logEvents=[{"timestamp": ts, "message": "a plain line"}])
+"#;
+    let status = std::process::Command::new(python())
+        .args(["-c", script, &endpoint(), prefix, EVIL, &ts.to_string()])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .status()
+        .expect("run python");
+    assert!(status.success(), "seeding hostile names failed");
+}
+
+/// Nothing that a terminal would act on: no C0 control but newline, no DEL, no C1, and
+/// no escape sequence but apitrace's own colours (SGR, `ESC [ digits/; m`).
+fn assert_inert(what: &str, s: &str) {
+    let mut plain = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("\u{1b}[") {
+        plain.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let n = after
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(after.len());
+        if after[n..].starts_with('m') {
+            rest = &after[n + 1..];
+        } else {
+            plain.push('\u{1b}');
+            rest = &rest[i + 1..];
+        }
+    }
+    plain.push_str(rest);
+    let bad: Vec<char> = plain
+        .chars()
+        .filter(|&c| c != '\n' && c.is_control())
+        .collect();
+    assert!(bad.is_empty(), "{what}: {bad:?} in {s:?}");
+}
+
+#[test]
+fn names_from_aws_and_logs_are_neutralised_on_a_terminal() {
+    let w = World::shared();
+    let prefix = format!("hostile{}", std::process::id());
+    let t = now_ms() - 90_000;
+    seed_hostile_names(&prefix, t);
+    // A failing request whose path (the `errors` header, the `summary` route) is hostile.
+    let exec = w.m["log_groups"]["execution"].as_str().unwrap().to_string();
+    let rid = "5e5e5e5e-0000-4000-8000-00000000beef";
+    let lines = [
+        format!("({rid}) HTTP Method: GET, Resource Path: /r{EVIL}"),
+        format!("({rid}) Method completed with status: 503"),
+    ];
+    put_events(
+        &exec,
+        &format!("{prefix}-exec"),
+        &[(t, lines[0].as_str()), (t + 1, lines[1].as_str())],
+    );
+    let window = [
+        "--start".to_string(),
+        (t - 1).to_string(),
+        "--end".into(),
+        (t + 10).to_string(),
+    ];
+    let api = ["--api-id", w.rest_api(), "--stage", "prod"];
+    let streams = format!("{prefix}-streams");
+    let runs: Vec<(&str, Vec<String>)> = vec![
+        ("apis", vec!["apis".into()]),
+        (
+            "groups",
+            vec!["groups".into(), "--log-group".into(), format!("g{EVIL}")],
+        ),
+        (
+            "get",
+            vec!["get".into(), "--log-group".into(), streams.clone()]
+                .into_iter()
+                .chain(window.iter().cloned())
+                .collect(),
+        ),
+        (
+            "errors",
+            ["errors"]
+                .iter()
+                .chain(api.iter())
+                .map(|s| s.to_string())
+                .chain(window.iter().cloned())
+                .collect(),
+        ),
+        (
+            "summary",
+            ["summary"]
+                .iter()
+                .chain(api.iter())
+                .map(|s| s.to_string())
+                .chain(window.iter().cloned())
+                .collect(),
+        ),
+    ];
+    for (what, args) in runs {
+        let mut cmd = apitrace();
+        cmd.args(&args);
+        let r = on_a_terminal(&cmd);
+        assert!(r.code == 0 || what == "groups", "{what}: {}", r.stderr);
+        assert_inert(what, &r.stdout);
+        assert_inert(what, &r.stderr);
+        // Shown escaped, not dropped.
+        let shown = r.stdout.clone() + &r.stderr;
+        assert!(
+            shown.contains(r"\u{1b}]52;c;cm0gLXJmIH4K\u{7}\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m"),
+            "{what}: {shown}"
+        );
+    }
+}
+
+/// A loopback server that answers every request with `status` and a JSON error whose
+/// message is `message` (for the service's error text echoed in warnings and errors).
+/// Killed on drop.
+pub(crate) struct Hostile {
+    child: std::process::Child,
+    pub(crate) url: String,
+}
+
+impl Hostile {
+    pub(crate) fn start(status: u16, kind: &str, message: &str) -> Hostile {
+        use std::io::BufRead;
+        const SERVER: &str = r#"
+import http.server, json, sys
+status, kind, message = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+body = json.dumps({"__type": kind, "message": message}).encode()
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_GET = do_POST
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+        let mut child = std::process::Command::new(python())
+            .args(["-c", SERVER, &status.to_string(), kind, message])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run python");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        Hostile {
+            child,
+            url: format!("http://127.0.0.1:{}", line.trim()),
+        }
+    }
+}
+
+impl Drop for Hostile {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_servers_error_text_is_neutralised_on_stderr() {
+    let server = Hostile::start(400, "AccessDeniedException", &format!("denied{EVIL}\nnext"));
+    let r = run(apitrace().args([
+        "get",
+        "--log-group",
+        "g",
+        "--endpoint-url",
+        &server.url,
+        "--call-timeout",
+        "5",
+    ]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_inert("stderr", &r.stderr);
+    assert!(
+        r.stderr.contains(
+            r"denied\u{1b}]52;c;cm0gLXJmIH4K\u{7}\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m next"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Signals
+
+/// A loopback CloudWatch Logs whose Insights queries never finish: StartQuery answers
+/// `q-1`, GetQueryResults always `Running`; it prints `StartQuery`, `GetQueryResults` and
+/// `StopQuery <id>` on its stdout as they come. Killed on drop.
+struct EndlessQueries {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    url: String,
+}
+
+impl EndlessQueries {
+    fn start() -> EndlessQueries {
+        use std::io::BufRead;
+        const SERVER: &str = r#"
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        q = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        op = self.headers.get("X-Amz-Target", "").split(".")[-1]
+        status, out = 200, {}
+        if op == "DescribeLogGroups":
+            name = q.get("logGroupNamePrefix", "g")
+            out = {"logGroups": [{"logGroupName": name, "storedBytes": 1, "creationTime": 0,
+                   "arn": "arn:aws:logs:us-east-1:123456789012:log-group:%s:*" % name}]}
+        elif op == "StartQuery":
+            out = {"queryId": "q-1"}
+        elif op == "GetQueryResults":
+            out = {"status": "Running", "results": [], "statistics": {}}
+        elif op == "StopQuery":
+            out = {"success": True}
+            print("StopQuery " + q.get("queryId", ""), flush=True)
+        else:
+            status, out = 400, {"__type": "UnknownOperationException", "message": op}
+        if op in ("StartQuery", "GetQueryResults"):
+            print(op, flush=True)
+        b = json.dumps(out).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+        let mut child = std::process::Command::new(python())
+            .args(["-c", SERVER])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run python");
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut port = String::new();
+        out.read_line(&mut port).unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for l in out.lines() {
+                let Ok(l) = l else { return };
+                if tx.send(l).is_err() {
+                    return;
+                }
+            }
+        });
+        EndlessQueries {
+            child,
+            lines,
+            url: format!("http://127.0.0.1:{}", port.trim()),
+        }
+    }
+
+    /// Wait (up to a minute) for a line from the server.
+    fn wait_for(&self, want: &str) -> bool {
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(l) if l == want => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+}
+
+impl Drop for EndlessQueries {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// SIGTERM (CI cancellation, `timeout`) and SIGHUP end a run as Ctrl-C does: the running
+/// Insights query is stopped (it would bill on), and the exit code says which signal.
+#[test]
+fn sigterm_and_sighup_stop_insights_queries_and_exit_143_and_129() {
+    for (signal, code) in [("-TERM", 143), ("-HUP", 129), ("-INT", 130)] {
+        let server = EndlessQueries::start();
+        let child = apitrace()
+            .args([
+                "get",
+                "--log-group",
+                "g",
+                "--engine",
+                "insights",
+                "--start",
+                "2h ago",
+                "--endpoint-url",
+                &server.url,
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Polled: the query is running and apitrace knows its id.
+        assert!(
+            server.wait_for("GetQueryResults"),
+            "{signal}: no query started"
+        );
+        let _ = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{signal}: {stderr}");
+        assert!(
+            server.wait_for("StopQuery q-1"),
+            "{signal}: the query was not stopped"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
