@@ -76,6 +76,11 @@ logGroupName, DescribeLogGroups' prefix or pattern); --latency-ms delays every c
     --expire-token-after N         after N pages of a group, reject its next token with
                                    InvalidParameterException "The specified nextToken has
                                    expired" (once per group; --expire-always: every N pages)
+    --token-error-first N          the next N FilterLogEvents calls carrying a nextToken
+                                   (counted from start, or from when it is set by
+                                   /_fake/config) fail with --token-error-status: 400
+                                   (InvalidParameterException, default) or a 5xx; a poll's
+                                   first page succeeds, its token page fails
     --deny-group NAME              AccessDeniedException on FilterLogEvents (repeatable)
     --missing-group NAME           ResourceNotFoundException on FilterLogEvents, absent from
                                    DescribeLogGroups (repeatable)
@@ -101,6 +106,7 @@ Introspection and control (not AWS):
                                  "max_in_flight_by_op", "in_flight_by_op", "resets",
                                  "stalls", "hangs", "truncated", "garbage", "expired",
                                  "repeated", "empty_pages", "denied", "not_found",
+                                 "token_errors",
                                  "live_started", "live_open", "live_max_open",
                                  "live_updates", "live_events", "live_sampled",
                                  "live_identifiers" (the last session's),
@@ -174,6 +180,8 @@ KNOBS = {
     "repeat_token_mode": "empty",
     "expire_token_after": 0,
     "expire_always": False,
+    "token_error_first": 0,
+    "token_error_status": 400,
     "deny_group": [],
     "missing_group": [],
     "vanish_group": [],
@@ -446,6 +454,8 @@ class Fake:
             raise ValueError("live_end must be 'timeout' or 'reset'")
         if c["error_status"] not in (500, 502, 503, 504):
             raise ValueError("error_status must be 500, 502, 503 or 504")
+        if c["token_error_status"] not in (400, 500, 502, 503, 504):
+            raise ValueError("token_error_status must be 400, 500, 502, 503 or 504")
 
     def set_config(self, changes):
         with self.lock:
@@ -465,6 +475,8 @@ class Fake:
                 self.config[k] = v
                 if k in ("tps", "tps_burst"):
                     self.bucket = None
+                if k == "token_error_first":
+                    self.token_calls = 0
                 if k == "storm_ms":
                     self.storm_until = None
                     self.storm_armed = v > 0
@@ -491,6 +503,7 @@ class Fake:
                 "repeated": 0,
                 "empty_pages": 0,
                 "denied": 0,
+                "token_errors": 0,
                 "not_found": 0,
                 "events_returned": 0,
                 "live_started": 0,
@@ -507,6 +520,7 @@ class Fake:
             self.group_pages = {}
             self.expired_once = set()
             self.repeats = {}
+            self.token_calls = 0
 
     def gstat(self, name):
         return self.stats["groups"].setdefault(
@@ -750,6 +764,7 @@ class Fake:
                 empties = int(t["e"])
             except Exception:
                 raise ApiError(400, "InvalidParameterException", "The specified nextToken is invalid.")
+            self.token_error(c, key)
             with self.lock:
                 pages = self.group_pages.get(name, 0)
                 after = c["expire_token_after"]
@@ -836,6 +851,21 @@ class Fake:
                 self.stats["empty_pages"] += 1
         self._count_page(name, len(events))
         return out
+
+    def token_error(self, c, key):
+        """--token-error-first: fail this call carrying a token, if it is one of the next N."""
+        if not c["token_error_first"] or not self.faultable(c, "FilterLogEvents", key):
+            return
+        with self.lock:
+            self.token_calls += 1
+            if self.token_calls > c["token_error_first"]:
+                return
+            self.stats["token_errors"] += 1
+        status = c["token_error_status"]
+        if status == 400:
+            raise ApiError(400, "InvalidParameterException", "The specified nextToken is invalid.")
+        raise ApiError(status, "ServiceUnavailableException",
+                       "The service is unavailable. Please try again shortly.")
 
     def _count_page(self, name, n):
         with self.lock:
@@ -1273,6 +1303,9 @@ def main(argv=None):
                    help="repeats are empty pages (default), or the real page again")
     f.add_argument("--expire-token-after", type=int)
     f.add_argument("--expire-always", action="store_const", const=True)
+    f.add_argument("--token-error-first", type=int,
+                   help="the next N calls carrying a nextToken fail (--token-error-status)")
+    f.add_argument("--token-error-status", type=int, choices=(400, 500, 502, 503, 504))
     f.add_argument("--deny-group", action="append")
     f.add_argument("--missing-group", action="append")
     f.add_argument("--vanish-group", action="append")

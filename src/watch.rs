@@ -227,7 +227,9 @@ impl Poller {
         }
     }
 
-    /// Every new event of `[from, upto]`, sorted, each id once.
+    /// Every new event of `[from, upto]`, sorted, each id once. Nothing is remembered
+    /// (ids as seen, events as printed) until every page of the poll has been read: a poll
+    /// that fails part-way is retried from its own start and loses nothing.
     pub(crate) async fn poll(&mut self, upto: i64) -> Result<Vec<Event>, PollError> {
         let mut token: Option<String> = None;
         let mut out = Vec::new();
@@ -238,26 +240,28 @@ impl Poller {
                 Err(CallError::Missing) => return Err(PollError::Missing),
                 Err(e) => return Err(PollError::Other(e.text())),
             };
-            for e in page.events {
-                if self.seen.contains_key(&*e.event_id) {
-                    continue;
-                }
-                if e.timestamp >= keep_from {
-                    self.seen.insert(e.event_id.to_string(), e.timestamp);
-                }
-                if let Some(p) = &mut self.printed
-                    && !p.admit(&e, false)
-                {
-                    continue;
-                }
-                out.push(e);
-            }
+            out.extend(
+                page.events
+                    .into_iter()
+                    .filter(|e| !self.seen.contains_key(&*e.event_id)),
+            );
             match page.next_token {
                 Some(t) if token.as_deref() != Some(t.as_str()) => token = Some(t),
                 _ => break,
             }
         }
         out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        // The same event on two pages of this poll: adjacent once sorted.
+        out.dedup_by(|b, a| a.timestamp == b.timestamp && a.event_id == b.event_id);
+        // The poll succeeded: only now are its events seen and counted as printed.
+        for e in &out {
+            if e.timestamp >= keep_from {
+                self.seen.insert(e.event_id.to_string(), e.timestamp);
+            }
+        }
+        if let Some(p) = &mut self.printed {
+            out.retain(|e| p.admit(e, false));
+        }
         Ok(out)
     }
 }

@@ -7,6 +7,7 @@ mod errors;
 mod faults;
 mod get;
 mod groups;
+mod hostile_data;
 mod insights;
 mod live;
 mod support;

@@ -1,0 +1,75 @@
+//! Hostile servers and hostile data (#16, the data path): the real binary against
+//! `scripts/fakelogs.py` misbehaving in ways AWS should not, but a proxy, an emulator or a
+//! bad day might: a poll that fails after its first page, undecodable text, the same event
+//! on two pages, pages going back in time, token cycles, endless bodies. Nothing fetched
+//! may be lost, nothing printed twice, nothing may hang.
+//!
+//! `scripts/test.sh hostile_data::` runs just these.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::faults::*;
+use crate::support::*;
+
+/// Each message of `want` printed exactly once.
+fn assert_once(got: &[serde_json::Value], want: &[&str]) {
+    for m in want {
+        let n = got.iter().filter(|e| e["message"] == *m).count();
+        assert_eq!(n, 1, "{m:?} printed {n} times");
+    }
+}
+
+#[test]
+fn a_watch_poll_that_fails_after_its_first_page_loses_nothing() {
+    // Two events a page: a poll that finds three new events reads two pages, and the
+    // token page fails — once with a 400, then with six 503s (more than a call's retries).
+    let fake = Fake::start(&[
+        "--groups",
+        "1",
+        "--events",
+        "20",
+        "--page-events",
+        "2",
+        "--late-events",
+    ]);
+    let mut f = fake.follow(
+        &["fake-0"],
+        &[
+            "--watch",
+            "--watch-interval",
+            "300ms",
+            "--watch-lag",
+            "500ms",
+        ],
+    );
+    let t = Duration::from_secs(40);
+    f.until_with(&|g| g.len() >= 20, "the initial window", t);
+    let mut want = Vec::new();
+    for (status, n) in [(400, 1), (503, 6)] {
+        fake.config(json!({"token_error_first": n, "token_error_status": status}));
+        let msgs: Vec<String> = (1..=3).map(|i| format!("after a {status}: {i}")).collect();
+        let now = now_ms();
+        fake.put_many(
+            "fake-0",
+            &[
+                (now, msgs[0].as_str()),
+                (now + 1, msgs[1].as_str()),
+                (now + 2, msgs[2].as_str()),
+            ],
+        );
+        let refs: Vec<&str> = msgs.iter().map(String::as_str).collect();
+        f.until(&refs, t);
+        assert!(
+            stat(&fake, "token_errors") >= n,
+            "the token page did not fail: {}",
+            fake.stats()
+        );
+        fake.reset_stats();
+        want.extend(msgs);
+    }
+    let (got, stderr) = f.stop();
+    assert_once(&got, &want.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(got.len(), 20 + want.len(), "{stderr}");
+}
