@@ -81,6 +81,10 @@ logGroupName, DescribeLogGroups' prefix or pattern); --latency-ms delays every c
                                    /_fake/config) fail with --token-error-status: 400
                                    (InvalidParameterException, default) or a 5xx; a poll's
                                    first page succeeds, its token page fails
+    --bad-surrogate-every N        in FilterLogEvents answers, the message of every event
+                                   whose number (seq) is a multiple of N ends with a lone
+                                   UTF-16 surrogate escape, ``\\udc00`` (valid JSON syntax,
+                                   undecodable text); /_fake/events shows it without
     --deny-group NAME              AccessDeniedException on FilterLogEvents (repeatable)
     --missing-group NAME           ResourceNotFoundException on FilterLogEvents, absent from
                                    DescribeLogGroups (repeatable)
@@ -154,6 +158,8 @@ MAX_LIMIT = 10_000
 ACCOUNT = "123456789012"
 LEVELS = ("INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR", "INFO", "DEBUG")
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
+# Stands for a lone surrogate escape until the answer is serialised (--bad-surrogate-every).
+BAD_SURROGATE = "\ue000"
 OPS = ("FilterLogEvents", "DescribeLogGroups", "StartLiveTail")
 
 # Knobs settable at runtime, with their defaults and types.
@@ -182,6 +188,7 @@ KNOBS = {
     "expire_always": False,
     "token_error_first": 0,
     "token_error_status": 400,
+    "bad_surrogate_every": 0,
     "deny_group": [],
     "missing_group": [],
     "vanish_group": [],
@@ -826,6 +833,9 @@ class Fake:
                     more = True
                     break
                 ev = g.event(i)
+                bad = c["bad_surrogate_every"]
+                if bad and g.seq[i] % bad == 0:
+                    ev["message"] += BAD_SURROGATE
                 events.append(ev)
                 size += esize
                 last_key = g.key(i)
@@ -1200,6 +1210,8 @@ class Handler(BaseHTTPRequestHandler):
                  " +token" if out.get("nextToken") else "")
         stall = fake.stall_for(c, key, n, op)
         truncate = fake.truncate(c, key, n, op)
+        if isinstance(out, dict) and c["bad_surrogate_every"]:
+            out = json.dumps(out, separators=(",", ":"), ensure_ascii=False).replace(BAD_SURROGATE, "\\udc00")
         if fake.garbage(c, key, n, op):
             out = "<html><body>502 Bad Gateway (a proxy answered)</body></html>"
         try:
@@ -1306,6 +1318,8 @@ def main(argv=None):
     f.add_argument("--token-error-first", type=int,
                    help="the next N calls carrying a nextToken fail (--token-error-status)")
     f.add_argument("--token-error-status", type=int, choices=(400, 500, 502, 503, 504))
+    f.add_argument("--bad-surrogate-every", type=int,
+                   help="every N-th event's message ends with a lone surrogate escape")
     f.add_argument("--deny-group", action="append")
     f.add_argument("--missing-group", action="append")
     f.add_argument("--vanish-group", action="append")

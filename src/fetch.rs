@@ -236,15 +236,18 @@ pub fn start(
                 sem: sem.clone(),
                 limiter,
                 stats: stats.clone(),
+                anomalies: Default::default(),
             };
             let outcome = outcome.clone();
             tokio::spawn(async move {
                 let name = task.group.clone();
                 let stats = task.stats.clone();
+                let anomalies = task.anomalies.clone();
                 // Keep the channel open until a failure is on record: the reader must not
                 // see the group end before it can know that it failed.
                 let open = tx.clone();
                 let result = task.run(tx).await;
+                anomalies.report(&name);
                 stats.groups_done.fetch_add(1, Ordering::Relaxed);
                 if let Err(msg) = result {
                     warn(format!("log group {name}: {msg}"));
@@ -271,6 +274,8 @@ pub struct GroupTask {
     sem: Arc<Semaphore>,
     limiter: RateLimiter,
     stats: Arc<Stats>,
+    /// What the service or the data did wrong, said once (`anomalies.rs`).
+    pub anomalies: Arc<crate::anomalies::Anomalies>,
 }
 
 /// Expected further pages (at the first page's density) from which a window is sliced.
@@ -340,6 +345,8 @@ pub struct Page {
     pub next_token: Option<String>,
     /// The service's latency (to the answer's headers), when known.
     pub latency: Option<Duration>,
+    /// Events whose undecodable text was replaced with U+FFFD (see `page::Parsed`).
+    pub repaired: usize,
 }
 
 impl GroupTask {
@@ -511,13 +518,19 @@ impl GroupTask {
         let reask = page.next_token.is_some() && page.next_token == chain.token;
         let served: Option<HashSet<Text>> = (reask && !events.is_empty())
             .then(|| events.iter().map(|e| e.event_id.clone()).collect());
+        let mut repaired = page.repaired;
         if !chain.newest_ids.is_empty() || !chain.prev_page.is_empty() {
             events.retain(|e| {
                 let again =
                     e.timestamp == chain.newest_ts && chain.newest_ids.contains(&e.event_id);
-                !again && !chain.prev_page.contains(&e.event_id)
+                let drop = again || chain.prev_page.contains(&e.event_id);
+                if drop && repaired > 0 && e.message.contains('\u{FFFD}') {
+                    repaired -= 1; // counted when it was first sent
+                }
+                !drop
             });
         }
+        self.anomalies.add(crate::anomalies::REPAIRED, repaired);
         match served {
             Some(ids) => chain.prev_page = ids,
             None if !reask => chain.prev_page.clear(),
@@ -596,6 +609,7 @@ impl GroupTask {
             sem,
             limiter,
             stats,
+            anomalies: Default::default(),
         }
     }
 
@@ -654,6 +668,7 @@ impl GroupTask {
                             events: p.events,
                             next_token: p.next_token,
                             latency: p.latency,
+                            repaired: p.repaired,
                         });
                     }
                     let events = o
@@ -673,6 +688,7 @@ impl GroupTask {
                         events,
                         next_token: o.next_token.filter(|t| !t.is_empty()),
                         latency: None,
+                        repaired: 0,
                     });
                 }
                 Err(e) => match classify(&e) {

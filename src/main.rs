@@ -5,6 +5,7 @@
 //! `error.rs` and the README). The stages, in order: `cli` → `config` → `resolve` →
 //! `fetch` → `merge` → `output`; `app` strings them together per command.
 
+mod anomalies;
 mod app;
 mod aws;
 mod cli;

@@ -175,6 +175,7 @@ impl Poller {
                         failures = 0;
                         reported_missing = false;
                     }
+                    self.task.anomalies.report(&self.task.group);
                     if !events.is_empty() && tx.send(Msg::Events(events)).await.is_err() {
                         return;
                     }
@@ -234,17 +235,27 @@ impl Poller {
         let mut token: Option<String> = None;
         let mut out = Vec::new();
         let keep_from = upto - OVERLAP_MS;
+        let mut repaired = 0;
         for _ in 0..10_000 {
             let page = match self.task.page(self.from, upto, token.clone()).await {
                 Ok(p) => p,
                 Err(CallError::Missing) => return Err(PollError::Missing),
                 Err(e) => return Err(PollError::Other(e.text())),
             };
+            let before = out.len();
             out.extend(
                 page.events
                     .into_iter()
                     .filter(|e| !self.seen.contains_key(&*e.event_id)),
             );
+            if page.repaired > 0 {
+                // The new ones among the page's repaired events (those seen were counted).
+                let new = out[before..]
+                    .iter()
+                    .filter(|e| e.message.contains('\u{FFFD}'))
+                    .count();
+                repaired += new.min(page.repaired);
+            }
             match page.next_token {
                 Some(t) if token.as_deref() != Some(t.as_str()) => token = Some(t),
                 _ => break,
@@ -254,6 +265,9 @@ impl Poller {
         // The same event on two pages of this poll: adjacent once sorted.
         out.dedup_by(|b, a| a.timestamp == b.timestamp && a.event_id == b.event_id);
         // The poll succeeded: only now are its events seen and counted as printed.
+        self.task
+            .anomalies
+            .add(crate::anomalies::REPAIRED, repaired);
         for e in &out {
             if e.timestamp >= keep_from {
                 self.seen.insert(e.event_id.to_string(), e.timestamp);

@@ -73,3 +73,39 @@ fn a_watch_poll_that_fails_after_its_first_page_loses_nothing() {
     assert_once(&got, &want.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(got.len(), 20 + want.len(), "{stderr}");
 }
+
+#[test]
+fn an_undecodable_message_is_repaired_and_the_group_read_to_the_end() {
+    // Every 7th event's message ends with a lone surrogate escape (`\udc00`): the event is
+    // printed with U+FFFD there, the other events as they are, and one warning per group
+    // says how many were repaired.
+    let fake = Fake::start(&["--bad-surrogate-every", "7"]);
+    let groups = ["fake-0", "fake-1", "fake-2"];
+    let (r, _) = fake.get(&groups, &[], LIMIT);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut want = Vec::new();
+    let mut repaired = std::collections::HashMap::new();
+    for (g, stream, ts, msg) in fake.content(&groups) {
+        // `fake-0 event 000123 …`: the event's number.
+        let seq: u64 = msg.split(' ').nth(2).unwrap().parse().unwrap();
+        let msg = if seq % 7 == 0 {
+            *repaired.entry(g.clone()).or_insert(0) += 1;
+            format!("{msg}\u{FFFD}")
+        } else {
+            msg
+        };
+        want.push((g, stream, ts, msg));
+    }
+    want.sort();
+    let got = tuples(&json_lines(&r.stdout));
+    assert_eq!(got.len(), want.len(), "{}", r.stderr);
+    assert!(got == want, "the messages differ from the fake's");
+    for g in groups {
+        let line = format!(
+            "apitrace: warning: log group {g}: {} events had text that could not be decoded",
+            repaired[g]
+        );
+        assert_eq!(r.stderr.matches(&line).count(), 1, "{line}\n{}", r.stderr);
+    }
+    assert_eq!(r.stderr.lines().count(), 3, "{}", r.stderr);
+}
