@@ -85,6 +85,10 @@ logGroupName, DescribeLogGroups' prefix or pattern); --latency-ms delays every c
                                    whose number (seq) is a multiple of N ends with a lone
                                    UTF-16 surrogate escape, ``\\udc00`` (valid JSON syntax,
                                    undecodable text); /_fake/events shows it without
+    --overlap-pages K              a page asked for with a token starts K events early: it
+                                   repeats the previous page's last K events (the same
+                                   event ids on two pages, a page going back in time);
+                                   K must be less than the page size
     --deny-group NAME              AccessDeniedException on FilterLogEvents (repeatable)
     --missing-group NAME           ResourceNotFoundException on FilterLogEvents, absent from
                                    DescribeLogGroups (repeatable)
@@ -189,6 +193,7 @@ KNOBS = {
     "token_error_first": 0,
     "token_error_status": 400,
     "bad_surrogate_every": 0,
+    "overlap_pages": 0,
     "deny_group": [],
     "missing_group": [],
     "vanish_group": [],
@@ -807,6 +812,14 @@ class Fake:
         more = False
         with self.data_lock:
             i = g.first_after_key(pos_key) if pos_key is not None else g.first_at_or_after_ts(start)
+            if pos_key is not None and c["overlap_pages"]:
+                # Back K events that match the query (already sent), not before startTime.
+                back = c["overlap_pages"]
+                while back > 0 and i > 0 and g.ts[i - 1] >= start:
+                    i -= 1
+                    if (stream_filter is None or g.stream[i] in stream_filter) and (
+                            not terms or matches(terms, g.message(i))):
+                        back -= 1
             n = len(g)
             scanned = 0
             last_key = pos_key
@@ -1320,6 +1333,8 @@ def main(argv=None):
     f.add_argument("--token-error-status", type=int, choices=(400, 500, 502, 503, 504))
     f.add_argument("--bad-surrogate-every", type=int,
                    help="every N-th event's message ends with a lone surrogate escape")
+    f.add_argument("--overlap-pages", type=int,
+                   help="a token's page repeats the previous page's last K events")
     f.add_argument("--deny-group", action="append")
     f.add_argument("--missing-group", action="append")
     f.add_argument("--vanish-group", action="append")

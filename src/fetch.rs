@@ -304,6 +304,8 @@ struct Chain {
     latency: Option<Duration>,
     repeated: u32,
     restarts: u32,
+    /// What the chain sent lately, for pages that repeat events or go back in time.
+    recent: crate::anomalies::Recent,
 }
 
 impl Chain {
@@ -318,6 +320,7 @@ impl Chain {
             prev_page: HashSet::new(),
             repeated: 0,
             restarts: 0,
+            recent: Default::default(),
         }
     }
 
@@ -540,6 +543,10 @@ impl GroupTask {
         if !events.is_sorted_by(|a, b| a.sort_key() <= b.sort_key()) {
             events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         }
+        // A misbehaving service: the same event twice, a page going back in time.
+        let (again, late) = chain.recent.screen(&mut events, chain.newest_ts);
+        self.anomalies.add(crate::anomalies::DUPLICATES, again);
+        self.anomalies.add(crate::anomalies::OUT_OF_ORDER, late);
         // The ids at the newest timestamp: the tail of the sorted page.
         if let Some(last) = events.last().map(|e| e.timestamp) {
             if last > chain.newest_ts {

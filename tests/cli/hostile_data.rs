@@ -88,7 +88,7 @@ fn an_undecodable_message_is_repaired_and_the_group_read_to_the_end() {
     for (g, stream, ts, msg) in fake.content(&groups) {
         // `fake-0 event 000123 …`: the event's number.
         let seq: u64 = msg.split(' ').nth(2).unwrap().parse().unwrap();
-        let msg = if seq % 7 == 0 {
+        let msg = if seq.is_multiple_of(7) {
             *repaired.entry(g.clone()).or_insert(0) += 1;
             format!("{msg}\u{FFFD}")
         } else {
@@ -108,4 +108,46 @@ fn an_undecodable_message_is_repaired_and_the_group_read_to_the_end() {
         assert_eq!(r.stderr.matches(&line).count(), 1, "{line}\n{}", r.stderr);
     }
     assert_eq!(r.stderr.lines().count(), 3, "{}", r.stderr);
+}
+
+#[test]
+fn events_a_page_repeats_print_once_and_in_order() {
+    // Every page asked for with a token starts with the previous page's last 3 events
+    // again (the same event ids on two pages, a page going back in time): 15 pages a
+    // group, paged as one chain and in slices.
+    let fake = Fake::start(&[
+        "--events",
+        "1500",
+        "--page-events",
+        "100",
+        "--latency-ms",
+        "45",
+        "--overlap-pages",
+        "3",
+    ]);
+    let groups = ["fake-0", "fake-1", "fake-2"];
+    for mode in [
+        &["--max-tps", "100"][..],
+        &["--max-tps", "100", "--concurrency", "1"],
+    ] {
+        let (r, _) = fake.get(&groups, mode, LIMIT);
+        assert_eq!(r.code, 0, "{mode:?}: {}", r.stderr);
+        assert_complete(&fake, &groups, &r);
+        // One line per group says what was dropped; nothing else.
+        for l in r.stderr.lines() {
+            assert!(
+                l.contains("a second time; each was printed once"),
+                "{mode:?}: {l}\n{}",
+                r.stderr
+            );
+        }
+        for g in groups {
+            let n = r
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with(&format!("apitrace: warning: log group {g}: ")))
+                .count();
+            assert_eq!(n, 1, "{mode:?}: {}", r.stderr);
+        }
+    }
 }
