@@ -89,6 +89,9 @@ logGroupName, DescribeLogGroups' prefix or pattern); --latency-ms delays every c
                                    repeats the previous page's last K events (the same
                                    event ids on two pages, a page going back in time);
                                    K must be less than the page size
+    --token-cycle N                page tokens go round in a cycle: the page asked for with
+                                   a query's N-th token carries its first token again
+                                   (N=2: A, B, A, B, ... forever), for every query
     --deny-group NAME              AccessDeniedException on FilterLogEvents (repeatable)
     --missing-group NAME           ResourceNotFoundException on FilterLogEvents, absent from
                                    DescribeLogGroups (repeatable)
@@ -114,7 +117,7 @@ Introspection and control (not AWS):
                                  "max_in_flight_by_op", "in_flight_by_op", "resets",
                                  "stalls", "hangs", "truncated", "garbage", "expired",
                                  "repeated", "empty_pages", "denied", "not_found",
-                                 "token_errors",
+                                 "token_errors", "cycled",
                                  "live_started", "live_open", "live_max_open",
                                  "live_updates", "live_events", "live_sampled",
                                  "live_identifiers" (the last session's),
@@ -194,6 +197,7 @@ KNOBS = {
     "token_error_status": 400,
     "bad_surrogate_every": 0,
     "overlap_pages": 0,
+    "token_cycle": 0,
     "deny_group": [],
     "missing_group": [],
     "vanish_group": [],
@@ -516,6 +520,7 @@ class Fake:
                 "empty_pages": 0,
                 "denied": 0,
                 "token_errors": 0,
+                "cycled": 0,
                 "not_found": 0,
                 "events_returned": 0,
                 "live_started": 0,
@@ -533,6 +538,7 @@ class Fake:
             self.expired_once = set()
             self.repeats = {}
             self.token_calls = 0
+            self.cycle_first = {}
 
     def gstat(self, name):
         return self.stats["groups"].setdefault(
@@ -767,6 +773,7 @@ class Fake:
         token = body.get("nextToken")
         pos_key = None
         empties = 0
+        page_no = 0
         if token:
             try:
                 t = unb64(token)
@@ -774,6 +781,7 @@ class Fake:
                     raise ValueError("token of another query")
                 pos_key = tuple(t["k"]) if t["k"] is not None else None
                 empties = int(t["e"])
+                page_no = int(t.get("p", 0))
             except Exception:
                 raise ApiError(400, "InvalidParameterException", "The specified nextToken is invalid.")
             self.token_error(c, key)
@@ -797,7 +805,7 @@ class Fake:
 
         def make_token(k, e):
             return b64({"g": name, "k": list(k) if k is not None else None, "e": e, "q": qhash,
-                        "n": self.next_nonce()})
+                        "p": page_no + 1, "n": self.next_nonce()})
 
         if c["empty_pages"] and empties < c["empty_pages"]:
             with self.lock:
@@ -869,6 +877,15 @@ class Fake:
                     self.repeats[token] = served + 1
                     self.stats["repeated"] += 1
                     out["nextToken"] = token
+        cycle = c["token_cycle"]
+        if cycle and "nextToken" in out:
+            # --token-cycle: the first page's token again, after N pages.
+            with self.lock:
+                if page_no == 0:
+                    self.cycle_first[qhash] = out["nextToken"]
+                elif page_no >= cycle and qhash in self.cycle_first:
+                    out["nextToken"] = self.cycle_first[qhash]
+                    self.stats["cycled"] += 1
         if not events:
             with self.lock:
                 self.stats["empty_pages"] += 1
@@ -1335,6 +1352,8 @@ def main(argv=None):
                    help="every N-th event's message ends with a lone surrogate escape")
     f.add_argument("--overlap-pages", type=int,
                    help="a token's page repeats the previous page's last K events")
+    f.add_argument("--token-cycle", type=int,
+                   help="the page asked with a query's N-th token carries its first token again")
     f.add_argument("--deny-group", action="append")
     f.add_argument("--missing-group", action="append")
     f.add_argument("--vanish-group", action="append")

@@ -5,13 +5,15 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::error::warn;
+use crate::error::{note, warn};
 
 /// The kinds, each with its counter and whether it has been reported.
-const KINDS: usize = 3;
+const KINDS: usize = 4;
 pub const REPAIRED: usize = 0;
 pub const DUPLICATES: usize = 1;
 pub const OUT_OF_ORDER: usize = 2;
+/// Page tokens handed back (a cycle), each overcome by reading on from the newest event.
+pub const CYCLES: usize = 3;
 
 /// One group's counters, shared by every paging loop (slice) of the group.
 #[derive(Debug, Default)]
@@ -41,6 +43,13 @@ impl Anomalies {
                 continue;
             }
             let s = if n == 1 { "" } else { "s" };
+            if kind == CYCLES {
+                note(format!(
+                    "log group {group}: CloudWatch handed back a page token it had already given \
+                     (a cycle) {n} time{s}; read on from the newest event each time"
+                ));
+                continue;
+            }
             warn(match kind {
                 REPAIRED => format!(
                     "log group {group}: {n} event{s} had text that could not be decoded \

@@ -306,6 +306,8 @@ struct Chain {
     restarts: u32,
     /// What the chain sent lately, for pages that repeat events or go back in time.
     recent: crate::anomalies::Recent,
+    /// The tokens of this chain's query, for cycles (A→B→A).
+    guard: crate::paging::PageGuard,
 }
 
 impl Chain {
@@ -321,6 +323,7 @@ impl Chain {
             repeated: 0,
             restarts: 0,
             recent: Default::default(),
+            guard: Default::default(),
         }
     }
 
@@ -329,6 +332,7 @@ impl Chain {
         self.restarts += 1;
         self.repeated = 0;
         self.token = None;
+        self.guard = Default::default();
         if self.newest_ts != i64::MIN {
             self.start = self.newest_ts;
         }
@@ -587,6 +591,20 @@ impl GroupTask {
                     }
                     chain.restart();
                 }
+                Ok(Step::More)
+            }
+            Some(next) if !chain.guard.fresh(&next) => {
+                // A token this query was given before (A→B→A): following it would read the
+                // same pages forever. Read on from the newest timestamp (a new query),
+                // then give up loudly if that goes nowhere.
+                if chain.restarts >= 5 {
+                    return Err(
+                        "CloudWatch's page tokens go round in a cycle; the output of this group may be incomplete"
+                            .into(),
+                    );
+                }
+                self.anomalies.add(crate::anomalies::CYCLES, 1);
+                chain.restart();
                 Ok(Step::More)
             }
             Some(next) => {

@@ -22,6 +22,7 @@ mod merge;
 mod model;
 mod output;
 mod page;
+mod paging;
 mod progress;
 mod ratelimit;
 mod resolve;

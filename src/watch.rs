@@ -236,13 +236,22 @@ impl Poller {
         let mut out = Vec::new();
         let keep_from = upto - OVERLAP_MS;
         let mut repaired = 0;
+        // A token given before (A→A, A→B→A) is not followed: the poll reads on from its
+        // newest event instead (a new query), and fails if that makes no progress.
+        let mut guard = crate::paging::PageGuard::default();
+        let (mut start, mut newest, mut restarts) = (self.from, i64::MIN, 0);
         for _ in 0..10_000 {
-            let page = match self.task.page(self.from, upto, token.clone()).await {
+            let page = match self.task.page(start, upto, token.clone()).await {
                 Ok(p) => p,
                 Err(CallError::Missing) => return Err(PollError::Missing),
                 Err(e) => return Err(PollError::Other(e.text())),
             };
             let before = out.len();
+            newest = page
+                .events
+                .iter()
+                .map(|e| e.timestamp)
+                .fold(newest, i64::max);
             out.extend(
                 page.events
                     .into_iter()
@@ -257,8 +266,20 @@ impl Poller {
                 repaired += new.min(page.repaired);
             }
             match page.next_token {
-                Some(t) if token.as_deref() != Some(t.as_str()) => token = Some(t),
-                _ => break,
+                None => break,
+                Some(t) if guard.fresh(&t) => token = Some(t),
+                Some(_) => {
+                    restarts = if newest > start { 0 } else { restarts + 1 };
+                    if restarts >= 5 {
+                        return Err(PollError::Other(
+                            "CloudWatch's page tokens go round in a cycle".into(),
+                        ));
+                    }
+                    self.task.anomalies.add(crate::anomalies::CYCLES, 1);
+                    start = start.max(newest);
+                    token = None;
+                    guard = Default::default();
+                }
             }
         }
         out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

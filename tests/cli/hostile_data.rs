@@ -151,3 +151,35 @@ fn events_a_page_repeats_print_once_and_in_order() {
         }
     }
 }
+
+#[test]
+fn page_tokens_that_go_round_in_a_cycle_end_with_every_event_once() {
+    // Every query's tokens go A, B, A, B, ...: following them would print the same pages
+    // forever. apitrace reads on from the newest event instead, to the end.
+    let fake = Fake::start(&[
+        "--events",
+        "1500",
+        "--page-events",
+        "100",
+        "--latency-ms",
+        "45",
+        "--token-cycle",
+        "2",
+    ]);
+    let groups = ["fake-0", "fake-1", "fake-2"];
+    for mode in [
+        &["--max-tps", "100"][..],
+        &["--max-tps", "100", "--concurrency", "1"],
+    ] {
+        fake.reset_stats();
+        let (r, took) = fake.get(&groups, mode, Duration::from_secs(60));
+        assert_clean_success(&r);
+        assert_complete(&fake, &groups, &r);
+        assert!(took < Duration::from_secs(30), "{mode:?}: {took:?}");
+        // Slices are about two pages long: only the one chain meets the cycle for sure.
+        if mode.contains(&"--concurrency") {
+            assert!(stat(&fake, "cycled") >= 3, "{mode:?}: {}", fake.stats());
+            assert!(r.stderr.contains("(a cycle)"), "{mode:?}: {}", r.stderr);
+        }
+    }
+}
