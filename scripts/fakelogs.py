@@ -92,6 +92,10 @@ logGroupName, DescribeLogGroups' prefix or pattern); --latency-ms delays every c
     --token-cycle N                page tokens go round in a cycle: the page asked for with
                                    a query's N-th token carries its first token again
                                    (N=2: A, B, A, B, ... forever), for every query
+    --endless-rate P               answer HTTP 200 with a chunked body that never ends (a
+                                   page's start, then events forever, until the client
+                                   goes); stats "endless" and "endless_max_bytes" (the most
+                                   bytes one such answer got written)
     --deny-group NAME              AccessDeniedException on FilterLogEvents (repeatable)
     --missing-group NAME           ResourceNotFoundException on FilterLogEvents, absent from
                                    DescribeLogGroups (repeatable)
@@ -117,7 +121,8 @@ Introspection and control (not AWS):
                                  "max_in_flight_by_op", "in_flight_by_op", "resets",
                                  "stalls", "hangs", "truncated", "garbage", "expired",
                                  "repeated", "empty_pages", "denied", "not_found",
-                                 "token_errors", "cycled",
+                                 "token_errors", "cycled", "endless",
+                                 "endless_max_bytes",
                                  "live_started", "live_open", "live_max_open",
                                  "live_updates", "live_events", "live_sampled",
                                  "live_identifiers" (the last session's),
@@ -198,6 +203,7 @@ KNOBS = {
     "bad_surrogate_every": 0,
     "overlap_pages": 0,
     "token_cycle": 0,
+    "endless_rate": 0.0,
     "deny_group": [],
     "missing_group": [],
     "vanish_group": [],
@@ -520,6 +526,8 @@ class Fake:
                 "empty_pages": 0,
                 "denied": 0,
                 "token_errors": 0,
+                "endless": 0,
+                "endless_max_bytes": 0,
                 "cycled": 0,
                 "not_found": 0,
                 "events_returned": 0,
@@ -1123,6 +1131,33 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         self.wfile.flush()
 
+    def send_endless(self, fake):
+        """--endless-rate: HTTP 200, then a chunked body that never ends."""
+        with fake.lock:
+            fake.stats["endless"] += 1
+        sent = 0
+        event = json.dumps({"logStreamName": "s", "timestamp": 1, "message": "x" * 1000,
+                            "ingestionTime": 1, "eventId": "1"}).encode() + b","
+        block = event * 64
+        chunk = b"%x\r\n" % len(block) + block + b"\r\n"
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("x-amzn-RequestId", "fake-%d" % fake.next_nonce())
+            self.end_headers()
+            start = b'{"events":['
+            self.wfile.write(b"%x\r\n" % len(start) + start + b"\r\n")
+            while not fake.shutdown.is_set() and sent < (8 << 30):
+                self.wfile.write(chunk)
+                sent += len(block)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+        finally:
+            with fake.lock:
+                fake.stats["endless_max_bytes"] = max(fake.stats["endless_max_bytes"], sent)
+            self.close_connection = True
+
     def get_caller_identity(self):
         """STS GetCallerIdentity (query protocol, XML): the account Live Tail ARNs use."""
         xml = ('<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
@@ -1238,6 +1273,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_error_json(e)
         fake.log("%s %s #%d: %d events%s", op, key, n, len(out.get("events", out.get("logGroups", []))),
                  " +token" if out.get("nextToken") else "")
+        if fake.faultable(c, op, key) and c["endless_rate"] and fake.frac("endless", key, n) < c["endless_rate"]:
+            return self.send_endless(fake)
         stall = fake.stall_for(c, key, n, op)
         truncate = fake.truncate(c, key, n, op)
         if isinstance(out, dict) and c["bad_surrogate_every"]:
@@ -1354,6 +1391,7 @@ def main(argv=None):
                    help="a token's page repeats the previous page's last K events")
     f.add_argument("--token-cycle", type=int,
                    help="the page asked with a query's N-th token carries its first token again")
+    f.add_argument("--endless-rate", type=float, help="answer 200 with a body that never ends")
     f.add_argument("--deny-group", action="append")
     f.add_argument("--missing-group", action="append")
     f.add_argument("--vanish-group", action="append")

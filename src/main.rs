@@ -8,6 +8,7 @@
 mod anomalies;
 mod app;
 mod aws;
+mod bodycap;
 mod cli;
 mod config;
 mod debug;

@@ -129,6 +129,11 @@ impl Body for CaptureBody {
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
+                        if this.buf.len() + data.len() > crate::bodycap::MAX_BODY {
+                            this.done = true;
+                            this.buf = Vec::new();
+                            return Poll::Ready(Some(Err(crate::bodycap::too_big())));
+                        }
                         this.buf.extend_from_slice(&data);
                     }
                 }

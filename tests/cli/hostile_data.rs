@@ -183,3 +183,22 @@ fn page_tokens_that_go_round_in_a_cycle_end_with_every_event_once() {
         }
     }
 }
+
+#[test]
+fn a_response_body_that_never_ends_is_cut_off_and_retried() {
+    // A fifth of the answers are HTTP 200 with a body that never ends. Each is read up to
+    // the cap (32 MiB), failed and retried: every event, and memory does not follow the
+    // body (the fake counts what it could write before apitrace hung up).
+    let fake = Fake::start(&["--endless-rate", "0.2"]);
+    let groups = ["fake-0", "fake-1", "fake-2"];
+    let (r, _) = fake.get(&groups, &["--call-timeout", "10"], LIMIT);
+    assert_clean_success(&r);
+    assert_complete(&fake, &groups, &r);
+    let s = fake.stats();
+    assert!(s["endless"].as_u64().unwrap() >= 2, "{s}");
+    let most = s["endless_max_bytes"].as_u64().unwrap();
+    assert!(
+        most < 96 << 20,
+        "one answer got {most} bytes into apitrace: {s}"
+    );
+}
