@@ -76,6 +76,26 @@ logGroupName, DescribeLogGroups' prefix or pattern); --latency-ms delays every c
     --expire-token-after N         after N pages of a group, reject its next token with
                                    InvalidParameterException "The specified nextToken has
                                    expired" (once per group; --expire-always: every N pages)
+    --token-error-first N          the next N FilterLogEvents calls carrying a nextToken
+                                   (counted from start, or from when it is set by
+                                   /_fake/config) fail with --token-error-status: 400
+                                   (InvalidParameterException, default) or a 5xx; a poll's
+                                   first page succeeds, its token page fails
+    --bad-surrogate-every N        in FilterLogEvents answers, the message of every event
+                                   whose number (seq) is a multiple of N ends with a lone
+                                   UTF-16 surrogate escape, ``\\udc00`` (valid JSON syntax,
+                                   undecodable text); /_fake/events shows it without
+    --overlap-pages K              a page asked for with a token starts K events early: it
+                                   repeats the previous page's last K events (the same
+                                   event ids on two pages, a page going back in time);
+                                   K must be less than the page size
+    --token-cycle N                page tokens go round in a cycle: the page asked for with
+                                   a query's N-th token carries its first token again
+                                   (N=2: A, B, A, B, ... forever), for every query
+    --endless-rate P               answer HTTP 200 with a chunked body that never ends (a
+                                   page's start, then events forever, until the client
+                                   goes); stats "endless" and "endless_max_bytes" (the most
+                                   bytes one such answer got written)
     --deny-group NAME              AccessDeniedException on FilterLogEvents (repeatable)
     --missing-group NAME           ResourceNotFoundException on FilterLogEvents, absent from
                                    DescribeLogGroups (repeatable)
@@ -101,6 +121,8 @@ Introspection and control (not AWS):
                                  "max_in_flight_by_op", "in_flight_by_op", "resets",
                                  "stalls", "hangs", "truncated", "garbage", "expired",
                                  "repeated", "empty_pages", "denied", "not_found",
+                                 "token_errors", "cycled", "endless",
+                                 "endless_max_bytes",
                                  "live_started", "live_open", "live_max_open",
                                  "live_updates", "live_events", "live_sampled",
                                  "live_identifiers" (the last session's),
@@ -148,6 +170,8 @@ MAX_LIMIT = 10_000
 ACCOUNT = "123456789012"
 LEVELS = ("INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR", "INFO", "DEBUG")
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
+# Stands for a lone surrogate escape until the answer is serialised (--bad-surrogate-every).
+BAD_SURROGATE = "\ue000"
 OPS = ("FilterLogEvents", "DescribeLogGroups", "StartLiveTail")
 
 # Knobs settable at runtime, with their defaults and types.
@@ -174,6 +198,12 @@ KNOBS = {
     "repeat_token_mode": "empty",
     "expire_token_after": 0,
     "expire_always": False,
+    "token_error_first": 0,
+    "token_error_status": 400,
+    "bad_surrogate_every": 0,
+    "overlap_pages": 0,
+    "token_cycle": 0,
+    "endless_rate": 0.0,
     "deny_group": [],
     "missing_group": [],
     "vanish_group": [],
@@ -446,6 +476,8 @@ class Fake:
             raise ValueError("live_end must be 'timeout' or 'reset'")
         if c["error_status"] not in (500, 502, 503, 504):
             raise ValueError("error_status must be 500, 502, 503 or 504")
+        if c["token_error_status"] not in (400, 500, 502, 503, 504):
+            raise ValueError("token_error_status must be 400, 500, 502, 503 or 504")
 
     def set_config(self, changes):
         with self.lock:
@@ -465,6 +497,8 @@ class Fake:
                 self.config[k] = v
                 if k in ("tps", "tps_burst"):
                     self.bucket = None
+                if k == "token_error_first":
+                    self.token_calls = 0
                 if k == "storm_ms":
                     self.storm_until = None
                     self.storm_armed = v > 0
@@ -491,6 +525,10 @@ class Fake:
                 "repeated": 0,
                 "empty_pages": 0,
                 "denied": 0,
+                "token_errors": 0,
+                "endless": 0,
+                "endless_max_bytes": 0,
+                "cycled": 0,
                 "not_found": 0,
                 "events_returned": 0,
                 "live_started": 0,
@@ -507,6 +545,8 @@ class Fake:
             self.group_pages = {}
             self.expired_once = set()
             self.repeats = {}
+            self.token_calls = 0
+            self.cycle_first = {}
 
     def gstat(self, name):
         return self.stats["groups"].setdefault(
@@ -741,6 +781,7 @@ class Fake:
         token = body.get("nextToken")
         pos_key = None
         empties = 0
+        page_no = 0
         if token:
             try:
                 t = unb64(token)
@@ -748,8 +789,10 @@ class Fake:
                     raise ValueError("token of another query")
                 pos_key = tuple(t["k"]) if t["k"] is not None else None
                 empties = int(t["e"])
+                page_no = int(t.get("p", 0))
             except Exception:
                 raise ApiError(400, "InvalidParameterException", "The specified nextToken is invalid.")
+            self.token_error(c, key)
             with self.lock:
                 pages = self.group_pages.get(name, 0)
                 after = c["expire_token_after"]
@@ -770,7 +813,7 @@ class Fake:
 
         def make_token(k, e):
             return b64({"g": name, "k": list(k) if k is not None else None, "e": e, "q": qhash,
-                        "n": self.next_nonce()})
+                        "p": page_no + 1, "n": self.next_nonce()})
 
         if c["empty_pages"] and empties < c["empty_pages"]:
             with self.lock:
@@ -785,6 +828,14 @@ class Fake:
         more = False
         with self.data_lock:
             i = g.first_after_key(pos_key) if pos_key is not None else g.first_at_or_after_ts(start)
+            if pos_key is not None and c["overlap_pages"]:
+                # Back K events that match the query (already sent), not before startTime.
+                back = c["overlap_pages"]
+                while back > 0 and i > 0 and g.ts[i - 1] >= start:
+                    i -= 1
+                    if (stream_filter is None or g.stream[i] in stream_filter) and (
+                            not terms or matches(terms, g.message(i))):
+                        back -= 1
             n = len(g)
             scanned = 0
             last_key = pos_key
@@ -811,6 +862,9 @@ class Fake:
                     more = True
                     break
                 ev = g.event(i)
+                bad = c["bad_surrogate_every"]
+                if bad and g.seq[i] % bad == 0:
+                    ev["message"] += BAD_SURROGATE
                 events.append(ev)
                 size += esize
                 last_key = g.key(i)
@@ -831,11 +885,35 @@ class Fake:
                     self.repeats[token] = served + 1
                     self.stats["repeated"] += 1
                     out["nextToken"] = token
+        cycle = c["token_cycle"]
+        if cycle and "nextToken" in out:
+            # --token-cycle: the first page's token again, after N pages.
+            with self.lock:
+                if page_no == 0:
+                    self.cycle_first[qhash] = out["nextToken"]
+                elif page_no >= cycle and qhash in self.cycle_first:
+                    out["nextToken"] = self.cycle_first[qhash]
+                    self.stats["cycled"] += 1
         if not events:
             with self.lock:
                 self.stats["empty_pages"] += 1
         self._count_page(name, len(events))
         return out
+
+    def token_error(self, c, key):
+        """--token-error-first: fail this call carrying a token, if it is one of the next N."""
+        if not c["token_error_first"] or not self.faultable(c, "FilterLogEvents", key):
+            return
+        with self.lock:
+            self.token_calls += 1
+            if self.token_calls > c["token_error_first"]:
+                return
+            self.stats["token_errors"] += 1
+        status = c["token_error_status"]
+        if status == 400:
+            raise ApiError(400, "InvalidParameterException", "The specified nextToken is invalid.")
+        raise ApiError(status, "ServiceUnavailableException",
+                       "The service is unavailable. Please try again shortly.")
 
     def _count_page(self, name, n):
         with self.lock:
@@ -1053,6 +1131,33 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         self.wfile.flush()
 
+    def send_endless(self, fake):
+        """--endless-rate: HTTP 200, then a chunked body that never ends."""
+        with fake.lock:
+            fake.stats["endless"] += 1
+        sent = 0
+        event = json.dumps({"logStreamName": "s", "timestamp": 1, "message": "x" * 1000,
+                            "ingestionTime": 1, "eventId": "1"}).encode() + b","
+        block = event * 64
+        chunk = b"%x\r\n" % len(block) + block + b"\r\n"
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("x-amzn-RequestId", "fake-%d" % fake.next_nonce())
+            self.end_headers()
+            start = b'{"events":['
+            self.wfile.write(b"%x\r\n" % len(start) + start + b"\r\n")
+            while not fake.shutdown.is_set() and sent < (8 << 30):
+                self.wfile.write(chunk)
+                sent += len(block)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+        finally:
+            with fake.lock:
+                fake.stats["endless_max_bytes"] = max(fake.stats["endless_max_bytes"], sent)
+            self.close_connection = True
+
     def get_caller_identity(self):
         """STS GetCallerIdentity (query protocol, XML): the account Live Tail ARNs use."""
         xml = ('<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
@@ -1168,8 +1273,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_error_json(e)
         fake.log("%s %s #%d: %d events%s", op, key, n, len(out.get("events", out.get("logGroups", []))),
                  " +token" if out.get("nextToken") else "")
+        if fake.faultable(c, op, key) and c["endless_rate"] and fake.frac("endless", key, n) < c["endless_rate"]:
+            return self.send_endless(fake)
         stall = fake.stall_for(c, key, n, op)
         truncate = fake.truncate(c, key, n, op)
+        if isinstance(out, dict) and c["bad_surrogate_every"]:
+            out = json.dumps(out, separators=(",", ":"), ensure_ascii=False).replace(BAD_SURROGATE, "\\udc00")
         if fake.garbage(c, key, n, op):
             out = "<html><body>502 Bad Gateway (a proxy answered)</body></html>"
         try:
@@ -1273,6 +1382,16 @@ def main(argv=None):
                    help="repeats are empty pages (default), or the real page again")
     f.add_argument("--expire-token-after", type=int)
     f.add_argument("--expire-always", action="store_const", const=True)
+    f.add_argument("--token-error-first", type=int,
+                   help="the next N calls carrying a nextToken fail (--token-error-status)")
+    f.add_argument("--token-error-status", type=int, choices=(400, 500, 502, 503, 504))
+    f.add_argument("--bad-surrogate-every", type=int,
+                   help="every N-th event's message ends with a lone surrogate escape")
+    f.add_argument("--overlap-pages", type=int,
+                   help="a token's page repeats the previous page's last K events")
+    f.add_argument("--token-cycle", type=int,
+                   help="the page asked with a query's N-th token carries its first token again")
+    f.add_argument("--endless-rate", type=float, help="answer 200 with a body that never ends")
     f.add_argument("--deny-group", action="append")
     f.add_argument("--missing-group", action="append")
     f.add_argument("--vanish-group", action="append")

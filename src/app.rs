@@ -893,6 +893,7 @@ async fn apis(args: cli::ApisArgs) -> Result<u8> {
     let mut rows = Vec::new();
     let gw = aws.apigateway();
     let mut position: Option<String> = None;
+    let mut guard = crate::paging::PageGuard::default();
     loop {
         let out = gw
             .get_rest_apis()
@@ -924,13 +925,14 @@ async fn apis(args: cli::ApisArgs) -> Result<u8> {
                 stages,
             });
         }
-        position = out.position().filter(|p| !p.is_empty()).map(String::from);
+        position = guard.next(out.position(), "REST APIs");
         if position.is_none() {
             break;
         }
     }
     let gw2 = aws.apigatewayv2();
     let mut token: Option<String> = None;
+    let mut guard = crate::paging::PageGuard::default();
     loop {
         let out = match gw2.get_apis().set_next_token(token.clone()).send().await {
             Ok(o) => o,
@@ -969,7 +971,7 @@ async fn apis(args: cli::ApisArgs) -> Result<u8> {
                 stages,
             });
         }
-        token = out.next_token().filter(|t| !t.is_empty()).map(String::from);
+        token = guard.next(out.next_token(), "HTTP and WebSocket APIs");
         if token.is_none() {
             break;
         }

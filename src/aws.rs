@@ -31,11 +31,11 @@ use aws_smithy_types::timeout::TimeoutConfig;
 
 use crate::cli::AwsArgs;
 
-/// A service's config builder from the shared config, with the `--debug` interceptor when
-/// debugging.
+/// A service's config builder from the shared config, with the cap on response bodies
+/// (`bodycap.rs`) and the `--debug` interceptor when debugging.
 macro_rules! debugged {
     ($service:ident, $sdk:expr) => {{
-        let mut b = $service::config::Builder::from($sdk);
+        let mut b = $service::config::Builder::from($sdk).interceptor(crate::bodycap::BodyCap);
         if crate::debug::enabled() {
             b = b.interceptor(crate::debug::DebugLog);
         }

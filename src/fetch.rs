@@ -236,15 +236,18 @@ pub fn start(
                 sem: sem.clone(),
                 limiter,
                 stats: stats.clone(),
+                anomalies: Default::default(),
             };
             let outcome = outcome.clone();
             tokio::spawn(async move {
                 let name = task.group.clone();
                 let stats = task.stats.clone();
+                let anomalies = task.anomalies.clone();
                 // Keep the channel open until a failure is on record: the reader must not
                 // see the group end before it can know that it failed.
                 let open = tx.clone();
                 let result = task.run(tx).await;
+                anomalies.report(&name);
                 stats.groups_done.fetch_add(1, Ordering::Relaxed);
                 if let Err(msg) = result {
                     warn(format!("log group {name}: {msg}"));
@@ -271,6 +274,8 @@ pub struct GroupTask {
     sem: Arc<Semaphore>,
     limiter: RateLimiter,
     stats: Arc<Stats>,
+    /// What the service or the data did wrong, said once (`anomalies.rs`).
+    pub anomalies: Arc<crate::anomalies::Anomalies>,
 }
 
 /// Expected further pages (at the first page's density) from which a window is sliced.
@@ -299,6 +304,10 @@ struct Chain {
     latency: Option<Duration>,
     repeated: u32,
     restarts: u32,
+    /// What the chain sent lately, for pages that repeat events or go back in time.
+    recent: crate::anomalies::Recent,
+    /// The tokens of this chain's query, for cycles (A→B→A).
+    guard: crate::paging::PageGuard,
 }
 
 impl Chain {
@@ -313,6 +322,8 @@ impl Chain {
             prev_page: HashSet::new(),
             repeated: 0,
             restarts: 0,
+            recent: Default::default(),
+            guard: Default::default(),
         }
     }
 
@@ -321,6 +332,7 @@ impl Chain {
         self.restarts += 1;
         self.repeated = 0;
         self.token = None;
+        self.guard = Default::default();
         if self.newest_ts != i64::MIN {
             self.start = self.newest_ts;
         }
@@ -340,6 +352,8 @@ pub struct Page {
     pub next_token: Option<String>,
     /// The service's latency (to the answer's headers), when known.
     pub latency: Option<Duration>,
+    /// Events whose undecodable text was replaced with U+FFFD (see `page::Parsed`).
+    pub repaired: usize,
 }
 
 impl GroupTask {
@@ -511,13 +525,19 @@ impl GroupTask {
         let reask = page.next_token.is_some() && page.next_token == chain.token;
         let served: Option<HashSet<Text>> = (reask && !events.is_empty())
             .then(|| events.iter().map(|e| e.event_id.clone()).collect());
+        let mut repaired = page.repaired;
         if !chain.newest_ids.is_empty() || !chain.prev_page.is_empty() {
             events.retain(|e| {
                 let again =
                     e.timestamp == chain.newest_ts && chain.newest_ids.contains(&e.event_id);
-                !again && !chain.prev_page.contains(&e.event_id)
+                let drop = again || chain.prev_page.contains(&e.event_id);
+                if drop && repaired > 0 && e.message.contains('\u{FFFD}') {
+                    repaired -= 1; // counted when it was first sent
+                }
+                !drop
             });
         }
+        self.anomalies.add(crate::anomalies::REPAIRED, repaired);
         match served {
             Some(ids) => chain.prev_page = ids,
             None if !reask => chain.prev_page.clear(),
@@ -527,6 +547,10 @@ impl GroupTask {
         if !events.is_sorted_by(|a, b| a.sort_key() <= b.sort_key()) {
             events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         }
+        // A misbehaving service: the same event twice, a page going back in time.
+        let (again, late) = chain.recent.screen(&mut events, chain.newest_ts);
+        self.anomalies.add(crate::anomalies::DUPLICATES, again);
+        self.anomalies.add(crate::anomalies::OUT_OF_ORDER, late);
         // The ids at the newest timestamp: the tail of the sorted page.
         if let Some(last) = events.last().map(|e| e.timestamp) {
             if last > chain.newest_ts {
@@ -569,6 +593,20 @@ impl GroupTask {
                 }
                 Ok(Step::More)
             }
+            Some(next) if !chain.guard.fresh(&next) => {
+                // A token this query was given before (A→B→A): following it would read the
+                // same pages forever. Read on from the newest timestamp (a new query),
+                // then give up loudly if that goes nowhere.
+                if chain.restarts >= 5 {
+                    return Err(
+                        "CloudWatch's page tokens go round in a cycle; the output of this group may be incomplete"
+                            .into(),
+                    );
+                }
+                self.anomalies.add(crate::anomalies::CYCLES, 1);
+                chain.restart();
+                Ok(Step::More)
+            }
             Some(next) => {
                 chain.repeated = 0;
                 chain.token = Some(next);
@@ -596,6 +634,7 @@ impl GroupTask {
             sem,
             limiter,
             stats,
+            anomalies: Default::default(),
         }
     }
 
@@ -654,6 +693,7 @@ impl GroupTask {
                             events: p.events,
                             next_token: p.next_token,
                             latency: p.latency,
+                            repaired: p.repaired,
                         });
                     }
                     let events = o
@@ -673,6 +713,7 @@ impl GroupTask {
                         events,
                         next_token: o.next_token.filter(|t| !t.is_empty()),
                         latency: None,
+                        repaired: 0,
                     });
                 }
                 Err(e) => match classify(&e) {

@@ -51,6 +51,8 @@ const OPEN_ATTEMPTS: u32 = 4;
 /// sent is not printed: an endpoint that answers with one snapshot of old events and ends,
 /// as the moto emulator does, is not live (the next session's catch-up reads the gap).
 const MIN_UPDATES: u32 = 2;
+/// Attempts of a session's catch-up poll of one group before its gap is reported missing.
+const CATCH_UP_ATTEMPTS: u32 = 4;
 /// How long [`Printed`] remembers an event regardless of its timestamp: the time within
 /// which the same event can come from both sources.
 const REMEMBER_MS: i64 = 60_000;
@@ -362,9 +364,23 @@ impl Session {
     /// Read `[from, started]` of every group by polling, print what is new, mark the
     /// groups as complete up to `started`. False when the output is gone.
     async fn catch_up(&mut self, started: i64, tx: &mpsc::Sender<Msg>) -> bool {
+        // A poll that fails is tried again from its own start (it remembered nothing).
         let polls = self.pollers.iter_mut().map(|p| async move {
-            let r = p.poll(started).await;
-            (p.group().to_string(), r)
+            let mut failures = 0;
+            loop {
+                match p.poll(started).await {
+                    Err(PollError::Other(_)) if failures + 1 < CATCH_UP_ATTEMPTS => {
+                        tokio::time::sleep(crate::fetch::backoff(
+                            failures,
+                            Duration::from_secs(1),
+                            Duration::from_secs(8),
+                        ))
+                        .await;
+                        failures += 1;
+                    }
+                    r => return (p.group().to_string(), r),
+                }
+            }
         });
         let results = futures::future::join_all(polls).await;
         let mut out = Vec::new();

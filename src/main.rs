@@ -6,8 +6,10 @@
 //! `config` → `resolve` → `fetch` → `merge` → `output`; `app` strings them together per
 //! command.
 
+mod anomalies;
 mod app;
 mod aws;
+mod bodycap;
 mod cli;
 mod config;
 mod debug;
@@ -23,6 +25,7 @@ mod merge;
 mod model;
 mod output;
 mod page;
+mod paging;
 mod progress;
 mod ratelimit;
 mod resolve;

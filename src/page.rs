@@ -45,6 +45,10 @@ use crate::model::{Event, Text};
 pub struct Parsed {
     pub events: Vec<Event>,
     pub next_token: Option<String>,
+    /// Events whose text could not be decoded as it came (a lone UTF-16 surrogate escape
+    /// such as `\udc00`, an invalid escape, invalid UTF-8): what could not be decoded is
+    /// U+FFFD, and the rest of the event and of the page is read as usual.
+    pub repaired: usize,
     /// From sending the call to its answer's headers: the service's latency, without the
     /// time the body took to arrive.
     pub latency: Option<std::time::Duration>,
@@ -125,6 +129,11 @@ impl Body for CaptureBody {
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
+                        if this.buf.len() + data.len() > crate::bodycap::MAX_BODY {
+                            this.done = true;
+                            this.buf = Vec::new();
+                            return Poll::Ready(Some(Err(crate::bodycap::too_big())));
+                        }
                         this.buf.extend_from_slice(&data);
                     }
                 }
@@ -273,16 +282,149 @@ impl<'de> serde::de::Visitor<'de> for EventsSeed<'_> {
 /// anything it does not expect (a number with a fraction, odd syntax) goes to the
 /// `serde_json` path, which reads any valid JSON.
 pub fn parse(body: &Bytes, group: usize) -> Option<Parsed> {
-    use serde::de::DeserializeSeed;
     // One UTF-8 check of the whole body, so neither parser need check each string.
-    let text = std::str::from_utf8(body).ok()?;
+    let Ok(text) = std::str::from_utf8(body) else {
+        // Invalid UTF-8 (never from AWS): read the page with U+FFFD for what is not.
+        let fixed = Bytes::from(String::from_utf8_lossy(body).into_owned());
+        let text = std::str::from_utf8(&fixed).ok()?;
+        let mut page = parse_text(&fixed, text, group)?;
+        page.repaired = page.repaired.max(count_replaced(&page.events));
+        return Some(page);
+    };
+    parse_text(body, text, group)
+}
+
+fn parse_text(body: &Bytes, text: &str, group: usize) -> Option<Parsed> {
+    use serde::de::DeserializeSeed;
     if let Some(page) = Scan::new(body, text, group).page() {
         return Some(page);
     }
-    let mut de = serde_json::Deserializer::from_str(text);
-    let page = PageSeed { body, group }.deserialize(&mut de).ok()?;
-    de.end().ok()?;
+    let serde = |body: &Bytes, text: &str| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let page = PageSeed { body, group }.deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        Some(page)
+    };
+    if let Some(page) = serde(body, text) {
+        return Some(page);
+    }
+    // Lone surrogate escapes fail `serde_json` too: the same body with each one replaced by
+    // `\ufffd` (as long), once more.
+    let fixed = Bytes::from(repair_surrogates(text)?);
+    let text = std::str::from_utf8(&fixed).ok()?;
+    let mut page = serde(&fixed, text)?;
+    page.repaired = count_replaced(&page.events).max(1);
     Some(page)
+}
+
+/// Events with U+FFFD in their text (after a repair of the whole page).
+fn count_replaced(events: &[Event]) -> usize {
+    events
+        .iter()
+        .filter(|e| e.message.contains('\u{FFFD}') || e.stream.contains('\u{FFFD}'))
+        .count()
+}
+
+/// `text` with every lone UTF-16 surrogate escape (`\ud800`–`\udfff` not in a valid
+/// pair) replaced by `\ufffd`; `None` when there is none.
+fn repair_surrogates(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut i = 0;
+    let hex = |at: usize| -> Option<u16> {
+        let h = b.get(at..at + 4)?;
+        u16::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+    };
+    while let Some(off) = memchr::memchr(b'\\', &b[i..]) {
+        let at = i + off;
+        if b.get(at + 1) != Some(&b'u') {
+            i = at + 2; // any other escape, `\\` included
+            continue;
+        }
+        let Some(u) = hex(at + 2) else {
+            i = at + 2;
+            continue;
+        };
+        let paired = (0xD800..0xDC00).contains(&u)
+            && b.get(at + 6) == Some(&b'\\')
+            && b.get(at + 7) == Some(&b'u')
+            && hex(at + 8).is_some_and(|l| (0xDC00..0xE000).contains(&l));
+        if paired {
+            i = at + 12;
+        } else if (0xD800..0xE000).contains(&u) {
+            out.get_or_insert_with(|| b.to_vec())[at + 2..at + 6].copy_from_slice(b"fffd");
+            i = at + 6;
+        } else {
+            i = at + 6;
+        }
+    }
+    out.and_then(|v| String::from_utf8(v).ok())
+}
+
+/// A JSON string's content (between the quotes) decoded, with U+FFFD for what cannot be:
+/// lone surrogates, unknown escapes. The slow path, for strings `serde_json` refuses.
+fn unescape_lossy(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    let hex = |chars: &mut std::str::Chars| -> Option<u32> {
+        let h: String = chars.by_ref().take(4).collect();
+        (h.len() == 4).then(|| u32::from_str_radix(&h, 16).ok())?
+    };
+    let mut pending_high: Option<u32> = None;
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            if pending_high.take().is_some() {
+                out.push('\u{FFFD}');
+            }
+            out.push(c);
+            continue;
+        }
+        let e = chars.next();
+        if e != Some('u') && pending_high.take().is_some() {
+            out.push('\u{FFFD}');
+        }
+        match e {
+            Some('"') => out.push('"'),
+            Some('\\') => out.push('\\'),
+            Some('/') => out.push('/'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('u') => match hex(&mut chars) {
+                Some(u @ 0xD800..0xDC00) => {
+                    if pending_high.replace(u).is_some() {
+                        out.push('\u{FFFD}');
+                    }
+                }
+                Some(u @ 0xDC00..0xE000) => match pending_high.take() {
+                    Some(h) => out.push(
+                        char::from_u32(0x10000 + ((h - 0xD800) << 10) + (u - 0xDC00))
+                            .unwrap_or('\u{FFFD}'),
+                    ),
+                    None => out.push('\u{FFFD}'),
+                },
+                Some(u) => {
+                    if pending_high.take().is_some() {
+                        out.push('\u{FFFD}');
+                    }
+                    out.push(char::from_u32(u).unwrap_or('\u{FFFD}'));
+                }
+                None => {
+                    if pending_high.take().is_some() {
+                        out.push('\u{FFFD}');
+                    }
+                    out.push('\u{FFFD}');
+                }
+            },
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    if pending_high.is_some() {
+        out.push('\u{FFFD}');
+    }
+    out
 }
 
 /// A hand-written reader of exactly the JSON a FilterLogEvents answer has (an object with
@@ -295,6 +437,8 @@ struct Scan<'a> {
     b: &'a [u8],
     i: usize,
     group: usize,
+    /// Set when a string of the current event needed [`unescape_lossy`].
+    lossy: std::cell::Cell<bool>,
 }
 
 /// A string's place in the text, and whether it has escapes.
@@ -312,6 +456,7 @@ impl<'a> Scan<'a> {
             b: text.as_bytes(),
             i: 0,
             group,
+            lossy: std::cell::Cell::new(false),
         }
     }
 
@@ -356,7 +501,13 @@ impl<'a> Scan<'a> {
             return Some(Text::shared(self.body, &self.text[s.start..s.end]));
         }
         let quoted = &self.text[s.start - 1..s.end + 1];
-        serde_json::from_str::<String>(quoted).ok().map(Text::from)
+        match serde_json::from_str::<String>(quoted) {
+            Ok(t) => Some(Text::from(t)),
+            Err(_) => {
+                self.lossy.set(true);
+                Some(Text::from(unescape_lossy(&self.text[s.start..s.end])))
+            }
+        }
     }
 
     fn int(&mut self) -> Option<i64> {
@@ -439,9 +590,10 @@ impl<'a> Scan<'a> {
 
     fn page(mut self) -> Option<Parsed> {
         let mut page = Parsed::default();
+        let mut repaired = 0;
         self.object(|s, key| match key {
             "events" => {
-                page.events = s.null_or(|s| s.events())?.unwrap_or_default();
+                page.events = s.null_or(|s| s.events(&mut repaired))?.unwrap_or_default();
                 Some(())
             }
             "nextToken" => {
@@ -455,10 +607,11 @@ impl<'a> Scan<'a> {
             _ => s.skip(),
         })?;
         self.ws();
+        page.repaired = repaired;
         (self.i == self.b.len()).then_some(page)
     }
 
-    fn events(&mut self) -> Option<Vec<Event>> {
+    fn events(&mut self, repaired: &mut usize) -> Option<Vec<Event>> {
         let mut out = Vec::with_capacity((self.b.len() / 150).min(10_000));
         let mut streams = Streams::default();
         let no_stream = streams.intern("");
@@ -467,6 +620,7 @@ impl<'a> Scan<'a> {
             return Some(out);
         }
         loop {
+            self.lossy.set(false);
             let mut e = Event {
                 timestamp: 0,
                 ingestion_time: 0,
@@ -502,6 +656,9 @@ impl<'a> Scan<'a> {
                     std::borrow::Cow::Borrowed(&self.text[st.start..st.end])
                 };
                 e.stream = streams.intern(&name);
+            }
+            if self.lossy.take() {
+                *repaired += 1;
             }
             out.push(e);
             if self.eat(b',').is_none() {
@@ -639,6 +796,46 @@ mod tests {
             let (scan, serde) = both(bad);
             assert!(scan.is_none() && serde.is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn undecodable_text_is_replaced_and_the_page_still_read() {
+        // A lone low surrogate, a lone high one before text, a valid pair, a bad escape.
+        let body = br#"{"events":[
+            {"logStreamName":"a","timestamp":1,"message":"lone \udc00 low","ingestionTime":2,"eventId":"1"},
+            {"logStreamName":"a","timestamp":3,"message":"ok \ud83d\ude80","ingestionTime":4,"eventId":"2"},
+            {"logStreamName":"a","timestamp":5,"message":"high \ud83d! and \ud800","ingestionTime":6,"eventId":"3"},
+            {"logStreamName":"a","timestamp":7,"message":"bad \x escape","ingestionTime":8,"eventId":"4"}
+        ],"nextToken":"t"}"#;
+        let p = parse(&Bytes::from_static(body), 0).expect("the page is read");
+        let msgs: Vec<&str> = p.events.iter().map(|e| &*e.message).collect();
+        assert_eq!(
+            msgs,
+            [
+                "lone \u{FFFD} low",
+                "ok 🚀",
+                "high \u{FFFD}! and \u{FFFD}",
+                "bad \u{FFFD} escape"
+            ]
+        );
+        assert_eq!((p.repaired, p.next_token.as_deref()), (3, Some("t")));
+        // Through the serde_json path (an escaped key, which the scanner leaves to it).
+        let body = br#"{"ev\u0065nts":[{"timestamp":1,"message":"x\udc00"},{"timestamp":2,"message":"y"}]}"#;
+        let p = parse(&Bytes::from_static(body), 0).expect("the page is read");
+        assert_eq!(p.events[0].message, "x\u{FFFD}");
+        assert_eq!(p.repaired, 1);
+        // Invalid UTF-8 in a message.
+        let body = b"{\"events\":[{\"timestamp\":1,\"message\":\"a\xff b\"}]}";
+        let p = parse(&Bytes::from_static(body), 0).expect("the page is read");
+        assert_eq!(p.events[0].message, "a\u{FFFD} b");
+        assert_eq!(p.repaired, 1);
+        // Nothing to repair: nothing counted.
+        let p = parse(
+            &Bytes::from_static(br#"{"events":[{"message":"\u00e9"}]}"#),
+            0,
+        )
+        .unwrap();
+        assert_eq!((p.repaired, &*p.events[0].message), (0, "é"));
     }
 
     #[test]

@@ -272,6 +272,7 @@ async fn resolve_rest(
     let mut found = Vec::new();
     // Resources with their methods embedded, every page (GetResources: 5 calls per 2 s).
     let mut position: Option<String> = None;
+    let mut guard = crate::paging::PageGuard::default();
     let mut pages = 0;
     loop {
         if pages > 0 {
@@ -339,14 +340,25 @@ async fn resolve_rest(
                 }
             }
         }
-        position = out.position().filter(|p| !p.is_empty()).map(String::from);
-        if position.is_none() || pages >= 1000 {
+        position = guard.next(
+            out.position(),
+            &format!("the resources of REST API {api_id}"),
+        );
+        if position.is_none() {
+            break;
+        }
+        if pages >= 1000 {
+            warn(format!(
+                "REST API {api_id}: stopped listing its resources after 1000 pages; \
+                 functions behind the rest are not read"
+            ));
             break;
         }
     }
 
     // Lambda authorizers (TOKEN / REQUEST), every page.
     let mut position: Option<String> = None;
+    let mut guard = crate::paging::PageGuard::default();
     loop {
         control.acquire().await;
         let out = match gw
@@ -379,7 +391,10 @@ async fn resolve_rest(
                 );
             }
         }
-        position = out.position().filter(|p| !p.is_empty()).map(String::from);
+        position = guard.next(
+            out.position(),
+            &format!("the authorizers of REST API {api_id}"),
+        );
         if position.is_none() {
             break;
         }
@@ -453,6 +468,7 @@ async fn resolve_v2(
     // Route keys by integration id, for the reasons.
     let mut routes: HashMap<String, Vec<String>> = HashMap::new();
     let mut token: Option<String> = None;
+    let mut guard = crate::paging::PageGuard::default();
     loop {
         control.acquire().await;
         let out = match gw
@@ -481,7 +497,7 @@ async fn resolve_v2(
                     .push(key.to_string());
             }
         }
-        token = out.next_token().filter(|t| !t.is_empty()).map(String::from);
+        token = guard.next(out.next_token(), &format!("the routes of API {api_id}"));
         if token.is_none() {
             break;
         }
@@ -489,6 +505,7 @@ async fn resolve_v2(
 
     let mut found = Vec::new();
     let mut token: Option<String> = None;
+    let mut guard = crate::paging::PageGuard::default();
     loop {
         control.acquire().await;
         let out = gw
@@ -522,7 +539,10 @@ async fn resolve_v2(
                 "integration",
             );
         }
-        token = out.next_token().filter(|t| !t.is_empty()).map(String::from);
+        token = guard.next(
+            out.next_token(),
+            &format!("the integrations of API {api_id}"),
+        );
         if token.is_none() {
             break;
         }
@@ -531,6 +551,7 @@ async fn resolve_v2(
     // Authorizers, every page; the call may fail (the emulator does not implement it for
     // HTTP APIs): then their functions are not read, with a warning.
     let mut token: Option<String> = None;
+    let mut guard = crate::paging::PageGuard::default();
     loop {
         control.acquire().await;
         let out = match gw
@@ -562,7 +583,10 @@ async fn resolve_v2(
                 );
             }
         }
-        token = out.next_token().filter(|t| !t.is_empty()).map(String::from);
+        token = guard.next(
+            out.next_token(),
+            &format!("the authorizers of API {api_id}"),
+        );
         if token.is_none() {
             break;
         }
@@ -900,6 +924,7 @@ async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
             let name = g.name.clone();
             async move {
                 let mut token: Option<String> = None;
+                let mut guard = crate::paging::PageGuard::default();
                 let mut failures = 0u32;
                 let mut pages = 0;
                 while pages < 20 {
@@ -934,8 +959,19 @@ async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
                                 return (i, Ok(true));
                             }
                             token = o.next_token().filter(|t| !t.is_empty()).map(String::from);
-                            if token.is_none() {
-                                return (i, Ok(false));
+                            match &token {
+                                None => return (i, Ok(false)),
+                                // A cycle: unknown, not missing.
+                                Some(t) if !guard.fresh(t) => {
+                                    return (
+                                        i,
+                                        Err(AwsFault::Fatal(
+                                            "DescribeLogGroups handed back a page token it had already given (a cycle)"
+                                                .into(),
+                                        )),
+                                    );
+                                }
+                                Some(_) => {}
                             }
                         }
                         Err(e) => return (i, Err(classify(&e))),
@@ -1990,6 +2026,84 @@ mod tests {
                     "/aws/lambda/fn-a".to_string(),
                     "/aws/lambda/fn-b".to_string(),
                     format!("API-Gateway-Execution-Logs_{API}/{STAGE}"),
+                ]
+            );
+        }
+
+        /// 8. Page tokens that go round in a cycle (A→B→A: GetResources' and
+        /// GetAuthorizers' `position`) end the listing at the repeated token, with a
+        /// warning, instead of reading the same pages forever (or up to a page cap): each
+        /// page is asked for once, and the functions of every page are found.
+        #[tokio::test]
+        async fn paging_that_goes_round_in_a_cycle_ends() {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            // position in → (function, position out); after 6 calls the cycle ends, so
+            // that a loop without a guard ends too (and shows in the call count).
+            fn cycle(
+                calls: &Arc<AtomicUsize>,
+                position: Option<&str>,
+                pages: &[(Option<&'static str>, &'static str, &'static str)],
+            ) -> (&'static str, Option<String>) {
+                let n = calls.fetch_add(1, Ordering::SeqCst);
+                let (_, f, next) = pages.iter().find(|(p, _, _)| *p == position).unwrap();
+                (f, (n < 6).then(|| next.to_string()))
+            }
+            const RESOURCES: [(Option<&str>, &str, &str); 3] = [
+                (None, "fn-a", "A"),
+                (Some("A"), "fn-b", "B"),
+                (Some("B"), "fn-c", "A"),
+            ];
+            const AUTHORIZERS: [(Option<&str>, &str, &str); 2] =
+                [(None, "fn-x", "X"), (Some("X"), "fn-y", "X")];
+            let (rc, ac) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+            let resources = {
+                let rc = rc.clone();
+                mock!(aws_sdk_apigateway::Client::get_resources).then_compute_output(move |req| {
+                    let (f, next) = cycle(&rc, req.position(), &RESOURCES);
+                    aws_sdk_apigateway::operation::get_resources::GetResourcesOutput::builder()
+                        .items(resource(f, &format!("/{f}"), &[("GET", Some(f))]))
+                        .set_position(next)
+                        .build()
+                })
+            };
+            let authorizers = {
+                let ac = ac.clone();
+                mock!(aws_sdk_apigateway::Client::get_authorizers).then_compute_output(move |req| {
+                    let (f, next) = cycle(&ac, req.position(), &AUTHORIZERS);
+                    aws_sdk_apigateway::operation::get_authorizers::GetAuthorizersOutput::builder()
+                        .items(
+                            aws_sdk_apigateway::types::Authorizer::builder()
+                                .name(f)
+                                .authorizer_uri(lambda_uri(&function_arn(ACCOUNT, f)))
+                                .build(),
+                        )
+                        .set_position(next)
+                        .build()
+                })
+            };
+            let mut rules = vec![resources, authorizers];
+            rules.extend(rest_api());
+            rules.extend([
+                caller_account(),
+                function_configs(&[], &seen()),
+                log_groups(&[], &seen()),
+            ]);
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            assert_eq!(rc.load(Ordering::SeqCst), 3, "GetResources calls");
+            assert_eq!(ac.load(Ordering::SeqCst), 2, "GetAuthorizers calls");
+            let mut names: Vec<&str> = res.groups.iter().map(|g| g.name.as_str()).collect();
+            names.sort();
+            assert_eq!(
+                names,
+                [
+                    "/aws/lambda/fn-a",
+                    "/aws/lambda/fn-b",
+                    "/aws/lambda/fn-c",
+                    "/aws/lambda/fn-x",
+                    "/aws/lambda/fn-y",
+                    format!("API-Gateway-Execution-Logs_{API}/{STAGE}").as_str(),
                 ]
             );
         }

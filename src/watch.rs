@@ -175,6 +175,7 @@ impl Poller {
                         failures = 0;
                         reported_missing = false;
                     }
+                    self.task.anomalies.report(&self.task.group);
                     if !events.is_empty() && tx.send(Msg::Events(events)).await.is_err() {
                         return;
                     }
@@ -227,37 +228,75 @@ impl Poller {
         }
     }
 
-    /// Every new event of `[from, upto]`, sorted, each id once.
+    /// Every new event of `[from, upto]`, sorted, each id once. Nothing is remembered
+    /// (ids as seen, events as printed) until every page of the poll has been read: a poll
+    /// that fails part-way is retried from its own start and loses nothing.
     pub(crate) async fn poll(&mut self, upto: i64) -> Result<Vec<Event>, PollError> {
         let mut token: Option<String> = None;
         let mut out = Vec::new();
         let keep_from = upto - OVERLAP_MS;
+        let mut repaired = 0;
+        // A token given before (A→A, A→B→A) is not followed: the poll reads on from its
+        // newest event instead (a new query), and fails if that makes no progress.
+        let mut guard = crate::paging::PageGuard::default();
+        let (mut start, mut newest, mut restarts) = (self.from, i64::MIN, 0);
         for _ in 0..10_000 {
-            let page = match self.task.page(self.from, upto, token.clone()).await {
+            let page = match self.task.page(start, upto, token.clone()).await {
                 Ok(p) => p,
                 Err(CallError::Missing) => return Err(PollError::Missing),
                 Err(e) => return Err(PollError::Other(e.text())),
             };
-            for e in page.events {
-                if self.seen.contains_key(&*e.event_id) {
-                    continue;
-                }
-                if e.timestamp >= keep_from {
-                    self.seen.insert(e.event_id.to_string(), e.timestamp);
-                }
-                if let Some(p) = &mut self.printed
-                    && !p.admit(&e, false)
-                {
-                    continue;
-                }
-                out.push(e);
+            let before = out.len();
+            newest = page
+                .events
+                .iter()
+                .map(|e| e.timestamp)
+                .fold(newest, i64::max);
+            out.extend(
+                page.events
+                    .into_iter()
+                    .filter(|e| !self.seen.contains_key(&*e.event_id)),
+            );
+            if page.repaired > 0 {
+                // The new ones among the page's repaired events (those seen were counted).
+                let new = out[before..]
+                    .iter()
+                    .filter(|e| e.message.contains('\u{FFFD}'))
+                    .count();
+                repaired += new.min(page.repaired);
             }
             match page.next_token {
-                Some(t) if token.as_deref() != Some(t.as_str()) => token = Some(t),
-                _ => break,
+                None => break,
+                Some(t) if guard.fresh(&t) => token = Some(t),
+                Some(_) => {
+                    restarts = if newest > start { 0 } else { restarts + 1 };
+                    if restarts >= 5 {
+                        return Err(PollError::Other(
+                            "CloudWatch's page tokens go round in a cycle".into(),
+                        ));
+                    }
+                    self.task.anomalies.add(crate::anomalies::CYCLES, 1);
+                    start = start.max(newest);
+                    token = None;
+                    guard = Default::default();
+                }
             }
         }
         out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        // The same event on two pages of this poll: adjacent once sorted.
+        out.dedup_by(|b, a| a.timestamp == b.timestamp && a.event_id == b.event_id);
+        // The poll succeeded: only now are its events seen and counted as printed.
+        self.task
+            .anomalies
+            .add(crate::anomalies::REPAIRED, repaired);
+        for e in &out {
+            if e.timestamp >= keep_from {
+                self.seen.insert(e.event_id.to_string(), e.timestamp);
+            }
+        }
+        if let Some(p) = &mut self.printed {
+            out.retain(|e| p.admit(e, false));
+        }
         Ok(out)
     }
 }

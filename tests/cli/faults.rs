@@ -202,7 +202,7 @@ impl Fake {
     }
 
     /// `apitrace get -o json` on `groups` over the fake's window, killed after `limit`.
-    fn get(&self, groups: &[&str], extra: &[&str], limit: Duration) -> (Run, Duration) {
+    pub(crate) fn get(&self, groups: &[&str], extra: &[&str], limit: Duration) -> (Run, Duration) {
         let url = self.url();
         let mut cmd = apitrace();
         cmd.env("AWS_ENDPOINT_URL", &url)
@@ -271,7 +271,7 @@ fn run_limited(cmd: &mut Command, limit: Duration) -> (Run, Duration) {
 
 /// Every event of `groups` exactly once (as (group, stream, timestamp, message), with the
 /// fake's event ids, unique per group), in one time order.
-fn assert_complete(fake: &Fake, groups: &[&str], r: &Run) {
+pub(crate) fn assert_complete(fake: &Fake, groups: &[&str], r: &Run) {
     let events = json_lines(&r.stdout);
     let mut want = fake.content(groups);
     let mut want_ids: HashSet<(String, String)> = HashSet::new();
@@ -346,7 +346,7 @@ fn assert_complete(fake: &Fake, groups: &[&str], r: &Run) {
 }
 
 /// What was printed (maybe not everything) has no event twice and is in time order.
-fn assert_no_duplicates_in_order(r: &Run) {
+pub(crate) fn assert_no_duplicates_in_order(r: &Run) {
     let events = json_lines(&r.stdout);
     let ids: HashSet<(&str, &str)> = events
         .iter()
@@ -366,7 +366,7 @@ fn assert_no_duplicates_in_order(r: &Run) {
 }
 
 /// A successful run: exit 0, and nothing on stderr but notes.
-fn assert_clean_success(r: &Run) {
+pub(crate) fn assert_clean_success(r: &Run) {
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
     for l in r.stderr.lines() {
         assert!(
@@ -464,7 +464,7 @@ pub(crate) fn stat(fake: &Fake, key: &str) -> u64 {
     fake.stats()[key].as_u64().unwrap()
 }
 
-const LIMIT: Duration = Duration::from_secs(120);
+pub(crate) const LIMIT: Duration = Duration::from_secs(120);
 
 // ---------------------------------------------------------------------------------------
 // Throttling

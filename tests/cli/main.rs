@@ -8,6 +8,7 @@ mod faults;
 mod get;
 mod groups;
 mod hostile;
+mod hostile_data;
 mod insights;
 mod live;
 mod mistakes;
