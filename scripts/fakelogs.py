@@ -25,6 +25,11 @@ Operations
                        session ends with a ``SessionTimeoutException`` message (like AWS's
                        3-hour limit), or with a TCP reset under --live-end reset.
     GetCallerIdentity  STS (query protocol, XML): account 123456789012, for Live Tail ARNs.
+    StartQuery, GetQueryResults, StopQuery
+                       Logs Insights on the same data, with AWS's whole-second bounds
+                       (endTime=E reaches E.000 only), rows sorted by time and cut at the
+                       limit (<= 10,000), nextToken paging, @ptr per event; the query's
+                       filter is not applied (see the "Logs Insights" block).
     anything else      400 UnknownOperationException.
 
 Data is generated deterministically from the flags and --seed: groups ``fake-0`` ..
@@ -92,6 +97,12 @@ logGroupName, DescribeLogGroups' prefix or pattern); --latency-ms delays every c
     --live-session-ms D            end each Live Tail session after D ms (0: never)
     --live-end timeout|reset       how it ends: SessionTimeoutException, or a TCP reset
     --live-max-sessions N          concurrent sessions before LimitExceededException (15)
+    --insights-polls N             GetQueryResults says Running N times before the end
+    --insights-status S            how queries end: Complete, Timeout, Unknown, Failed
+    --insights-page-rows N         rows per GetQueryResults page (nextToken paging)
+    --ia-group NAME                class INFREQUENT_ACCESS: DescribeLogGroups says so,
+                                   FilterLogEvents and StartLiveTail refuse it with
+                                   InvalidOperationException (repeatable)
 
 Introspection and control (not AWS):
     GET  /_fake/stats           {"calls": {op: n}, "throttled", "errors" (5xx), "pages"
@@ -149,6 +160,8 @@ ACCOUNT = "123456789012"
 LEVELS = ("INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR", "INFO", "DEBUG")
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
 OPS = ("FilterLogEvents", "DescribeLogGroups", "StartLiveTail")
+# Logs Insights (issue #15): its own block, see Fake.insights_call.
+INSIGHTS_OPS = ("StartQuery", "GetQueryResults", "StopQuery")
 
 # Knobs settable at runtime, with their defaults and types.
 KNOBS = {
@@ -189,6 +202,19 @@ KNOBS = {
     "live_end": "timeout",
     "live_max_sessions": 15,
 }
+
+# Logs Insights and log-class knobs (issue #15), kept apart from the FilterLogEvents ones.
+INSIGHTS_KNOBS = {
+    # GetQueryResults answers Running this many times before the final status.
+    "insights_polls": 0,
+    # The final status of every query: Complete, or Timeout / Unknown / Failed.
+    "insights_status": "Complete",
+    # Groups of class INFREQUENT_ACCESS: FilterLogEvents and Live Tail refuse them.
+    "ia_group": [],
+    # Rows per GetQueryResults page (nextToken paging).
+    "insights_page_rows": 10_000,
+}
+KNOBS.update(INSIGHTS_KNOBS)
 
 
 class ApiError(Exception):
@@ -440,6 +466,8 @@ class Fake:
             if isinstance(v, str):
                 v = [x for x in v.split(",") if x]
             c[k] = list(v)
+        if isinstance(c["ia_group"], str):
+            c["ia_group"] = [x for x in c["ia_group"].split(",") if x]
         if c["repeat_token_mode"] not in ("empty", "page"):
             raise ValueError("repeat_token_mode must be 'empty' or 'page'")
         if c["live_end"] not in ("timeout", "reset"):
@@ -682,7 +710,7 @@ class Fake:
                 "arn": "arn:aws:logs:%s:%s:log-group:%s:*" % (self.region, ACCOUNT, n),
                 "logGroupArn": "arn:aws:logs:%s:%s:log-group:%s" % (self.region, ACCOUNT, n),
                 "storedBytes": avg * sizes[n],
-                "logGroupClass": "STANDARD",
+                "logGroupClass": "INFREQUENT_ACCESS" if n in c["ia_group"] else "STANDARD",
             })
         if rest:
             out["nextToken"] = b64({"after": page[-1], "n": self.next_nonce()})
@@ -706,6 +734,7 @@ class Fake:
             with self.lock:
                 self.stats["not_found"] += 1
             raise ApiError(400, "ResourceNotFoundException", "The specified log group does not exist.")
+        refuse_infrequent_access(c, name, "FilterLogEvents")
         limit = body.get("limit", MAX_LIMIT)
         if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise ApiError(400, "InvalidParameterException",
@@ -912,6 +941,7 @@ class Fake:
                 name = group_name_of({"logGroupIdentifier": ident})
                 if name not in self.groups or name in c["missing_group"]:
                     raise ApiError(400, "ResourceNotFoundException", "The specified log group does not exist.")
+                refuse_infrequent_access(c, name, "StartLiveTail")
                 names[name] = ident
         sess = LiveSession(names, parse_pattern(body.get("logEventFilterPattern")))
         with self.lock:
@@ -947,6 +977,118 @@ class Fake:
             st["live_events"] += len(evs)
             st["live_sampled"] += 1 if sampled else 0
         return {"sessionMetadata": {"sampled": sampled}, "sessionResults": evs}
+
+
+    # --- Logs Insights (issue #15) ------------------------------------------------------
+    #
+    # StartQuery / GetQueryResults / StopQuery over the same data as FilterLogEvents, with
+    # AWS's semantics where they differ from the emulator's:
+    # - startTime/endTime are epoch seconds converted straight to milliseconds: a query
+    #   covers [startTime*1000, endTime*1000], so endTime=E reaches E.000 only, not E.999
+    #   (the CloudWatch team in aws/aws-sdk#280, from boto/boto3#3282).
+    # - rows are sorted by @timestamp and cut at the query's limit (at most 10,000 rows:
+    #   the cap the client asks for); statistics.recordsMatched counts them all.
+    # - GetQueryResults pages the rows by nextToken (--insights-page-rows a page), as the
+    #   service does since the 100,000-row limit (aws-notes §5.7).
+    # - a group that does not exist (--missing-group, --vanish-group) fails the whole
+    #   StartQuery with ResourceNotFoundException, whatever the other groups.
+    # - @timestamp is "YYYY-MM-DD HH:MM:SS.mmm" (UTC), @log "account:group", @ptr opaque.
+    # The query string's filter is not applied (like the emulator): the client matches.
+
+    def insights_call(self, op, body, c):
+        queries = self.__dict__.setdefault("queries", {})
+        if op == "StartQuery":
+            return self.start_query(body, c, queries)
+        q = queries.get(str(body.get("queryId") or ""))
+        if q is None:
+            raise ApiError(400, "ResourceNotFoundException", "The specified query does not exist.")
+        if op == "StopQuery":
+            q["stopped"] = True
+            return {"success": True}
+        with self.lock:
+            q["polls"] += 1
+            polls = q["polls"]
+        stats = {"recordsMatched": float(q["matched"]), "recordsScanned": float(q["scanned"]),
+                 "bytesScanned": float(q["bytes"])}
+        if q.get("stopped"):
+            return {"status": "Cancelled", "results": [], "statistics": stats}
+        if polls <= int(c["insights_polls"]):
+            return {"status": "Running", "results": [], "statistics": stats}
+        status = str(c["insights_status"])
+        if status != "Complete":
+            return {"status": status, "results": [], "statistics": stats}
+        page = max(1, int(c["insights_page_rows"]))
+        token = body.get("nextToken")
+        at = int(token.split(":", 1)[1]) if token else 0
+        rows = q["rows"][at:at + page]
+        out = {"status": "Complete", "results": rows, "statistics": stats}
+        if at + page < len(q["rows"]):
+            out["nextToken"] = "%s:%d" % (body["queryId"], at + page)
+        return out
+
+    def start_query(self, body, c, queries):
+        idents = body.get("logGroupIdentifiers") or body.get("logGroupNames") or (
+            [body["logGroupName"]] if body.get("logGroupName") else [])
+        if not idents or len(idents) > 50:
+            raise ApiError(400, "InvalidParameterException", "a query needs 1 to 50 log groups")
+        st, et = body.get("startTime"), body.get("endTime")
+        if not isinstance(st, int) or not isinstance(et, int) or st > et:
+            raise ApiError(400, "InvalidParameterException", "startTime and endTime are epoch seconds, start <= end")
+        limit = body.get("limit", MAX_LIMIT)
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+            raise ApiError(400, "InvalidParameterException", "limit must be 1..10000")
+        names = [group_name_of({"logGroupIdentifier": str(i)}) for i in idents]
+        lo, hi = st * 1000, et * 1000
+        found = []
+        scanned = 0
+        nbytes = 0
+        with self.data_lock:
+            for name in names:
+                g = self.groups.get(name)
+                if g is None or name in c["missing_group"] or name in c["vanish_group"]:
+                    with self.lock:
+                        self.stats["not_found"] += 1
+                    raise ApiError(400, "ResourceNotFoundException", "The specified log group does not exist.")
+                i = g.first_at_or_after_ts(lo)
+                while i < len(g) and g.ts[i] <= hi:
+                    msg = g.message(i)
+                    scanned += 1
+                    nbytes += len(msg.encode("utf-8"))
+                    found.append((g.ts[i], g.ing[i], g.idx, g.seq[i], g, i))
+                    i += 1
+        found.sort(key=lambda r: r[:4])
+        rows = []
+        for ts, ing, _, seq, g, i in found[:limit]:
+            def f(k, v):
+                return {"field": k, "value": v}
+            rows.append([
+                f("@timestamp", insights_time(ts)),
+                f("@message", g.message(i)),
+                f("@logStream", g.streams[g.stream[i]]),
+                f("@log", "%s:%s" % (ACCOUNT, g.name)),
+                f("@ingestionTime", insights_time(ing)),
+                f("@ptr", base64.b64encode(("%d/%d" % (g.idx, seq)).encode()).decode()),
+            ])
+        qid = "fake-query-%d" % self.next_nonce()
+        with self.lock:
+            queries[qid] = {"rows": rows, "matched": len(found), "scanned": scanned, "bytes": nbytes,
+                            "polls": 0}
+            self.stats.setdefault("insights_queries", []).append(
+                {"groups": names, "startTime": st, "endTime": et})
+        return {"queryId": qid}
+
+
+def insights_time(ms):
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + ".%03d" % (ms % 1000)
+
+
+def refuse_infrequent_access(c, name, op):
+    """FilterLogEvents and Live Tail refuse a group of class INFREQUENT_ACCESS (the error as
+    quoted in aws/karpenter-provider-aws#9567; Live Tail per the log-classes feature table)."""
+    if name in c["ia_group"]:
+        raise ApiError(400, "InvalidOperationException",
+                       "The log group %s is of log-group-class INFREQUENT_ACCESS. %s is not supported "
+                       "for this log class." % (name, op))
 
 
 class LiveSession:
@@ -1128,7 +1270,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise ValueError
         except ValueError:
             return self.send_error_json(ApiError(400, "SerializationException", "the body is not a JSON object"))
-        if service != "Logs_20140328" or op not in OPS:
+        if service != "Logs_20140328" or op not in OPS + INSIGHTS_OPS:
             fake.log("unknown operation %r", target)
             return self.send_error_json(ApiError(400, "UnknownOperationException",
                                                  "fakelogs does not implement %r" % target))
@@ -1159,7 +1301,9 @@ class Handler(BaseHTTPRequestHandler):
             if op == "StartLiveTail":
                 sess = fake.start_live_tail(req, c)
                 return self.live_tail(fake, sess, req)
-            if op == "FilterLogEvents":
+            if op in INSIGHTS_OPS:
+                out = fake.insights_call(op, req, c)
+            elif op == "FilterLogEvents":
                 out = fake.filter_log_events(req, c, key)
             else:
                 out = fake.describe_log_groups(req, c)
@@ -1287,6 +1431,11 @@ def main(argv=None):
     f.add_argument("--live-session-ms", type=float, help="end each Live Tail session after this long")
     f.add_argument("--live-end", choices=("timeout", "reset"), help="how a session ends")
     f.add_argument("--live-max-sessions", type=int, help="concurrent Live Tail sessions (15)")
+    i = p.add_argument_group("Logs Insights and log classes (issue #15)")
+    i.add_argument("--insights-polls", type=int, help="GetQueryResults answers Running this many times first")
+    i.add_argument("--insights-status", help="final status of every query (Complete, Timeout, Unknown, Failed)")
+    i.add_argument("--insights-page-rows", type=int, help="rows per GetQueryResults page (10000)")
+    i.add_argument("--ia-group", action="append", help="a group of class INFREQUENT_ACCESS (repeatable)")
     args = p.parse_args(argv)
 
     if args.group_names:
