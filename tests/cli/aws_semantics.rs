@@ -81,3 +81,90 @@ fn insights_returns_exactly_what_filter_returns_across_second_boundaries() {
         .collect();
     assert!(ts.windows(2).all(|p| p[0] <= p[1]));
 }
+
+/// Item 6: one group that StartQuery does not find (listed by DescribeLogGroups, deleted
+/// since) must not sink the batch: the others print, that one group is warned about.
+#[test]
+fn a_missing_group_does_not_sink_an_insights_batch() {
+    let fake = Fake::start(&["--vanish-group", "fake-1"]);
+    let (from, to) = (fake.start_ms, fake.start_ms + 30 * 60_000);
+    let (got, r) = engine(&fake, &GROUPS, from, to, "insights");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        tuples(&got),
+        content_in(&fake, &["fake-0", "fake-2"], from, to),
+        "{}",
+        r.stderr
+    );
+    let warnings: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(
+        warnings[0].contains("fake-1") && !warnings[0].contains("fake-0"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("1 of 3 log groups failed"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Item 5: GetQueryResults pages its rows by `nextToken`: every page is read.
+#[test]
+fn insights_results_are_read_page_by_page() {
+    let fake = Fake::start(&["--insights-page-rows", "1000"]);
+    let (from, to) = (fake.start_ms, fake.start_ms + 30 * 60_000);
+    let (got, r) = engine(&fake, &GROUPS, from, to, "insights");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(tuples(&got), content_in(&fake, &GROUPS, from, to));
+    assert!(r.stderr.contains("MB scanned"), "{}", r.stderr);
+}
+
+/// Item 5: the `Unknown` and `Timeout` statuses end the query with a one-line reason
+/// instead of polling on (the old code polled `Unknown` for 15 minutes).
+#[test]
+fn insights_unknown_and_timeout_statuses_end_the_query() {
+    for (status, says) in [
+        ("Unknown", "stayed Unknown"),
+        ("Timeout", "timed out on the service"),
+    ] {
+        let fake = Fake::start(&["--insights-status", status]);
+        let (from, to) = (fake.start_ms, fake.start_ms + 60_000);
+        let url = fake.url();
+        let mut child = apitrace()
+            .env("AWS_ENDPOINT_URL", &url)
+            .args([
+                "get",
+                "-o",
+                "json",
+                "--endpoint-url",
+                &url,
+                "--engine",
+                "insights",
+            ])
+            .args(["--start", &from.to_string(), "--end", &to.to_string()])
+            .args(["--log-group", "fake-0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A hang guard, not a timing assertion: the old code polled for 15 minutes.
+        let t0 = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if t0.elapsed() > std::time::Duration::from_secs(120) {
+                let _ = child.kill();
+                panic!("{status}: apitrace still polling after two minutes");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(says), "{status}: {stderr}");
+    }
+}
