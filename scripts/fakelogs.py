@@ -1083,8 +1083,9 @@ def insights_time(ms):
 
 
 def refuse_infrequent_access(c, name, op):
-    """FilterLogEvents and Live Tail refuse a group of class INFREQUENT_ACCESS (the error as
-    quoted in aws/karpenter-provider-aws#9567; Live Tail per the log-classes feature table)."""
+    """FilterLogEvents refuses a group of class INFREQUENT_ACCESS (the error as quoted in
+    aws/karpenter-provider-aws#9567). Live Tail is refused the same way here, which is
+    unverified (aws-notes.md §5.6)."""
     if name in c["ia_group"]:
         raise ApiError(400, "InvalidOperationException",
                        "The log group %s is of log-group-class INFREQUENT_ACCESS. %s is not supported "

@@ -120,6 +120,9 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     since_deploy(&aws, &mut cfg).await?;
     let (_res, groups, absent) =
         resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, cfg.watch.is_some()).await?;
+    if let Some(w) = cfg.watch {
+        follows_no_infrequent_access(&groups, if w.live { "--live" } else { "--watch" })?;
+    }
 
     let stats = Arc::new(Stats::default());
     let outcome = Arc::new(Outcome::default());
@@ -234,6 +237,24 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         return Ok(error::EXIT_FAILURE);
     }
     Ok(error::EXIT_OK)
+}
+
+/// Follow mode reads the window and polls with FilterLogEvents, which refuses the
+/// Infrequent Access log class (aws/karpenter-provider-aws#9567); Live Tail is not known
+/// to support it either (aws-notes.md §5.6, unverified). One line naming the group and the
+/// reason, before anything is read, instead of a group failing on every poll.
+fn follows_no_infrequent_access(groups: &[LogGroup], flag: &str) -> Result<()> {
+    match groups.iter().find(|g| g.infrequent_access()) {
+        None => Ok(()),
+        Some(g) => Err(Hinted::new(
+            format!(
+                "{flag} cannot follow log group {}: it is of class INFREQUENT_ACCESS, which FilterLogEvents (and so follow mode) does not support",
+                g.name
+            ),
+            "read it without --watch/--live (apitrace then uses Logs Insights), or leave it out with --only/--function",
+        )
+        .into()),
+    }
 }
 
 /// Settle `--engine` for this command's search (follow mode always pages).
@@ -602,6 +623,8 @@ struct GroupRow<'a> {
     source: &'a str,
     function: Option<&'a str>,
     exists: Option<bool>,
+    /// DescribeLogGroups' `logGroupClass`, when checked.
+    class: Option<&'a str>,
     reasons: &'a [String],
 }
 
@@ -617,6 +640,7 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
             source: g.source.as_str(),
             function: g.function.as_deref(),
             exists: g.exists,
+            class: g.class.as_deref(),
             reasons: &g.reasons,
         })
         .collect();
@@ -639,18 +663,30 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
                             None => "?",
                         }
                         .to_string(),
+                        group_class(r.class),
                         r.reasons.join("; "),
                     ]
                 })
                 .collect();
             write_table(
                 &mut out,
-                &["LOG GROUP", "SOURCE", "FUNCTION", "EXISTS", "WHY"],
+                &["LOG GROUP", "SOURCE", "FUNCTION", "EXISTS", "CLASS", "WHY"],
                 &table,
             )
         }
     };
     finish_write(written)
+}
+
+/// The CLASS column of `groups`: the log class, with how an Infrequent Access group is read.
+fn group_class(class: Option<&str>) -> String {
+    match class {
+        None => "-".into(),
+        Some(crate::model::INFREQUENT_ACCESS) => {
+            "INFREQUENT_ACCESS (read with Logs Insights)".into()
+        }
+        Some(c) => c.to_string(),
+    }
 }
 
 /// A broken pipe is success; other write errors are errors.

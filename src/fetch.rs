@@ -182,6 +182,9 @@ pub struct FetchSpec {
     pub throttle_budget: Duration,
     /// Which engine [`collect`] uses.
     pub engine: Engine,
+    /// Read Infrequent Access groups, which FilterLogEvents refuses, with Logs Insights
+    /// (`--engine auto`); otherwise they fail with the service's reason.
+    pub infrequent_via_insights: bool,
     /// Insights counters, shared by every query of the run.
     pub insights: Arc<crate::insights::InsightsStats>,
     /// How much sliced groups may read ahead, shared by every group of the run.
@@ -751,7 +754,48 @@ pub fn open(
             outcome,
         );
     }
-    start(aws, groups, which, spec, stats, outcome)
+    // Infrequent Access groups refuse FilterLogEvents ("FilterLogEvents is not supported
+    // for this log class", aws/karpenter-provider-aws#9567) but Insights reads them (the
+    // CloudWatch Logs "log classes" page): under --engine auto they go to Insights.
+    let (ia, rest): (Vec<usize>, Vec<usize>) = which
+        .iter()
+        .partition(|&&i| spec.infrequent_via_insights && groups[i].infrequent_access());
+    if ia.is_empty() {
+        return start(aws, groups, which, spec, stats, outcome);
+    }
+    let names: Vec<&str> = ia.iter().map(|&i| groups[i].name.as_str()).collect();
+    let Some(terms) = crate::insights::translate(spec.filter_pattern.as_deref()) else {
+        for name in names {
+            let why = "it is of class INFREQUENT_ACCESS, which FilterLogEvents cannot read, \
+                       and the filter pattern has no Logs Insights equivalent";
+            warn(format!("log group {name}: {why}"));
+            outcome
+                .failed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((name.to_string(), why.to_string()));
+        }
+        return start(aws, groups, &rest, spec, stats, outcome);
+    };
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        crate::error::note(format!(
+            "{} of class INFREQUENT_ACCESS, which FilterLogEvents cannot read: reading {} with Logs Insights (billed per GB scanned)",
+            names.join(", "),
+            if names.len() == 1 { "it" } else { "them" }
+        ))
+    });
+    let mut receivers = crate::insights::start(
+        aws,
+        groups,
+        &ia,
+        spec.window,
+        &terms,
+        spec.insights.clone(),
+        outcome.clone(),
+    );
+    receivers.extend(start(aws, groups, &rest, spec, stats, outcome));
+    receivers
 }
 
 /// Fetch the groups `which` (indices into `groups`) to the end and return their events in

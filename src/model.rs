@@ -45,6 +45,9 @@ impl From<crate::cli::SourceArg> for Source {
     }
 }
 
+/// DescribeLogGroups' `logGroupClass` of an Infrequent Access group.
+pub const INFREQUENT_ACCESS: &str = "INFREQUENT_ACCESS";
+
 /// One log group to read, with everything known about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogGroup {
@@ -59,6 +62,9 @@ pub struct LogGroup {
     /// Whether DescribeLogGroups found it; `None` when it was not checked (no permission,
     /// or another account).
     pub exists: Option<bool>,
+    /// DescribeLogGroups' `logGroupClass` (`STANDARD`, `INFREQUENT_ACCESS`, `DELIVERY`),
+    /// when it was checked.
+    pub class: Option<String>,
 }
 
 impl LogGroup {
@@ -66,6 +72,13 @@ impl LogGroup {
     /// these credentials cannot read).
     pub fn other_account_reason(reason: &str, account: &str) -> String {
         format!("{reason}, account {account}")
+    }
+
+    /// Class `INFREQUENT_ACCESS`: FilterLogEvents refuses it ("FilterLogEvents is not
+    /// supported for this log class", aws/karpenter-provider-aws#9567) and so does Live
+    /// Tail; Logs Insights reads it (CloudWatch Logs "log classes" page).
+    pub fn infrequent_access(&self) -> bool {
+        self.class.as_deref() == Some(INFREQUENT_ACCESS)
     }
 
     /// A group of a function in another account: not checked, not read.

@@ -388,6 +388,7 @@ mod tests {
                 function: None,
                 reasons: vec![],
                 exists: Some(true),
+                class: None,
             },
             LogGroup {
                 name: "/aws/lambda/users".into(),
@@ -396,6 +397,7 @@ mod tests {
                 function: Some("users".into()),
                 reasons: vec![],
                 exists: Some(true),
+                class: None,
             },
         ]
     }

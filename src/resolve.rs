@@ -104,6 +104,7 @@ pub async fn resolve(
                 function: None,
                 reasons: vec!["--log-group".into()],
                 exists: None,
+                class: None,
             },
         );
     }
@@ -263,6 +264,7 @@ async fn resolve_rest(
             format!("execution log of stage {stage}")
         }],
         exists: None,
+        class: None,
     });
     if let Some(arn) = st.access_log_settings().and_then(|a| a.destination_arn()) {
         push_access_group(&mut groups, arn, &aws.region, stage);
@@ -439,6 +441,7 @@ async fn resolve_v2(
             function: None,
             reasons: vec![format!("execution log of WebSocket stage {stage}")],
             exists: None,
+            class: None,
         });
     } else {
         note(format!(
@@ -590,6 +593,7 @@ fn push_access_group(groups: &mut Vec<LogGroup>, arn: &str, api_region: &str, st
             function: None,
             reasons: vec![format!("access log of stage {stage}")],
             exists: None,
+            class: None,
         }),
         None => note(format!(
             "the access log of stage {stage} goes to {arn}, not to CloudWatch Logs: not read"
@@ -834,6 +838,7 @@ async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
                     function: Some(name),
                     reasons: reasons.into_iter().map(|r| LogGroup::other_account_reason(&r, theirs)).collect(),
                     exists: None,
+                    class: None,
                 };
             }
             let name_or_arn = match &func.account {
@@ -875,6 +880,7 @@ async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
                 function: Some(name),
                 reasons,
                 exists: None,
+                class: None,
             }
         }
     });
@@ -926,15 +932,17 @@ async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
                     pages += 1;
                     match out {
                         Ok(o) => {
-                            if o.log_groups()
+                            if let Some(g) = o
+                                .log_groups()
                                 .iter()
-                                .any(|g| g.log_group_name() == Some(name.as_str()))
+                                .find(|g| g.log_group_name() == Some(name.as_str()))
                             {
-                                return (i, Ok(true));
+                                let class = g.log_group_class().map(|c| c.as_str().to_string());
+                                return (i, Ok((true, class)));
                             }
                             token = o.next_token().filter(|t| !t.is_empty()).map(String::from);
                             if token.is_none() {
-                                return (i, Ok(false));
+                                return (i, Ok((false, None)));
                             }
                         }
                         Err(e) => return (i, Err(classify(&e))),
@@ -956,7 +964,10 @@ async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
     let mut denied = None;
     for (i, r) in results {
         match r {
-            Ok(exists) => groups[i].exists = Some(exists),
+            Ok((exists, class)) => {
+                groups[i].exists = Some(exists);
+                groups[i].class = class;
+            }
             Err(f) => denied = Some(f),
         }
     }
@@ -1153,6 +1164,7 @@ mod tests {
             function: f.map(String::from),
             reasons: vec![r.into()],
             exists: None,
+            class: None,
         };
         add_group(&mut v, g("GET /a integration", None));
         add_group(&mut v, g("GET /b integration", Some("x")));
@@ -1413,6 +1425,7 @@ mod tests {
                 function: None,
                 reasons: vec![format!("execution log of stage {STAGE}")],
                 exists,
+                class: None,
             }
         }
 
@@ -1429,6 +1442,7 @@ mod tests {
                 function: Some(function.into()),
                 reasons: reasons.iter().map(|r| r.to_string()).collect(),
                 exists,
+                class: None,
             }
         }
 
@@ -1834,6 +1848,7 @@ mod tests {
                         function: None,
                         reasons: vec![format!("access log of stage {STAGE}")],
                         exists: Some(true),
+                        class: None,
                     },
                     lambda_group(
                         "/aws/lambda/users-fn",

@@ -43,6 +43,47 @@ fn content_in(
     v
 }
 
+/// Run to the end, or kill it and fail after two minutes (a hang guard for behaviour the
+/// old code never ended, not a timing assertion).
+fn run_guarded(cmd: &mut Command, what: &str) -> Run {
+    use std::io::Read;
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run apitrace");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t0.elapsed() > std::time::Duration::from_secs(120) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: apitrace still running after two minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out_t.join().unwrap()).unwrap(),
+        stderr: String::from_utf8(err_t.join().unwrap()).unwrap(),
+    }
+}
+
 const GROUPS: [&str; 3] = ["fake-0", "fake-1", "fake-2"];
 
 /// Item 1: Insights takes whole seconds and `endTime=E` reaches `E.000` only. 27,000
@@ -136,35 +177,103 @@ fn insights_unknown_and_timeout_statuses_end_the_query() {
         let fake = Fake::start(&["--insights-status", status]);
         let (from, to) = (fake.start_ms, fake.start_ms + 60_000);
         let url = fake.url();
-        let mut child = apitrace()
+        // The old code polled `Unknown` for 15 minutes.
+        let r = run_guarded(
+            apitrace()
+                .env("AWS_ENDPOINT_URL", &url)
+                .args(["get", "-o", "json", "--endpoint-url", &url])
+                .args(["--engine", "insights", "--log-group", "fake-0"])
+                .args(["--start", &from.to_string(), "--end", &to.to_string()]),
+            status,
+        );
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains(says), "{status}: {}", r.stderr);
+    }
+}
+
+/// Item 2: an Infrequent Access group refuses FilterLogEvents; under `--engine auto` it is
+/// read with Logs Insights (said once), the others are paged, and the run exits 0.
+#[test]
+fn an_infrequent_access_group_is_read_with_insights_under_auto() {
+    let fake = Fake::start(&["--ia-group", "fake-1"]);
+    let (from, to) = (fake.start_ms, fake.start_ms + 30 * 60_000);
+    let r = get(&fake, &GROUPS, from, to, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        tuples(&json_lines(&r.stdout)),
+        content_in(&fake, &GROUPS, from, to)
+    );
+    let said: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("INFREQUENT_ACCESS"))
+        .collect();
+    assert_eq!(said.len(), 1, "{}", r.stderr);
+    assert!(
+        said[0].contains("fake-1") && said[0].contains("Logs Insights"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("warning:"), "{}", r.stderr);
+
+    // --engine filter: the group fails with the service's reason, the others print.
+    let r = get(&fake, &GROUPS, from, to, &["--engine", "filter"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not supported for this log class"),
+        "{}",
+        r.stderr
+    );
+
+    // `groups` shows the class, as text and as JSON.
+    let groups = |format: &str| {
+        let url = fake.url();
+        run(apitrace()
             .env("AWS_ENDPOINT_URL", &url)
-            .args([
-                "get",
-                "-o",
-                "json",
-                "--endpoint-url",
-                &url,
-                "--engine",
-                "insights",
-            ])
-            .args(["--start", &from.to_string(), "--end", &to.to_string()])
-            .args(["--log-group", "fake-0"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        // A hang guard, not a timing assertion: the old code polled for 15 minutes.
-        let t0 = std::time::Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if t0.elapsed() > std::time::Duration::from_secs(120) {
-                let _ = child.kill();
-                panic!("{status}: apitrace still polling after two minutes");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
+            .args(["groups", "-o", format, "--endpoint-url", &url])
+            .args(["--log-group", "fake-0", "--log-group", "fake-1"]))
+    };
+    let t = groups("text");
+    assert_eq!(t.code, 0, "{}", t.stderr);
+    assert!(
+        t.stdout.lines().next().unwrap().contains("CLASS"),
+        "{}",
+        t.stdout
+    );
+    let line = t.stdout.lines().find(|l| l.starts_with("fake-1")).unwrap();
+    assert!(line.contains("INFREQUENT_ACCESS"), "{}", t.stdout);
+    let j = groups("json");
+    let v: Value = serde_json::from_str(&j.stdout).unwrap();
+    let class = |name: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["log_group"] == name)
+            .map(|g| g["class"].clone())
+            .unwrap()
+    };
+    assert_eq!(class("fake-1"), "INFREQUENT_ACCESS");
+    assert_eq!(class("fake-0"), "STANDARD");
+
+    // Follow mode cannot read it: one line naming the group and why, nothing else.
+    for flag in ["--watch", "--live"] {
+        let url = fake.url();
+        let mut cmd = apitrace();
+        cmd.env("AWS_ENDPOINT_URL", &url)
+            .args(["get", "-o", "json", "--endpoint-url", &url, flag])
+            .args(["--start", &from.to_string()]);
+        for g in GROUPS {
+            cmd.args(["--log-group", g]);
         }
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
-        assert!(stderr.contains(says), "{status}: {stderr}");
+        let r = run_guarded(&mut cmd, "following an Infrequent Access group");
+        assert_eq!(r.code, 1, "{flag}: {}", r.stderr);
+        let err: Vec<&str> = r.stderr.lines().filter(|l| l.contains("error:")).collect();
+        assert_eq!(err.len(), 1, "{}", r.stderr);
+        assert!(
+            err[0].contains("fake-1") && err[0].contains("INFREQUENT_ACCESS"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty());
     }
 }
