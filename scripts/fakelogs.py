@@ -100,6 +100,8 @@ logGroupName, DescribeLogGroups' prefix or pattern); --latency-ms delays every c
     --insights-polls N             GetQueryResults says Running N times before the end
     --insights-status S            how queries end: Complete, Timeout, Unknown, Failed
     --insights-page-rows N         rows per GetQueryResults page (nextToken paging)
+    --end-exclusive                FilterLogEvents leaves out events exactly at endTime
+                                   (reported in aws/aws-cli#4262; AWS documents it inclusive)
     --ia-group NAME                class INFREQUENT_ACCESS: DescribeLogGroups says so,
                                    FilterLogEvents and StartLiveTail refuse it with
                                    InvalidOperationException (repeatable)
@@ -213,6 +215,9 @@ INSIGHTS_KNOBS = {
     "ia_group": [],
     # Rows per GetQueryResults page (nextToken paging).
     "insights_page_rows": 10_000,
+    # FilterLogEvents leaves out an event exactly at endTime (reported in aws/aws-cli#4262;
+    # documented as inclusive).
+    "end_exclusive": False,
 }
 KNOBS.update(INSIGHTS_KNOBS)
 
@@ -817,7 +822,7 @@ class Fake:
             n = len(g)
             scanned = 0
             last_key = pos_key
-            while i < n and g.ts[i] <= end:
+            while i < n and (g.ts[i] < end if c["end_exclusive"] else g.ts[i] <= end):
                 if scan_limit and scanned >= scan_limit:
                     more = True
                     break
@@ -1437,6 +1442,8 @@ def main(argv=None):
     i.add_argument("--insights-status", help="final status of every query (Complete, Timeout, Unknown, Failed)")
     i.add_argument("--insights-page-rows", type=int, help="rows per GetQueryResults page (10000)")
     i.add_argument("--ia-group", action="append", help="a group of class INFREQUENT_ACCESS (repeatable)")
+    i.add_argument("--end-exclusive", action="store_const", const=True,
+                   help="FilterLogEvents leaves out an event exactly at endTime (aws/aws-cli#4262)")
     args = p.parse_args(argv)
 
     if args.group_names:

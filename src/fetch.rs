@@ -496,7 +496,18 @@ impl GroupTask {
             Some(g) => g.before().await,
             None => None,
         };
-        let page = match self.page(chain.start, chain.end, chain.token.clone()).await {
+        // FilterLogEvents documents `endTime` as inclusive, but an event exactly at it can be
+        // missing (aws/aws-cli#4262; aws-notes.md §7): ask up to one millisecond past the
+        // chain's end — the next slice's start — and drop what lies past the end here, so
+        // the boundary millisecond is read once, whichever way the service counts it.
+        let page = match self
+            .page(
+                chain.start,
+                chain.end.saturating_add(1),
+                chain.token.clone(),
+            )
+            .await
+        {
             Ok(p) => p,
             Err(CallError::BadToken(_)) if chain.token.is_some() && chain.restarts < 5 => {
                 // Expired (24 h) or rejected token: restart from the newest timestamp.
@@ -507,6 +518,7 @@ impl GroupTask {
         };
         chain.latency = chain.latency.or(page.latency);
         let mut events = page.events;
+        events.retain(|e| e.timestamp <= chain.end);
         // Drop what was already sent: the newest millisecond (a restart begins there) and,
         // when the service handed back the token it was given (we will ask again), the page
         // it served (it may serve the same page again, any number of times: so remember the

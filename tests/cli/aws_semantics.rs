@@ -277,3 +277,30 @@ fn an_infrequent_access_group_is_read_with_insights_under_auto() {
         assert!(r.stdout.is_empty());
     }
 }
+
+/// Item 7: FilterLogEvents may leave out an event exactly at `endTime` (aws/aws-cli#4262).
+/// Neither the window's last millisecond nor a slice boundary may lose it: a big, slow
+/// group is sliced (several events every millisecond), and the window ends on an event.
+#[test]
+fn events_exactly_at_end_time_are_read() {
+    let fake = Fake::with_span(3_000, &["--end-exclusive", "--latency-ms", "60"]);
+    let evs = fake.events("fake-0");
+    let end = evs[evs.len() - 100]["timestamp"].as_i64().unwrap();
+    let (from, to) = (fake.start_ms, end);
+    let r = get(&fake, &GROUPS, from, to, &["--engine", "filter"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let got = tuples(&json_lines(&r.stdout));
+    let want = content_in(&fake, &GROUPS, from, to);
+    assert!(want.iter().any(|e| e.2 == end));
+    let missing: Vec<_> = want
+        .iter()
+        .filter(|e| got.binary_search(e).is_err())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} missing, e.g. {:?}",
+        missing.len(),
+        missing.first()
+    );
+    assert_eq!(got, want);
+}
