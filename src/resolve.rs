@@ -785,16 +785,22 @@ fn stage_variable_names(s: &str) -> Vec<String> {
     names
 }
 
-/// One GetFunctionConfiguration per distinct function (concurrently, a few at a time) →
-/// its log group. A denied or failed call falls back to `/aws/lambda/NAME` with a warning.
+/// One GetFunctionConfiguration per distinct function and qualifier (concurrently, a few
+/// at a time) → its log group. GetFunctionConfiguration is version-specific and
+/// `LoggingConfig` is part of a version (aws-notes.md §7; Lambda API reference
+/// `Qualifier`): an alias (`fn:live`) or version (`fn:7`) from the integration URI is asked
+/// for itself, so one whose version logs to a custom group is read from that group. Groups
+/// shared by several functions or qualifiers are merged later. A denied or failed call
+/// falls back to `/aws/lambda/NAME` with a warning.
 async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
-    // Distinct functions by (region, name), keeping every reason and the first source.
-    let mut distinct: BTreeMap<(String, String), (FunctionRef, Source, Vec<String>)> =
-        BTreeMap::new();
+    // Distinct functions by (region, name, qualifier), keeping every reason and the first
+    // source.
+    type Key = (String, String, Option<String>);
+    let mut distinct: BTreeMap<Key, (FunctionRef, Source, Vec<String>)> = BTreeMap::new();
     for f in found {
         let region = f.func.region.clone().unwrap_or_else(|| aws.region.clone());
         let e = distinct
-            .entry((region, f.func.name.clone()))
+            .entry((region, f.func.name.clone(), f.func.qualifier.clone()))
             .or_insert_with(|| (f.func.clone(), f.source, Vec::new()));
         if f.source == Source::Lambda {
             // An integration outranks an authorizer use of the same function.
@@ -820,7 +826,7 @@ async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
     } else {
         caller_account(aws).await
     };
-    let lookups = distinct.into_iter().map(|((region, name), (func, source, reasons))| {
+    let lookups = distinct.into_iter().map(|((region, name, _), (func, source, reasons))| {
         let aws = aws.clone();
         let my_account = my_account.clone();
         async move {
@@ -852,6 +858,7 @@ async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
                 .lambda(&region)
                 .get_function_configuration()
                 .function_name(name_or_arn)
+                .set_qualifier(func.qualifier.clone())
                 .send()
                 .await
             {
@@ -1633,6 +1640,70 @@ mod tests {
                     "/custom/shared-group".to_string(),
                     format!("API-Gateway-Execution-Logs_{API}/{STAGE}"),
                 ]
+            );
+        }
+
+        /// Issue #15 item 4: GetFunctionConfiguration is per version. An alias in the
+        /// integration URI (`fn-a:live`) is asked for with its `Qualifier`, so the custom
+        /// group its version logs to is read; the unqualified use of the same function is
+        /// asked for separately and keeps the default group.
+        #[tokio::test]
+        async fn alias_is_resolved_with_its_qualifier() {
+            let page = resources_page(
+                None,
+                vec![
+                    resource("r1", "/a", &[("GET", Some("fn-a:live"))]),
+                    resource("r2", "/b", &[("GET", Some("fn-a"))]),
+                ],
+                None,
+            );
+            let asked = seen();
+            let asked_in = asked.clone();
+            let configs = mock!(aws_sdk_lambda::Client::get_function_configuration)
+                .then_compute_output(move |req| {
+                    let q = req.qualifier().map(String::from);
+                    asked_in.lock().unwrap().push(format!(
+                        "{}@{}",
+                        req.function_name().unwrap_or_default(),
+                        q.as_deref().unwrap_or("-")
+                    ));
+                    let mut out = aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput::builder()
+                        .function_name("fn-a");
+                    if q.as_deref() == Some("live") {
+                        out = out.logging_config(
+                            aws_sdk_lambda::types::LoggingConfig::builder()
+                                .log_group("/custom/fn-a-live")
+                                .build(),
+                        );
+                    }
+                    out.build()
+                });
+            let prefixes = seen();
+            let mut rules = rest_api();
+            rules.extend([page, caller_account(), configs, log_groups(&[], &prefixes)]);
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            let mut a = taken(&asked);
+            a.sort();
+            assert_eq!(
+                a,
+                vec![
+                    format!("{}@-", function_arn(ACCOUNT, "fn-a")),
+                    format!("{}@live", function_arn(ACCOUNT, "fn-a")),
+                ]
+            );
+            let names: Vec<&str> = res.groups.iter().map(|g| g.name.as_str()).collect();
+            assert!(names.contains(&"/custom/fn-a-live"), "{names:?}");
+            assert!(names.contains(&"/aws/lambda/fn-a"), "{names:?}");
+            let live = res
+                .groups
+                .iter()
+                .find(|g| g.name == "/custom/fn-a-live")
+                .unwrap();
+            assert_eq!(
+                live.reasons,
+                vec!["GET /a integration (alias live)".to_string()]
             );
         }
 
