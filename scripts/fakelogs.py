@@ -102,6 +102,9 @@ logGroupName, DescribeLogGroups' prefix or pattern); --latency-ms delays every c
     --insights-page-rows N         rows per GetQueryResults page (nextToken paging)
     --end-exclusive                FilterLogEvents leaves out events exactly at endTime
                                    (reported in aws/aws-cli#4262; AWS documents it inclusive)
+    --linked-account ACCOUNT       accept that account's log group ARNs as
+                                   logGroupIdentifier(s) (cross-account observability);
+                                   other accounts' ARNs get AccessDeniedException (repeatable)
     --ia-group NAME                class INFREQUENT_ACCESS: DescribeLogGroups says so,
                                    FilterLogEvents and StartLiveTail refuse it with
                                    InvalidOperationException (repeatable)
@@ -218,6 +221,10 @@ INSIGHTS_KNOBS = {
     # FilterLogEvents leaves out an event exactly at endTime (reported in aws/aws-cli#4262;
     # documented as inclusive).
     "end_exclusive": False,
+    # Source accounts linked to this (monitoring) account by cross-account observability:
+    # their log group ARNs are accepted as logGroupIdentifier(s); other accounts' ARNs are
+    # refused with AccessDeniedException (the fake's choice: AWS's exact answer unverified).
+    "linked_account": [],
 }
 KNOBS.update(INSIGHTS_KNOBS)
 
@@ -471,8 +478,9 @@ class Fake:
             if isinstance(v, str):
                 v = [x for x in v.split(",") if x]
             c[k] = list(v)
-        if isinstance(c["ia_group"], str):
-            c["ia_group"] = [x for x in c["ia_group"].split(",") if x]
+        for k in ("ia_group", "linked_account"):
+            if isinstance(c[k], str):
+                c[k] = [x for x in c[k].split(",") if x]
         if c["repeat_token_mode"] not in ("empty", "page"):
             raise ValueError("repeat_token_mode must be 'empty' or 'page'")
         if c["live_end"] not in ("timeout", "reset"):
@@ -740,6 +748,7 @@ class Fake:
                 self.stats["not_found"] += 1
             raise ApiError(400, "ResourceNotFoundException", "The specified log group does not exist.")
         refuse_infrequent_access(c, name, "FilterLogEvents")
+        refuse_unlinked_account(c, body.get("logGroupIdentifier"), "FilterLogEvents")
         limit = body.get("limit", MAX_LIMIT)
         if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise ApiError(400, "InvalidParameterException",
@@ -947,6 +956,7 @@ class Fake:
                 if name not in self.groups or name in c["missing_group"]:
                     raise ApiError(400, "ResourceNotFoundException", "The specified log group does not exist.")
                 refuse_infrequent_access(c, name, "StartLiveTail")
+                refuse_unlinked_account(c, ident, "StartLiveTail")
                 names[name] = ident
         sess = LiveSession(names, parse_pattern(body.get("logEventFilterPattern")))
         with self.lock:
@@ -1042,6 +1052,8 @@ class Fake:
         limit = body.get("limit", MAX_LIMIT)
         if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise ApiError(400, "InvalidParameterException", "limit must be 1..10000")
+        for ident in idents:
+            refuse_unlinked_account(c, str(ident), "StartQuery")
         names = [group_name_of({"logGroupIdentifier": str(i)}) for i in idents]
         lo, hi = st * 1000, et * 1000
         found = []
@@ -1085,6 +1097,20 @@ class Fake:
 
 def insights_time(ms):
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + ".%03d" % (ms % 1000)
+
+
+def refuse_unlinked_account(c, ident, op):
+    """A log group ARN of another account than the fake's is only readable when that
+    account is linked (cross-account observability, --linked-account)."""
+    if not ident or not str(ident).startswith("arn:"):
+        return
+    parts = str(ident).split(":")
+    account = parts[4] if len(parts) > 4 else ""
+    if account and account != ACCOUNT and account not in c["linked_account"]:
+        raise ApiError(400, "AccessDeniedException",
+                       "User: arn:aws:iam::%s:user/fake is not authorized to perform: logs:%s on resource: %s "
+                       "(the fake: account %s is not linked to this monitoring account)"
+                       % (ACCOUNT, op, ident, account))
 
 
 def refuse_infrequent_access(c, name, op):
@@ -1442,6 +1468,8 @@ def main(argv=None):
     i.add_argument("--insights-status", help="final status of every query (Complete, Timeout, Unknown, Failed)")
     i.add_argument("--insights-page-rows", type=int, help="rows per GetQueryResults page (10000)")
     i.add_argument("--ia-group", action="append", help="a group of class INFREQUENT_ACCESS (repeatable)")
+    i.add_argument("--linked-account", action="append",
+                   help="a source account linked by cross-account observability (repeatable)")
     i.add_argument("--end-exclusive", action="store_const", const=True,
                    help="FilterLogEvents leaves out an event exactly at endTime (aws/aws-cli#4262)")
     args = p.parse_args(argv)

@@ -74,7 +74,6 @@ async fn resolve_readable(
     let mut absent = Vec::new();
     for g in &res.groups {
         match g.exists {
-            _ if g.in_other_account() => {}
             Some(false) if keep_missing => {
                 readable.push(g.clone());
                 absent.push(true);

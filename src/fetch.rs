@@ -234,6 +234,7 @@ pub fn start(
             let task = GroupTask {
                 client: aws.logs(&g.region),
                 group: g.name.clone(),
+                arn: g.cross_account_arn(),
                 idx,
                 spec: spec.clone(),
                 sem: sem.clone(),
@@ -241,8 +242,15 @@ pub fn start(
                 stats: stats.clone(),
             };
             let outcome = outcome.clone();
+            let label = match g.other_account() {
+                Some(a) => format!(
+                    "{} (account {a}, read through cross-account observability)",
+                    g.name
+                ),
+                None => g.name.clone(),
+            };
             tokio::spawn(async move {
-                let name = task.group.clone();
+                let name = label;
                 let stats = task.stats.clone();
                 // Keep the channel open until a failure is on record: the reader must not
                 // see the group end before it can know that it failed.
@@ -269,6 +277,8 @@ pub fn start(
 pub struct GroupTask {
     client: Client,
     pub group: String,
+    /// The group's ARN when it is in another account (`logGroupIdentifier`).
+    arn: Option<String>,
     idx: usize,
     spec: FetchSpec,
     sem: Arc<Semaphore>,
@@ -606,6 +616,7 @@ impl GroupTask {
         GroupTask {
             client,
             group: group.name.clone(),
+            arn: group.cross_account_arn(),
             idx,
             spec,
             sem,
@@ -640,7 +651,8 @@ impl GroupTask {
                 let req = self
                     .client
                     .filter_log_events()
-                    .log_group_name(&self.group)
+                    .set_log_group_name(self.arn.is_none().then(|| self.group.clone()))
+                    .set_log_group_identifier(self.arn.clone())
                     .start_time(start)
                     .end_time(end)
                     .limit(PAGE_LIMIT)

@@ -279,6 +279,10 @@ pub fn start(
             let mut batch = Batch {
                 client: aws.logs(&region),
                 names: idx.iter().map(|&i| groups[i].name.clone()).collect(),
+                arns: idx
+                    .iter()
+                    .filter_map(|&i| Some((groups[i].name.clone(), groups[i].cross_account_arn()?)))
+                    .collect(),
                 idx,
                 terms: terms.clone(),
                 limiter: limiter.clone(),
@@ -288,7 +292,15 @@ pub fn start(
             let outcome = outcome.clone();
             tokio::spawn(async move {
                 if let Err(msg) = batch.run(window, &tx).await {
-                    let names = batch.names.join(", ");
+                    let names = batch
+                        .names
+                        .iter()
+                        .map(|n| match batch.arns.get(n) {
+                            Some(arn) => format!("{n} ({arn}, cross-account observability)"),
+                            None => n.clone(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     warn(format!("Logs Insights query over {names}: {msg}"));
                     outcome
                         .failed
@@ -305,6 +317,9 @@ pub fn start(
 struct Batch {
     client: Client,
     names: Vec<String>,
+    /// ARNs of the groups in other accounts, by name: StartQuery then gets
+    /// `logGroupIdentifiers` (cross-account observability), names and ARNs.
+    arns: std::collections::HashMap<String, String>,
     idx: Vec<usize>,
     terms: Terms,
     limiter: RateLimiter,
@@ -472,10 +487,18 @@ impl Batch {
         let mut attempt = 0;
         loop {
             self.limiter.acquire().await;
+            let cross = names.iter().any(|n| self.arns.contains_key(n));
+            let idents = cross.then(|| {
+                names
+                    .iter()
+                    .map(|n| self.arns.get(n).unwrap_or(n).clone())
+                    .collect()
+            });
             let out = self
                 .client
                 .start_query()
-                .set_log_group_names(Some(names.to_vec()))
+                .set_log_group_names((!cross).then(|| names.to_vec()))
+                .set_log_group_identifiers(idents)
                 .start_time(s)
                 .end_time(e)
                 .query_string(query_string(&self.terms))
@@ -750,6 +773,7 @@ mod tests {
             Batch {
                 client,
                 names: vec!["g".into()],
+                arns: Default::default(),
                 idx: vec![0],
                 terms: Terms::default(),
                 limiter: RateLimiter::new(1000.0),

@@ -4,8 +4,9 @@
 //! behind every method integration (GetResources with embedded methods, all pages, and
 //! GetIntegration where a method's integration was not embedded) and behind every Lambda
 //! authorizer, with `${stageVariables.x}` replaced by the stage's variables, aliases and
-//! versions stripped, functions in another region read in that region, and functions in
-//! another account reported (their logs cannot be read with these credentials).
+//! versions kept as the qualifier, functions in another region read in that region, and
+//! functions in another account marked with the account (their default group is read by
+//! ARN through cross-account observability; see `LogGroup::cross_account_arn`).
 //! HTTP and WebSocket APIs (apigatewayv2) are detected when the id is not a REST API.
 //! Each function's log group comes from GetFunctionConfiguration (`LoggingConfig.LogGroup`),
 //! else `/aws/lambda/NAME`. Finally DescribeLogGroups says which groups exist, so a missing
@@ -95,14 +96,24 @@ pub async fn resolve(
         },
     };
     for g in &select.extra_groups {
+        // A log group ARN names its region and account: another account's group is read
+        // by ARN (cross-account observability), like another account's function's.
+        let (name, region, reason) = match parse_log_group_arn(g) {
+            Some((region, account, name)) => (
+                name,
+                region,
+                LogGroup::other_account_reason("--log-group", &account),
+            ),
+            None => (g.clone(), aws.region.clone(), "--log-group".to_string()),
+        };
         add_group(
             &mut res.groups,
             LogGroup {
-                name: g.clone(),
-                region: aws.region.clone(),
+                name,
+                region,
                 source: Source::Extra,
                 function: None,
-                reasons: vec!["--log-group".into()],
+                reasons: vec![reason],
                 exists: None,
                 class: None,
             },
@@ -131,6 +142,19 @@ async fn resolve_api(aws: &Aws, api_id: &str, stage: &str) -> Result<Resolution>
             .into()),
         },
     }
+}
+
+/// `arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME[:*]` → (region, account, name).
+fn parse_log_group_arn(s: &str) -> Option<(String, String, String)> {
+    let rest = s.strip_prefix("arn:")?;
+    let (head, name) = rest.split_once(":log-group:")?;
+    let parts: Vec<&str> = head.split(':').collect();
+    let [_partition, "logs", region, account] = parts.as_slice() else {
+        return None;
+    };
+    let name = name.strip_suffix(":*").unwrap_or(name);
+    (!region.is_empty() && !account.is_empty() && !name.is_empty())
+        .then(|| (region.to_string(), account.to_string(), name.to_string()))
 }
 
 /// Merge a group into the list: the same group reached twice keeps one entry with both
@@ -831,12 +855,12 @@ async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
         let my_account = my_account.clone();
         async move {
             let default = format!("/aws/lambda/{name}");
+            // Another account's function: its configuration cannot be read from here; its
+            // default group is read by ARN (cross-account observability), and reported
+            // unreadable only if that read fails.
             if let (Some(mine), Some(theirs)) = (&my_account, &func.account)
                 && mine != theirs
             {
-                warn(format!(
-                    "function {name} is in account {theirs}, not {mine}: its logs cannot be read with these credentials"
-                ));
                 return LogGroup {
                     name: default,
                     region,
@@ -1016,6 +1040,41 @@ pub fn describe(res: &Resolution) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cross_account_arn_of_a_function_in_another_account() {
+        assert_eq!(
+            parse_log_group_arn("arn:aws:logs:eu-west-1:222222222222:log-group:/aws/lambda/f:*"),
+            Some((
+                "eu-west-1".to_string(),
+                "222222222222".to_string(),
+                "/aws/lambda/f".to_string()
+            ))
+        );
+        assert_eq!(parse_log_group_arn("/aws/lambda/f"), None);
+        assert_eq!(
+            parse_log_group_arn("arn:aws:lambda:eu-west-1:1:function:f"),
+            None
+        );
+        let mut g = LogGroup {
+            name: "/aws/lambda/partner-fn".into(),
+            region: "cn-north-1".into(),
+            source: Source::Lambda,
+            function: Some("partner-fn".into()),
+            reasons: vec![LogGroup::other_account_reason(
+                "GET /p integration",
+                "222222222222",
+            )],
+            exists: None,
+            class: None,
+        };
+        assert_eq!(
+            g.cross_account_arn().as_deref(),
+            Some("arn:aws-cn:logs:cn-north-1:222222222222:log-group:/aws/lambda/partner-fn")
+        );
+        g.reasons = vec!["GET /p integration".into()];
+        assert_eq!(g.cross_account_arn(), None);
+    }
 
     #[test]
     fn lambda_targets() {
@@ -1761,7 +1820,8 @@ mod tests {
         }
 
         /// 5. A function in another account than the caller's: reported with the account,
-        /// existence not checked, and no GetFunctionConfiguration for it.
+        /// existence not checked, and no GetFunctionConfiguration for it (its group is then
+        /// read by ARN, see `cross_account_arn_of_a_function_in_another_account`).
         #[tokio::test]
         async fn function_in_another_account_is_reported_not_read() {
             let partner = function_arn("222222222222", "partner-fn");

@@ -304,3 +304,47 @@ fn events_exactly_at_end_time_are_read() {
     );
     assert_eq!(got, want);
 }
+
+/// Item 8: a log group in another account is read by ARN (`logGroupIdentifier`,
+/// `logGroupIdentifiers`) when this account is linked to it by cross-account observability,
+/// with either engine; without the link it is reported unreadable, with the reason, and
+/// the rest prints.
+#[test]
+fn another_accounts_group_is_read_by_arn_when_linked() {
+    let arn = "arn:aws:logs:us-east-1:222222222222:log-group:fake-0";
+    let both = [arn, "fake-1"];
+    let fake = Fake::start(&["--linked-account", "222222222222"]);
+    let (from, to) = (fake.start_ms, fake.start_ms + 30 * 60_000);
+    let want = content_in(&fake, &["fake-0", "fake-1"], from, to);
+    for engine_name in ["filter", "insights"] {
+        let (got, r) = engine(&fake, &both, from, to, engine_name);
+        assert_eq!(r.code, 0, "{engine_name}: {}", r.stderr);
+        assert!(!r.stderr.contains("warning:"), "{}", r.stderr);
+        assert_eq!(tuples(&got), want, "{engine_name}");
+    }
+
+    let fake = Fake::start(&[]);
+    for engine_name in ["filter", "insights"] {
+        let (got, r) = engine(&fake, &both, from, to, engine_name);
+        assert_eq!(r.code, 1, "{engine_name}: {}", r.stderr);
+        assert_eq!(
+            tuples(&got),
+            content_in(&fake, &["fake-1"], from, to),
+            "{engine_name}: {}",
+            r.stderr
+        );
+        let warnings: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.contains("warning:"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{}", r.stderr);
+        assert!(
+            warnings[0].contains("fake-0")
+                && warnings[0].contains("222222222222")
+                && warnings[0].contains("AccessDenied"),
+            "{engine_name}: {}",
+            r.stderr
+        );
+    }
+}
