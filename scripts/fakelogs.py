@@ -30,6 +30,8 @@ Operations
                        (endTime=E reaches E.000 only), rows sorted by time and cut at the
                        limit (<= 10,000), nextToken paging, @ptr per event; the query's
                        filter is not applied (see the "Logs Insights" block).
+    DescribeDeliverySources, DescribeDeliveries, DescribeDeliveryDestinations
+                       the log deliveries of --execution-delivery (one page each).
     anything else      400 UnknownOperationException.
 
 Data is generated deterministically from the flags and --seed: groups ``fake-0`` ..
@@ -102,6 +104,11 @@ logGroupName, DescribeLogGroups' prefix or pattern); --latency-ms delays every c
     --insights-page-rows N         rows per GetQueryResults page (nextToken paging)
     --end-exclusive                FilterLogEvents leaves out events exactly at endTime
                                    (reported in aws/aws-cli#4262; AWS documents it inclusive)
+    --execution-delivery API/STAGE=KIND:TARGET
+                                   a log delivery of that REST stage's execution logs to a
+                                   CloudWatch Logs group (CWL), S3 bucket or Firehose
+                                   stream (FH): DescribeDeliverySources, DescribeDeliveries
+                                   and DescribeDeliveryDestinations describe it (repeatable)
     --linked-account ACCOUNT       accept that account's log group ARNs as
                                    logGroupIdentifier(s) (cross-account observability);
                                    other accounts' ARNs get AccessDeniedException (repeatable)
@@ -166,7 +173,8 @@ LEVELS = ("INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR", "INFO", "DEBUG")
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
 OPS = ("FilterLogEvents", "DescribeLogGroups", "StartLiveTail")
 # Logs Insights (issue #15): its own block, see Fake.insights_call.
-INSIGHTS_OPS = ("StartQuery", "GetQueryResults", "StopQuery")
+INSIGHTS_OPS = ("StartQuery", "GetQueryResults", "StopQuery",
+                "DescribeDeliverySources", "DescribeDeliveries", "DescribeDeliveryDestinations")
 
 # Knobs settable at runtime, with their defaults and types.
 KNOBS = {
@@ -225,6 +233,9 @@ INSIGHTS_KNOBS = {
     # their log group ARNs are accepted as logGroupIdentifier(s); other accounts' ARNs are
     # refused with AccessDeniedException (the fake's choice: AWS's exact answer unverified).
     "linked_account": [],
+    # Log deliveries of REST execution logs: "API_ID/STAGE=KIND:TARGET", KIND in CWL (TARGET
+    # a log group name), S3 (a bucket), FH (a Firehose stream); see Fake.deliveries.
+    "execution_delivery": [],
 }
 KNOBS.update(INSIGHTS_KNOBS)
 
@@ -478,7 +489,7 @@ class Fake:
             if isinstance(v, str):
                 v = [x for x in v.split(",") if x]
             c[k] = list(v)
-        for k in ("ia_group", "linked_account"):
+        for k in ("ia_group", "linked_account", "execution_delivery"):
             if isinstance(c[k], str):
                 c[k] = [x for x in c[k].split(",") if x]
         if c["repeat_token_mode"] not in ("empty", "page"):
@@ -1011,6 +1022,8 @@ class Fake:
     # The query string's filter is not applied (like the emulator): the client matches.
 
     def insights_call(self, op, body, c):
+        if op.startswith("DescribeDeliver"):
+            return self.deliveries(op, c)
         queries = self.__dict__.setdefault("queries", {})
         if op == "StartQuery":
             return self.start_query(body, c, queries)
@@ -1040,6 +1053,19 @@ class Fake:
         if at + page < len(q["rows"]):
             out["nextToken"] = "%s:%d" % (body["queryId"], at + page)
         return out
+
+    def deliveries(self, op, c):
+        """DescribeDeliverySources / DescribeDeliveries / DescribeDeliveryDestinations (one
+        page each) over --execution-delivery."""
+        rows = _deliveries(self, c)
+        if op == "DescribeDeliverySources":
+            seen = {}
+            for s, _, _ in rows:
+                seen[s["name"]] = s
+            return {"deliverySources": list(seen.values())}
+        if op == "DescribeDeliveries":
+            return {"deliveries": [d for _, d, _ in rows]}
+        return {"deliveryDestinations": [x for _, _, x in rows]}
 
     def start_query(self, body, c, queries):
         idents = body.get("logGroupIdentifiers") or body.get("logGroupNames") or (
@@ -1093,6 +1119,34 @@ class Fake:
             self.stats.setdefault("insights_queries", []).append(
                 {"groups": names, "startTime": st, "endTime": et})
         return {"queryId": qid}
+
+
+def _deliveries(fake, c):
+    """The --execution-delivery entries as (source, delivery, destination) objects, as the
+    CloudWatch Logs delivery APIs describe them (API Gateway developer guide, "Create a log
+    delivery for REST API execution logs": log type EXECUTION_LOGS, resource ARN
+    arn:aws:apigateway:{region}:{account-id}:/restapis/{id}/stages/{stage})."""
+    out = []
+    for n, spec in enumerate(c["execution_delivery"]):
+        where, _, dest = spec.partition("=")
+        api, _, stage = where.partition("/")
+        kind, _, target = dest.partition(":")
+        resource = {
+            "CWL": "arn:aws:logs:%s:%s:log-group:%s:*" % (fake.region, ACCOUNT, target),
+            "S3": "arn:aws:s3:::%s" % target,
+            "FH": "arn:aws:firehose:%s:%s:deliverystream/%s" % (fake.region, ACCOUNT, target),
+        }.get(kind, target)
+        dest_arn = "arn:aws:logs:%s:%s:delivery-destination:dest-%d" % (fake.region, ACCOUNT, n)
+        out.append((
+            {"name": "src-%s-%s" % (api, stage), "logType": "EXECUTION_LOGS", "service": "apigateway",
+             "arn": "arn:aws:logs:%s:%s:delivery-source:src-%s-%s" % (fake.region, ACCOUNT, api, stage),
+             "resourceArns": ["arn:aws:apigateway:%s:%s:/restapis/%s/stages/%s" % (fake.region, ACCOUNT, api, stage)]},
+            {"id": "del-%d" % n, "deliverySourceName": "src-%s-%s" % (api, stage),
+             "deliveryDestinationArn": dest_arn, "deliveryDestinationType": kind},
+            {"name": "dest-%d" % n, "arn": dest_arn, "deliveryDestinationType": kind,
+             "deliveryDestinationConfiguration": {"destinationResourceArn": resource}},
+        ))
+    return out
 
 
 def insights_time(ms):
@@ -1468,6 +1522,8 @@ def main(argv=None):
     i.add_argument("--insights-status", help="final status of every query (Complete, Timeout, Unknown, Failed)")
     i.add_argument("--insights-page-rows", type=int, help="rows per GetQueryResults page (10000)")
     i.add_argument("--ia-group", action="append", help="a group of class INFREQUENT_ACCESS (repeatable)")
+    i.add_argument("--execution-delivery", action="append",
+                   help="API_ID/STAGE=CWL|S3|FH:TARGET, a log delivery of execution logs (repeatable)")
     i.add_argument("--linked-account", action="append",
                    help="a source account linked by cross-account observability (repeatable)")
     i.add_argument("--end-exclusive", action="store_const", const=True,

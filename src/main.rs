@@ -10,6 +10,7 @@ mod aws;
 mod cli;
 mod config;
 mod debug;
+mod delivery;
 mod deploy;
 mod error;
 mod extract;

@@ -144,6 +144,57 @@ async fn resolve_api(aws: &Aws, api_id: &str, stage: &str) -> Result<Resolution>
     }
 }
 
+/// Execution logs sent through log deliveries (see `delivery.rs`): each CloudWatch Logs
+/// destination is read as an execution group; S3 and Firehose destinations are named in a
+/// warning (they cannot be read); the managed group's reason says it receives nothing
+/// while a delivery exists (it still holds what was logged before).
+async fn add_delivered_execution_groups(
+    aws: &Aws,
+    groups: &mut Vec<LogGroup>,
+    api_id: &str,
+    stage: &str,
+) {
+    let delivered = crate::delivery::execution_deliveries(aws, api_id, stage).await;
+    if delivered.is_empty() {
+        return;
+    }
+    if let Some(managed) = groups.iter_mut().find(|g| g.source == Source::Execution) {
+        managed.reasons[0].push_str(
+            " (a log delivery exists: API Gateway writes here only when none does, so this holds older lines)",
+        );
+    }
+    for d in delivered {
+        let group = d
+            .resource_arn
+            .as_deref()
+            .filter(|_| d.kind == "CWL")
+            .and_then(parse_log_group_arn);
+        match group {
+            Some((region, _account, name)) => add_group(
+                groups,
+                LogGroup {
+                    name,
+                    region,
+                    source: Source::Execution,
+                    function: None,
+                    reasons: vec![format!(
+                        "execution log of stage {stage}, delivered by log delivery {}",
+                        d.delivery_id
+                    )],
+                    exists: None,
+                    class: None,
+                },
+            ),
+            None => warn(format!(
+                "execution logs of stage {stage} also go to {} {} (log delivery {}), which apitrace cannot read",
+                d.kind_name(),
+                d.resource_arn.as_deref().unwrap_or("(destination unknown)"),
+                d.delivery_id
+            )),
+        }
+    }
+}
+
 /// `arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME[:*]` → (region, account, name).
 fn parse_log_group_arn(s: &str) -> Option<(String, String, String)> {
     let rest = s.strip_prefix("arn:")?;
@@ -290,6 +341,7 @@ async fn resolve_rest(
         exists: None,
         class: None,
     });
+    add_delivered_execution_groups(aws, &mut groups, api_id, stage).await;
     if let Some(arn) = st.access_log_settings().and_then(|a| a.destination_arn()) {
         push_access_group(&mut groups, arn, &aws.region, stage);
     }
@@ -1423,6 +1475,10 @@ mod tests {
                         aws_sdk_apigateway::operation::get_authorizers::GetAuthorizersOutput::builder()
                             .build()
                     }),
+                // No log delivery (issue #15; `execution_log_delivery_is_followed`).
+                mock!(aws_sdk_cloudwatchlogs::Client::describe_delivery_sources).then_output(
+                    || aws_sdk_cloudwatchlogs::operation::describe_delivery_sources::DescribeDeliverySourcesOutput::builder().build(),
+                ),
             ]
         }
 
@@ -1764,6 +1820,110 @@ mod tests {
                 live.reasons,
                 vec!["GET /a integration (alias live)".to_string()]
             );
+        }
+
+        /// Issue #15 item 3: a stage whose execution logs go through log deliveries
+        /// (DescribeDeliverySources → DescribeDeliveries → DescribeDeliveryDestinations):
+        /// the CloudWatch Logs destination is read as an execution group; the S3 one is
+        /// named in a warning; another stage's source is ignored.
+        #[tokio::test]
+        async fn execution_log_delivery_is_followed() {
+            use aws_sdk_cloudwatchlogs::operation as cwl;
+            use aws_sdk_cloudwatchlogs::types::{
+                Delivery, DeliveryDestination, DeliveryDestinationConfiguration,
+                DeliveryDestinationType, DeliverySource,
+            };
+            let stage_arn =
+                format!("arn:aws:apigateway:{REGION}:{ACCOUNT}:/restapis/{API}/stages/{STAGE}");
+            let dest_arn =
+                |n: &str| format!("arn:aws:logs:{REGION}:{ACCOUNT}:delivery-destination:{n}");
+            let sources = mock!(aws_sdk_cloudwatchlogs::Client::describe_delivery_sources)
+                .then_output(move || {
+                    cwl::describe_delivery_sources::DescribeDeliverySourcesOutput::builder()
+                        .delivery_sources(
+                            DeliverySource::builder()
+                                .name("apigw-exec")
+                                .log_type("EXECUTION_LOGS")
+                                .resource_arns(stage_arn.clone())
+                                .build(),
+                        )
+                        .delivery_sources(
+                            DeliverySource::builder()
+                                .name("other-stage")
+                                .log_type("EXECUTION_LOGS")
+                                .resource_arns(format!(
+                                    "arn:aws:apigateway:{REGION}::/restapis/{API}/stages/dev"
+                                ))
+                                .build(),
+                        )
+                        .build()
+                });
+            let (d1, d2) = (dest_arn("to-cwl"), dest_arn("to-s3"));
+            let deliveries = mock!(aws_sdk_cloudwatchlogs::Client::describe_deliveries)
+                .then_output(move || {
+                    let d = |id: &str, src: &str, dest: &str, t: DeliveryDestinationType| {
+                        Delivery::builder()
+                            .id(id)
+                            .delivery_source_name(src)
+                            .delivery_destination_arn(dest)
+                            .delivery_destination_type(t)
+                            .build()
+                    };
+                    cwl::describe_deliveries::DescribeDeliveriesOutput::builder()
+                        .deliveries(d("del-1", "apigw-exec", &d1, DeliveryDestinationType::Cwl))
+                        .deliveries(d("del-2", "apigw-exec", &d2, DeliveryDestinationType::S3))
+                        .deliveries(d("del-3", "other-stage", &d1, DeliveryDestinationType::Cwl))
+                        .build()
+                });
+            let (d1, d2) = (dest_arn("to-cwl"), dest_arn("to-s3"));
+            let destinations = mock!(
+                aws_sdk_cloudwatchlogs::Client::describe_delivery_destinations
+            )
+            .then_output(move || {
+                let d = |arn: &str, target: &str| {
+                    DeliveryDestination::builder()
+                        .arn(arn)
+                        .delivery_destination_configuration(
+                            DeliveryDestinationConfiguration::builder()
+                                .destination_resource_arn(target)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                };
+                cwl::describe_delivery_destinations::DescribeDeliveryDestinationsOutput::builder()
+                    .delivery_destinations(d(
+                        &d1,
+                        &format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/custom/apigw-exec:*"),
+                    ))
+                    .delivery_destinations(d(&d2, "arn:aws:s3:::exec-logs-bucket"))
+                    .build()
+            });
+            let page = resources_page(None, vec![], None);
+            let prefixes = seen();
+            let mut rules = vec![sources, deliveries, destinations];
+            rules.extend(rest_api());
+            rules.extend([page, log_groups(&[], &prefixes)]);
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            let names: Vec<&str> = res.groups.iter().map(|g| g.name.as_str()).collect();
+            assert_eq!(
+                names,
+                vec![
+                    format!("API-Gateway-Execution-Logs_{API}/{STAGE}").as_str(),
+                    "/custom/apigw-exec"
+                ]
+            );
+            let delivered = &res.groups[1];
+            assert_eq!(delivered.source, Source::Execution);
+            assert_eq!(
+                delivered.reasons,
+                vec![format!(
+                    "execution log of stage {STAGE}, delivered by log delivery del-1"
+                )]
+            );
+            assert!(res.groups[0].reasons[0].contains("a log delivery exists"));
         }
 
         /// 4. GetFunctionConfiguration denied (403 AccessDeniedException): the function's

@@ -348,3 +348,55 @@ fn another_accounts_group_is_read_by_arn_when_linked() {
         );
     }
 }
+
+/// Item 3: a REST stage whose execution logs go through log deliveries (the API in the
+/// emulator, CloudWatch Logs in the fake, which describes the deliveries): `groups`
+/// shows the delivered log group as an execution group and names the S3 destination it
+/// cannot read; `get` reads the delivered group.
+#[test]
+fn execution_logs_sent_through_a_log_delivery_are_read() {
+    let w = World::shared();
+    let fake = Fake::start(&["--group-names", "delivered-exec"]);
+    let api = w.rest_api();
+    fake.config(serde_json::json!({"execution_delivery": [
+        format!("{api}/prod=CWL:delivered-exec"),
+        format!("{api}/prod=S3:exec-bucket"),
+    ]}));
+    let url = fake.url();
+    let r = run(apitrace()
+        .env("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", &url)
+        .args(["groups", "--api-id", api, "--stage", "prod", "-o", "json"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows: Value = serde_json::from_str(&r.stdout).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["log_group"] == "delivered-exec")
+        .unwrap_or_else(|| panic!("{rows:#}\n{}", r.stderr));
+    assert_eq!(row["source"], "execution");
+    assert!(
+        row["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("log delivery del-0"),
+        "{row}"
+    );
+    assert!(
+        r.stderr.contains("S3 bucket arn:aws:s3:::exec-bucket") && r.stderr.contains("cannot read"),
+        "{}",
+        r.stderr
+    );
+
+    let (from, to) = (fake.start_ms, fake.start_ms + 30 * 60_000);
+    let r = run(apitrace()
+        .env("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", &url)
+        .args(["get", "--api-id", api, "--stage", "prod", "-o", "json"])
+        .args(["--only", "execution", "--engine", "filter"])
+        .args(["--start", &from.to_string(), "--end", &to.to_string()]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        tuples(&json_lines(&r.stdout)),
+        content_in(&fake, &["delivered-exec"], from, to)
+    );
+}
