@@ -401,6 +401,8 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
         };
         let mut tspec = cfg.fetch_spec();
         tspec.window = window;
+        // One Logs Insights report for the whole command (bytes scanned, #15).
+        tspec.insights = spec.insights.clone();
         match crate::trace::trace(&aws, &groups, &f.request_id, window, &tspec).await {
             Ok(t) => traces.push((f, Some(t))),
             Err(e) => {
@@ -408,6 +410,9 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
                 traces.push((f, None));
             }
         }
+    }
+    if let Some(r) = crate::insights::report(&spec.insights) {
+        error::note(r);
     }
 
     let stdout = io::stdout();
@@ -588,6 +593,9 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     })
     .await
     .context("the summary thread failed")?;
+    if let Some(r) = crate::insights::report(&spec.insights) {
+        error::note(r);
+    }
     let mut out = io::stdout().lock();
     let written = match args.output {
         OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
