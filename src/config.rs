@@ -350,6 +350,7 @@ impl GetConfig {
             streams: Vec::new(),
             throttle_budget: self.throttle_budget,
             engine: crate::fetch::Engine::Filter,
+            infrequent_via_insights: self.engine == cli::Engine::Auto,
             insights: Default::default(),
             read_ahead: Default::default(),
         }

@@ -293,6 +293,7 @@ mod tests {
                 function: None,
                 reasons: vec![],
                 exists: Some(true),
+                class: None,
             })
             .collect()
     }

@@ -182,6 +182,9 @@ pub struct FetchSpec {
     pub throttle_budget: Duration,
     /// Which engine [`collect`] uses.
     pub engine: Engine,
+    /// Read Infrequent Access groups, which FilterLogEvents refuses, with Logs Insights
+    /// (`--engine auto`); otherwise they fail with the service's reason.
+    pub infrequent_via_insights: bool,
     /// Insights counters, shared by every query of the run.
     pub insights: Arc<crate::insights::InsightsStats>,
     /// How much sliced groups may read ahead, shared by every group of the run.
@@ -231,6 +234,7 @@ pub fn start(
             let task = GroupTask {
                 client: aws.logs(&g.region),
                 group: g.name.clone(),
+                arn: g.cross_account_arn(),
                 idx,
                 spec: spec.clone(),
                 sem: sem.clone(),
@@ -239,8 +243,15 @@ pub fn start(
                 anomalies: Default::default(),
             };
             let outcome = outcome.clone();
+            let label = match g.other_account() {
+                Some(a) => format!(
+                    "{} (account {a}, read through cross-account observability)",
+                    g.name
+                ),
+                None => g.name.clone(),
+            };
             tokio::spawn(async move {
-                let name = task.group.clone();
+                let name = label;
                 let stats = task.stats.clone();
                 let anomalies = task.anomalies.clone();
                 // Keep the channel open until a failure is on record: the reader must not
@@ -269,6 +280,8 @@ pub fn start(
 pub struct GroupTask {
     client: Client,
     pub group: String,
+    /// The group's ARN when it is in another account (`logGroupIdentifier`).
+    arn: Option<String>,
     idx: usize,
     spec: FetchSpec,
     sem: Arc<Semaphore>,
@@ -507,7 +520,18 @@ impl GroupTask {
             Some(g) => g.before().await,
             None => None,
         };
-        let page = match self.page(chain.start, chain.end, chain.token.clone()).await {
+        // FilterLogEvents documents `endTime` as inclusive, but an event exactly at it can be
+        // missing (aws/aws-cli#4262; aws-notes.md §7): ask up to one millisecond past the
+        // chain's end — the next slice's start — and drop what lies past the end here, so
+        // the boundary millisecond is read once, whichever way the service counts it.
+        let page = match self
+            .page(
+                chain.start,
+                chain.end.saturating_add(1),
+                chain.token.clone(),
+            )
+            .await
+        {
             Ok(p) => p,
             Err(CallError::BadToken(_)) if chain.token.is_some() && chain.restarts < 5 => {
                 // Expired (24 h) or rejected token: restart from the newest timestamp.
@@ -518,6 +542,7 @@ impl GroupTask {
         };
         chain.latency = chain.latency.or(page.latency);
         let mut events = page.events;
+        events.retain(|e| e.timestamp <= chain.end);
         // Drop what was already sent: the newest millisecond (a restart begins there) and,
         // when the service handed back the token it was given (we will ask again), the page
         // it served (it may serve the same page again, any number of times: so remember the
@@ -629,6 +654,7 @@ impl GroupTask {
         GroupTask {
             client,
             group: group.name.clone(),
+            arn: group.cross_account_arn(),
             idx,
             spec,
             sem,
@@ -664,7 +690,8 @@ impl GroupTask {
                 let req = self
                     .client
                     .filter_log_events()
-                    .log_group_name(&self.group)
+                    .set_log_group_name(self.arn.is_none().then(|| self.group.clone()))
+                    .set_log_group_identifier(self.arn.clone())
                     .start_time(start)
                     .end_time(end)
                     .limit(PAGE_LIMIT)
@@ -792,7 +819,48 @@ pub fn open(
             outcome,
         );
     }
-    start(aws, groups, which, spec, stats, outcome)
+    // Infrequent Access groups refuse FilterLogEvents ("FilterLogEvents is not supported
+    // for this log class", aws/karpenter-provider-aws#9567) but Insights reads them (the
+    // CloudWatch Logs "log classes" page): under --engine auto they go to Insights.
+    let (ia, rest): (Vec<usize>, Vec<usize>) = which
+        .iter()
+        .partition(|&&i| spec.infrequent_via_insights && groups[i].infrequent_access());
+    if ia.is_empty() {
+        return start(aws, groups, which, spec, stats, outcome);
+    }
+    let names: Vec<&str> = ia.iter().map(|&i| groups[i].name.as_str()).collect();
+    let Some(terms) = crate::insights::translate(spec.filter_pattern.as_deref()) else {
+        for name in names {
+            let why = "it is of class INFREQUENT_ACCESS, which FilterLogEvents cannot read, \
+                       and the filter pattern has no Logs Insights equivalent";
+            warn(format!("log group {name}: {why}"));
+            outcome
+                .failed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((name.to_string(), why.to_string()));
+        }
+        return start(aws, groups, &rest, spec, stats, outcome);
+    };
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        crate::error::note(format!(
+            "{} of class INFREQUENT_ACCESS, which FilterLogEvents cannot read: reading {} with Logs Insights (billed per GB scanned)",
+            names.join(", "),
+            if names.len() == 1 { "it" } else { "them" }
+        ))
+    });
+    let mut receivers = crate::insights::start(
+        aws,
+        groups,
+        &ia,
+        spec.window,
+        &terms,
+        spec.insights.clone(),
+        outcome.clone(),
+    );
+    receivers.extend(start(aws, groups, &rest, spec, stats, outcome));
+    receivers
 }
 
 /// Fetch the groups `which` (indices into `groups`) to the end and return their events in

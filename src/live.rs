@@ -126,6 +126,9 @@ impl Identifiers {
     }
 
     fn of(&self, g: &LogGroup) -> String {
+        if let Some(arn) = g.cross_account_arn() {
+            return arn;
+        }
         match &self.account {
             Some((partition, account)) => format!(
                 "arn:{partition}:logs:{}:{account}:log-group:{}",

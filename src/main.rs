@@ -13,6 +13,7 @@ mod bodycap;
 mod cli;
 mod config;
 mod debug;
+mod delivery;
 mod deploy;
 mod error;
 mod extract;

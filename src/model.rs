@@ -45,6 +45,9 @@ impl From<crate::cli::SourceArg> for Source {
     }
 }
 
+/// DescribeLogGroups' `logGroupClass` of an Infrequent Access group.
+pub const INFREQUENT_ACCESS: &str = "INFREQUENT_ACCESS";
+
 /// One log group to read, with everything known about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogGroup {
@@ -59,18 +62,55 @@ pub struct LogGroup {
     /// Whether DescribeLogGroups found it; `None` when it was not checked (no permission,
     /// or another account).
     pub exists: Option<bool>,
+    /// DescribeLogGroups' `logGroupClass` (`STANDARD`, `INFREQUENT_ACCESS`, `DELIVERY`),
+    /// when it was checked.
+    pub class: Option<String>,
 }
 
 impl LogGroup {
-    /// The reason `resolve` gives a group of a function in another account (whose logs
-    /// these credentials cannot read).
+    /// The reason `resolve` gives a group in another account (a function's, or a
+    /// `--log-group` ARN's), read by ARN through cross-account observability.
     pub fn other_account_reason(reason: &str, account: &str) -> String {
         format!("{reason}, account {account}")
     }
 
-    /// A group of a function in another account: not checked, not read.
+    /// Class `INFREQUENT_ACCESS`: FilterLogEvents refuses it ("FilterLogEvents is not
+    /// supported for this log class", aws/karpenter-provider-aws#9567) and so does Live
+    /// Tail; Logs Insights reads it (CloudWatch Logs "log classes" page).
+    pub fn infrequent_access(&self) -> bool {
+        self.class.as_deref() == Some(INFREQUENT_ACCESS)
+    }
+
+    /// A group in another account: its existence is not checked, and it is read by ARN.
     pub fn in_other_account(&self) -> bool {
-        self.reasons.iter().any(|r| r.contains(", account "))
+        self.other_account().is_some()
+    }
+
+    /// The account of a group in another account (see [`Self::other_account_reason`]).
+    pub fn other_account(&self) -> Option<&str> {
+        self.reasons.iter().find_map(|r| {
+            let (_, acct) = r.rsplit_once(", account ")?;
+            (!acct.is_empty() && acct.bytes().all(|b| b.is_ascii_digit())).then_some(acct)
+        })
+    }
+
+    /// How to name the group to FilterLogEvents (`logGroupIdentifier`), StartQuery
+    /// (`logGroupIdentifiers`) and StartLiveTail: its ARN when it is in another account —
+    /// in a CloudWatch cross-account observability monitoring account these calls accept
+    /// a source account's log group ARN (aws-notes.md §5.1, §7) — else `None` (the name).
+    pub fn cross_account_arn(&self) -> Option<String> {
+        let account = self.other_account()?;
+        let partition = if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        };
+        Some(format!(
+            "arn:{partition}:logs:{}:{account}:log-group:{}",
+            self.region, self.name
+        ))
     }
 }
 

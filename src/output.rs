@@ -418,6 +418,7 @@ mod tests {
                 function: None,
                 reasons: vec![],
                 exists: Some(true),
+                class: None,
             },
             LogGroup {
                 name: "/aws/lambda/users".into(),
@@ -426,6 +427,7 @@ mod tests {
                 function: Some("users".into()),
                 reasons: vec![],
                 exists: Some(true),
+                class: None,
             },
         ]
     }

@@ -4,8 +4,9 @@
 //! behind every method integration (GetResources with embedded methods, all pages, and
 //! GetIntegration where a method's integration was not embedded) and behind every Lambda
 //! authorizer, with `${stageVariables.x}` replaced by the stage's variables, aliases and
-//! versions stripped, functions in another region read in that region, and functions in
-//! another account reported (their logs cannot be read with these credentials).
+//! versions kept as the qualifier, functions in another region read in that region, and
+//! functions in another account marked with the account (their default group is read by
+//! ARN through cross-account observability; see `LogGroup::cross_account_arn`).
 //! HTTP and WebSocket APIs (apigatewayv2) are detected when the id is not a REST API.
 //! Each function's log group comes from GetFunctionConfiguration (`LoggingConfig.LogGroup`),
 //! else `/aws/lambda/NAME`. Finally DescribeLogGroups says which groups exist, so a missing
@@ -95,15 +96,26 @@ pub async fn resolve(
         },
     };
     for g in &select.extra_groups {
+        // A log group ARN names its region and account: another account's group is read
+        // by ARN (cross-account observability), like another account's function's.
+        let (name, region, reason) = match parse_log_group_arn(g) {
+            Some((region, account, name)) => (
+                name,
+                region,
+                LogGroup::other_account_reason("--log-group", &account),
+            ),
+            None => (g.clone(), aws.region.clone(), "--log-group".to_string()),
+        };
         add_group(
             &mut res.groups,
             LogGroup {
-                name: g.clone(),
-                region: aws.region.clone(),
+                name,
+                region,
                 source: Source::Extra,
                 function: None,
-                reasons: vec!["--log-group".into()],
+                reasons: vec![reason],
                 exists: None,
+                class: None,
             },
         );
     }
@@ -131,6 +143,70 @@ async fn resolve_api(aws: &Aws, api_id: &str, stage: &str) -> Result<Resolution>
             .into()),
         },
     }
+}
+
+/// Execution logs sent through log deliveries (see `delivery.rs`): each CloudWatch Logs
+/// destination is read as an execution group; S3 and Firehose destinations are named in a
+/// warning (they cannot be read); the managed group's reason says it receives nothing
+/// while a delivery exists (it still holds what was logged before).
+async fn add_delivered_execution_groups(
+    aws: &Aws,
+    groups: &mut Vec<LogGroup>,
+    api_id: &str,
+    stage: &str,
+) {
+    let delivered = crate::delivery::execution_deliveries(aws, api_id, stage).await;
+    if delivered.is_empty() {
+        return;
+    }
+    if let Some(managed) = groups.iter_mut().find(|g| g.source == Source::Execution) {
+        managed.reasons[0].push_str(
+            " (a log delivery exists: API Gateway writes here only when none does, so this holds older lines)",
+        );
+    }
+    for d in delivered {
+        let group = d
+            .resource_arn
+            .as_deref()
+            .filter(|_| d.kind == "CWL")
+            .and_then(parse_log_group_arn);
+        match group {
+            Some((region, _account, name)) => add_group(
+                groups,
+                LogGroup {
+                    name,
+                    region,
+                    source: Source::Execution,
+                    function: None,
+                    reasons: vec![format!(
+                        "execution log of stage {stage}, delivered by log delivery {}",
+                        d.delivery_id
+                    )],
+                    exists: None,
+                    class: None,
+                },
+            ),
+            None => warn(format!(
+                "execution logs of stage {stage} also go to {} {} (log delivery {}), which apitrace cannot read",
+                d.kind_name(),
+                d.resource_arn.as_deref().unwrap_or("(destination unknown)"),
+                d.delivery_id
+            )),
+        }
+    }
+}
+
+/// `arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME[:*]` → (region, account, name).
+fn parse_log_group_arn(s: &str) -> Option<(String, String, String)> {
+    let rest = s.strip_prefix("arn:")?;
+    let (head, name) = rest.split_once(":log-group:")?;
+    let parts: Vec<&str> = head.split(':').collect();
+    let [_partition, "logs", region, account] = parts.as_slice() else {
+        return None;
+    };
+    let name = name.strip_suffix(":*").unwrap_or(name);
+    (!region.is_empty() && !account.is_empty() && !name.is_empty())
+        .then(|| (region.to_string(), account.to_string(), name.to_string()))
 }
 
 /// Merge a group into the list: the same group reached twice keeps one entry with both
@@ -264,7 +340,9 @@ async fn resolve_rest(
             format!("execution log of stage {stage}")
         }],
         exists: None,
+        class: None,
     });
+    add_delivered_execution_groups(aws, &mut groups, api_id, stage).await;
     if let Some(arn) = st.access_log_settings().and_then(|a| a.destination_arn()) {
         push_access_group(&mut groups, arn, &aws.region, stage);
     }
@@ -455,6 +533,7 @@ async fn resolve_v2(
             function: None,
             reasons: vec![format!("execution log of WebSocket stage {stage}")],
             exists: None,
+            class: None,
         });
     } else {
         note(format!(
@@ -615,6 +694,7 @@ fn push_access_group(groups: &mut Vec<LogGroup>, arn: &str, api_region: &str, st
             function: None,
             reasons: vec![format!("access log of stage {stage}")],
             exists: None,
+            class: None,
         }),
         None => note(format!(
             "the access log of stage {stage} goes to {arn}, not to CloudWatch Logs: not read"
@@ -806,16 +886,22 @@ fn stage_variable_names(s: &str) -> Vec<String> {
     names
 }
 
-/// One GetFunctionConfiguration per distinct function (concurrently, a few at a time) →
-/// its log group. A denied or failed call falls back to `/aws/lambda/NAME` with a warning.
+/// One GetFunctionConfiguration per distinct function and qualifier (concurrently, a few
+/// at a time) → its log group. GetFunctionConfiguration is version-specific and
+/// `LoggingConfig` is part of a version (aws-notes.md §7; Lambda API reference
+/// `Qualifier`): an alias (`fn:live`) or version (`fn:7`) from the integration URI is asked
+/// for itself, so one whose version logs to a custom group is read from that group. Groups
+/// shared by several functions or qualifiers are merged later. A denied or failed call
+/// falls back to `/aws/lambda/NAME` with a warning.
 async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
-    // Distinct functions by (region, name), keeping every reason and the first source.
-    let mut distinct: BTreeMap<(String, String), (FunctionRef, Source, Vec<String>)> =
-        BTreeMap::new();
+    // Distinct functions by (region, name, qualifier), keeping every reason and the first
+    // source.
+    type Key = (String, String, Option<String>);
+    let mut distinct: BTreeMap<Key, (FunctionRef, Source, Vec<String>)> = BTreeMap::new();
     for f in found {
         let region = f.func.region.clone().unwrap_or_else(|| aws.region.clone());
         let e = distinct
-            .entry((region, f.func.name.clone()))
+            .entry((region, f.func.name.clone(), f.func.qualifier.clone()))
             .or_insert_with(|| (f.func.clone(), f.source, Vec::new()));
         if f.source == Source::Lambda {
             // An integration outranks an authorizer use of the same function.
@@ -841,17 +927,17 @@ async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
     } else {
         caller_account(aws).await
     };
-    let lookups = distinct.into_iter().map(|((region, name), (func, source, reasons))| {
+    let lookups = distinct.into_iter().map(|((region, name, _), (func, source, reasons))| {
         let aws = aws.clone();
         let my_account = my_account.clone();
         async move {
             let default = format!("/aws/lambda/{name}");
+            // Another account's function: its configuration cannot be read from here; its
+            // default group is read by ARN (cross-account observability), and reported
+            // unreadable only if that read fails.
             if let (Some(mine), Some(theirs)) = (&my_account, &func.account)
                 && mine != theirs
             {
-                warn(format!(
-                    "function {name} is in account {theirs}, not {mine}: its logs cannot be read with these credentials"
-                ));
                 return LogGroup {
                     name: default,
                     region,
@@ -859,6 +945,7 @@ async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
                     function: Some(name),
                     reasons: reasons.into_iter().map(|r| LogGroup::other_account_reason(&r, theirs)).collect(),
                     exists: None,
+                    class: None,
                 };
             }
             let name_or_arn = match &func.account {
@@ -872,6 +959,7 @@ async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
                 .lambda(&region)
                 .get_function_configuration()
                 .function_name(name_or_arn)
+                .set_qualifier(func.qualifier.clone())
                 .send()
                 .await
             {
@@ -900,6 +988,7 @@ async fn function_groups(aws: &Aws, found: Vec<Found>) -> Vec<LogGroup> {
                 function: Some(name),
                 reasons,
                 exists: None,
+                class: None,
             }
         }
     });
@@ -952,15 +1041,17 @@ async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
                     pages += 1;
                     match out {
                         Ok(o) => {
-                            if o.log_groups()
+                            if let Some(g) = o
+                                .log_groups()
                                 .iter()
-                                .any(|g| g.log_group_name() == Some(name.as_str()))
+                                .find(|g| g.log_group_name() == Some(name.as_str()))
                             {
-                                return (i, Ok(true));
+                                let class = g.log_group_class().map(|c| c.as_str().to_string());
+                                return (i, Ok((true, class)));
                             }
                             token = o.next_token().filter(|t| !t.is_empty()).map(String::from);
                             match &token {
-                                None => return (i, Ok(false)),
+                                None => return (i, Ok((false, None))),
                                 // A cycle: unknown, not missing.
                                 Some(t) if !guard.fresh(t) => {
                                     return (
@@ -993,7 +1084,10 @@ async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
     let mut denied = None;
     for (i, r) in results {
         match r {
-            Ok(exists) => groups[i].exists = Some(exists),
+            Ok((exists, class)) => {
+                groups[i].exists = Some(exists);
+                groups[i].class = class;
+            }
             Err(f) => denied = Some(f),
         }
     }
@@ -1120,6 +1214,41 @@ pub fn describe(res: &Resolution) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cross_account_arn_of_a_function_in_another_account() {
+        assert_eq!(
+            parse_log_group_arn("arn:aws:logs:eu-west-1:222222222222:log-group:/aws/lambda/f:*"),
+            Some((
+                "eu-west-1".to_string(),
+                "222222222222".to_string(),
+                "/aws/lambda/f".to_string()
+            ))
+        );
+        assert_eq!(parse_log_group_arn("/aws/lambda/f"), None);
+        assert_eq!(
+            parse_log_group_arn("arn:aws:lambda:eu-west-1:1:function:f"),
+            None
+        );
+        let mut g = LogGroup {
+            name: "/aws/lambda/partner-fn".into(),
+            region: "cn-north-1".into(),
+            source: Source::Lambda,
+            function: Some("partner-fn".into()),
+            reasons: vec![LogGroup::other_account_reason(
+                "GET /p integration",
+                "222222222222",
+            )],
+            exists: None,
+            class: None,
+        };
+        assert_eq!(
+            g.cross_account_arn().as_deref(),
+            Some("arn:aws-cn:logs:cn-north-1:222222222222:log-group:/aws/lambda/partner-fn")
+        );
+        g.reasons = vec!["GET /p integration".into()];
+        assert_eq!(g.cross_account_arn(), None);
+    }
 
     #[test]
     fn lambda_targets() {
@@ -1284,6 +1413,7 @@ mod tests {
             function: f.map(String::from),
             reasons: vec![r.into()],
             exists: None,
+            class: None,
         };
         add_group(&mut v, g("GET /a integration", None));
         add_group(&mut v, g("GET /b integration", Some("x")));
@@ -1476,6 +1606,10 @@ mod tests {
                         aws_sdk_apigateway::operation::get_authorizers::GetAuthorizersOutput::builder()
                             .build()
                     }),
+                // No log delivery (issue #15; `execution_log_delivery_is_followed`).
+                mock!(aws_sdk_cloudwatchlogs::Client::describe_delivery_sources).then_output(
+                    || aws_sdk_cloudwatchlogs::operation::describe_delivery_sources::DescribeDeliverySourcesOutput::builder().build(),
+                ),
             ]
         }
 
@@ -1544,6 +1678,7 @@ mod tests {
                 function: None,
                 reasons: vec![format!("execution log of stage {STAGE}")],
                 exists,
+                class: None,
             }
         }
 
@@ -1560,6 +1695,7 @@ mod tests {
                 function: Some(function.into()),
                 reasons: reasons.iter().map(|r| r.to_string()).collect(),
                 exists,
+                class: None,
             }
         }
 
@@ -1753,6 +1889,174 @@ mod tests {
             );
         }
 
+        /// Issue #15 item 4: GetFunctionConfiguration is per version. An alias in the
+        /// integration URI (`fn-a:live`) is asked for with its `Qualifier`, so the custom
+        /// group its version logs to is read; the unqualified use of the same function is
+        /// asked for separately and keeps the default group.
+        #[tokio::test]
+        async fn alias_is_resolved_with_its_qualifier() {
+            let page = resources_page(
+                None,
+                vec![
+                    resource("r1", "/a", &[("GET", Some("fn-a:live"))]),
+                    resource("r2", "/b", &[("GET", Some("fn-a"))]),
+                ],
+                None,
+            );
+            let asked = seen();
+            let asked_in = asked.clone();
+            let configs = mock!(aws_sdk_lambda::Client::get_function_configuration)
+                .then_compute_output(move |req| {
+                    let q = req.qualifier().map(String::from);
+                    asked_in.lock().unwrap().push(format!(
+                        "{}@{}",
+                        req.function_name().unwrap_or_default(),
+                        q.as_deref().unwrap_or("-")
+                    ));
+                    let mut out = aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput::builder()
+                        .function_name("fn-a");
+                    if q.as_deref() == Some("live") {
+                        out = out.logging_config(
+                            aws_sdk_lambda::types::LoggingConfig::builder()
+                                .log_group("/custom/fn-a-live")
+                                .build(),
+                        );
+                    }
+                    out.build()
+                });
+            let prefixes = seen();
+            let mut rules = rest_api();
+            rules.extend([page, caller_account(), configs, log_groups(&[], &prefixes)]);
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            let mut a = taken(&asked);
+            a.sort();
+            assert_eq!(
+                a,
+                vec![
+                    format!("{}@-", function_arn(ACCOUNT, "fn-a")),
+                    format!("{}@live", function_arn(ACCOUNT, "fn-a")),
+                ]
+            );
+            let names: Vec<&str> = res.groups.iter().map(|g| g.name.as_str()).collect();
+            assert!(names.contains(&"/custom/fn-a-live"), "{names:?}");
+            assert!(names.contains(&"/aws/lambda/fn-a"), "{names:?}");
+            let live = res
+                .groups
+                .iter()
+                .find(|g| g.name == "/custom/fn-a-live")
+                .unwrap();
+            assert_eq!(
+                live.reasons,
+                vec!["GET /a integration (alias live)".to_string()]
+            );
+        }
+
+        /// Issue #15 item 3: a stage whose execution logs go through log deliveries
+        /// (DescribeDeliverySources → DescribeDeliveries → DescribeDeliveryDestinations):
+        /// the CloudWatch Logs destination is read as an execution group; the S3 one is
+        /// named in a warning; another stage's source is ignored.
+        #[tokio::test]
+        async fn execution_log_delivery_is_followed() {
+            use aws_sdk_cloudwatchlogs::operation as cwl;
+            use aws_sdk_cloudwatchlogs::types::{
+                Delivery, DeliveryDestination, DeliveryDestinationConfiguration,
+                DeliveryDestinationType, DeliverySource,
+            };
+            let stage_arn =
+                format!("arn:aws:apigateway:{REGION}:{ACCOUNT}:/restapis/{API}/stages/{STAGE}");
+            let dest_arn =
+                |n: &str| format!("arn:aws:logs:{REGION}:{ACCOUNT}:delivery-destination:{n}");
+            let sources = mock!(aws_sdk_cloudwatchlogs::Client::describe_delivery_sources)
+                .then_output(move || {
+                    cwl::describe_delivery_sources::DescribeDeliverySourcesOutput::builder()
+                        .delivery_sources(
+                            DeliverySource::builder()
+                                .name("apigw-exec")
+                                .log_type("EXECUTION_LOGS")
+                                .resource_arns(stage_arn.clone())
+                                .build(),
+                        )
+                        .delivery_sources(
+                            DeliverySource::builder()
+                                .name("other-stage")
+                                .log_type("EXECUTION_LOGS")
+                                .resource_arns(format!(
+                                    "arn:aws:apigateway:{REGION}::/restapis/{API}/stages/dev"
+                                ))
+                                .build(),
+                        )
+                        .build()
+                });
+            let (d1, d2) = (dest_arn("to-cwl"), dest_arn("to-s3"));
+            let deliveries = mock!(aws_sdk_cloudwatchlogs::Client::describe_deliveries)
+                .then_output(move || {
+                    let d = |id: &str, src: &str, dest: &str, t: DeliveryDestinationType| {
+                        Delivery::builder()
+                            .id(id)
+                            .delivery_source_name(src)
+                            .delivery_destination_arn(dest)
+                            .delivery_destination_type(t)
+                            .build()
+                    };
+                    cwl::describe_deliveries::DescribeDeliveriesOutput::builder()
+                        .deliveries(d("del-1", "apigw-exec", &d1, DeliveryDestinationType::Cwl))
+                        .deliveries(d("del-2", "apigw-exec", &d2, DeliveryDestinationType::S3))
+                        .deliveries(d("del-3", "other-stage", &d1, DeliveryDestinationType::Cwl))
+                        .build()
+                });
+            let (d1, d2) = (dest_arn("to-cwl"), dest_arn("to-s3"));
+            let destinations = mock!(
+                aws_sdk_cloudwatchlogs::Client::describe_delivery_destinations
+            )
+            .then_output(move || {
+                let d = |arn: &str, target: &str| {
+                    DeliveryDestination::builder()
+                        .arn(arn)
+                        .delivery_destination_configuration(
+                            DeliveryDestinationConfiguration::builder()
+                                .destination_resource_arn(target)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                };
+                cwl::describe_delivery_destinations::DescribeDeliveryDestinationsOutput::builder()
+                    .delivery_destinations(d(
+                        &d1,
+                        &format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/custom/apigw-exec:*"),
+                    ))
+                    .delivery_destinations(d(&d2, "arn:aws:s3:::exec-logs-bucket"))
+                    .build()
+            });
+            let page = resources_page(None, vec![], None);
+            let prefixes = seen();
+            let mut rules = vec![sources, deliveries, destinations];
+            rules.extend(rest_api());
+            rules.extend([page, log_groups(&[], &prefixes)]);
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            let names: Vec<&str> = res.groups.iter().map(|g| g.name.as_str()).collect();
+            assert_eq!(
+                names,
+                vec![
+                    format!("API-Gateway-Execution-Logs_{API}/{STAGE}").as_str(),
+                    "/custom/apigw-exec"
+                ]
+            );
+            let delivered = &res.groups[1];
+            assert_eq!(delivered.source, Source::Execution);
+            assert_eq!(
+                delivered.reasons,
+                vec![format!(
+                    "execution log of stage {STAGE}, delivered by log delivery del-1"
+                )]
+            );
+            assert!(res.groups[0].reasons[0].contains("a log delivery exists"));
+        }
+
         /// 4. GetFunctionConfiguration denied (403 AccessDeniedException): the function's
         /// group is assumed to be `/aws/lambda/NAME` and resolution goes on.
         #[tokio::test]
@@ -1807,7 +2111,8 @@ mod tests {
         }
 
         /// 5. A function in another account than the caller's: reported with the account,
-        /// existence not checked, and no GetFunctionConfiguration for it.
+        /// existence not checked, and no GetFunctionConfiguration for it (its group is then
+        /// read by ARN, see `cross_account_arn_of_a_function_in_another_account`).
         #[tokio::test]
         async fn function_in_another_account_is_reported_not_read() {
             let partner = function_arn("222222222222", "partner-fn");
@@ -1965,6 +2270,7 @@ mod tests {
                         function: None,
                         reasons: vec![format!("access log of stage {STAGE}")],
                         exists: Some(true),
+                        class: None,
                     },
                     lambda_group(
                         "/aws/lambda/users-fn",

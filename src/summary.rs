@@ -421,6 +421,7 @@ mod tests {
             function: function.map(String::from),
             reasons: vec![],
             exists: Some(true),
+            class: None,
         }
     }
 

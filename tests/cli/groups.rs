@@ -12,6 +12,8 @@ struct Row {
     source: String,
     function: Option<String>,
     exists: Option<bool>,
+    /// DescribeLogGroups' `logGroupClass` (null when not checked).
+    class: Option<String>,
     reasons: Vec<String>,
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests: the real binary against the moto emulator (see support.rs; run them
 //! with scripts/test.sh). One test binary, split into modules by feature.
 
+mod aws_semantics;
 mod ci;
 mod docs;
 mod errors;
