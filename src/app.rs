@@ -360,13 +360,30 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     spec.filter_pattern = pattern;
     let searched: Vec<LogGroup> = which.iter().map(|&i| groups[i].clone()).collect();
     spec.engine = engine(&aws, &cfg, &searched, spec.filter_pattern.as_deref(), false).await;
-    let (events, failed) = fetch::collect(&aws, &groups, &which, &spec).await;
+    let (mut events, mut failed) = fetch::collect(&aws, &groups, &which, &spec).await;
+    if pattern_used(&spec) {
+        // Requests rejected before the integration (authorizer, WAF, throttling, missing
+        // token) may log no `Method completed` line: their status is in the access log.
+        let access: Vec<usize> = (0..groups.len())
+            .filter(|&i| groups[i].source == Source::Access)
+            .collect();
+        if !access.is_empty() {
+            let mut aspec = spec.clone();
+            aspec.filter_pattern = None;
+            let (more, f) = fetch::collect(&aws, &groups, &access, &aspec).await;
+            events.extend(more);
+            failed.extend(f);
+        }
+    }
     for (g, why) in &failed {
         warn(format!("log group {g}: {why}"));
     }
     let mut finder = Finder::new(args.include_4xx);
     for e in &events {
         finder.observe(e, &groups);
+    }
+    if let Some(w) = finder.unreadable.warning() {
+        warn(w);
     }
     let found = finder.finish();
     let total = found.len();
@@ -476,6 +493,11 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     Ok(code)
 }
 
+/// Whether `errors` searched the execution log (so the access log is read besides).
+fn pattern_used(spec: &fetch::FetchSpec) -> bool {
+    spec.filter_pattern.is_some()
+}
+
 fn failure_title(f: &crate::failures::Failure, t: Option<&crate::trace::Trace>) -> String {
     let status = f.status.map_or("failed".to_string(), |s| s.to_string());
     match t {
@@ -504,6 +526,12 @@ fn failure_detail(t: &crate::trace::Trace) -> String {
             a.function.as_deref().unwrap_or("?"),
             a.status
         ));
+    }
+    if let Some(r) = &t.facts.rejected {
+        s.push_str(&format!("; {r}"));
+    }
+    if t.facts.lambda_throttled {
+        s.push_str("; Lambda throttled (429)");
     }
     s
 }
@@ -535,8 +563,13 @@ fn trace_json_value(
         latency_ms: t.facts.latency_ms,
         integration_latency_ms: t.facts.integration_latency_ms,
         xray_trace_id: t.facts.xray_trace_id.as_deref(),
+        route: t.facts.route.as_deref(),
+        error_type: t.facts.error_type.as_deref(),
+        rejected: t.facts.rejected.as_deref(),
+        lambda_throttled: t.facts.lambda_throttled,
         lambdas: t.lambdas.iter().map(Into::into).collect(),
-        authorizer: t.authorizer.as_ref().map(Into::into),
+        authorizer: crate::trace::authorizer_json(t),
+        notes: &t.notes,
         events,
     };
     serde_json::to_value(&j).map_err(io::Error::other)
@@ -546,7 +579,7 @@ fn trace_json_value(
 async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     let aws = Aws::connect(&args.aws).await?;
     since_deploy(&aws, &mut cfg).await?;
-    let (_res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
+    let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
     let outcome = Arc::new(Outcome::default());
     let all: Vec<usize> = (0..groups.len()).collect();
     let mut spec = cfg.fetch_spec();
@@ -560,9 +593,12 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
         outcome.clone(),
     );
     let report = tokio::task::spawn_blocking(move || {
-        let mut s = crate::summary::Summary::new(&groups);
+        let mut s = crate::summary::Summary::new(&groups).with_routes(res.routes);
         for e in Merger::new(receivers) {
             s.observe(&e);
+        }
+        if let Some(w) = s.unreadable.warning() {
+            warn(w);
         }
         s.finish()
     })

@@ -12,8 +12,7 @@ use crate::extract;
 use crate::model::{Event, LogGroup, Source};
 
 /// FilterLogEvents pattern for the execution log lines that decide.
-pub const EXEC_PATTERN: &str =
-    r#"?"Method completed with status" ?"Execution failed" ?"Lambda execution failed""#;
+pub const EXEC_PATTERN: &str = r#"?"Method completed with status" ?"Execution failed" ?"Lambda execution failed" ?"Unauthorized request""#;
 
 /// One failing request.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +32,8 @@ pub struct Finder {
     /// Requests that completed with a status we do not report (to drop their failure
     /// lines, e.g. a Lambda error mapped to 200 by the method response).
     ok: HashMap<String, u16>,
+    /// Access lines that could not be read (counted, never silently skipped).
+    pub unreadable: extract::Unreadable,
 }
 
 impl Finder {
@@ -81,6 +82,14 @@ impl Finder {
                     } else {
                         self.ok.insert(rid.to_string(), status);
                     }
+                } else if self.include_4xx && text.starts_with("Unauthorized request:") {
+                    // An authorizer's deny may log no `Method completed` line.
+                    self.note(
+                        rid,
+                        e.timestamp,
+                        None,
+                        "the authorizer denied the request".into(),
+                    );
                 } else if text.starts_with("Execution failed")
                     || text.starts_with("Lambda execution failed")
                 {
@@ -89,21 +98,25 @@ impl Finder {
                 }
             }
             Source::Access => {
-                let mut facts = extract::ApiFacts::default();
-                let msg = e.message.trim();
-                let Ok(serde_json::Value::Object(m)) =
-                    serde_json::from_str::<serde_json::Value>(msg)
-                else {
+                let Some(rec) = extract::parse_access(&e.message) else {
+                    self.unreadable.note(&e.message);
                     return;
                 };
-                let Some(rid) = m.get("requestId").and_then(|v| v.as_str()) else {
+                let Some(rid) = rec.request_id.clone().or(rec.extended_request_id.clone()) else {
                     return;
                 };
-                facts.scan_access(msg, rid);
-                if let Some(status) = facts.status
-                    && self.failing(status)
-                {
-                    self.note(rid, e.timestamp, Some(status), format!("status {status}"));
+                let reason = rec.rejection();
+                match rec.status {
+                    Some(status) if self.failing(status) => {
+                        self.note(&rid, e.timestamp, Some(status), format!("status {status}"));
+                        if let Some(r) = reason {
+                            self.note(&rid, e.timestamp, Some(status), r);
+                        }
+                    }
+                    Some(status) => {
+                        self.ok.insert(rid, status);
+                    }
+                    None => self.unreadable.note(&e.message),
                 }
             }
             _ => {}

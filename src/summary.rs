@@ -142,8 +142,13 @@ pub struct Report {
 /// Accumulates a summary from events of `groups`.
 pub struct Summary<'a> {
     groups: &'a [LogGroup],
-    use_access: bool,
+    /// Requests counted from one log and not yet seen in the other (both logs name every
+    /// request they saw; a request is counted once).
+    counted: HashSet<String>,
+    /// The API's routes (resource templates / route keys), to name a concrete path by.
+    routes_known: Vec<String>,
     in_flight: HashMap<String, String>,
+    pub unreadable: extract::Unreadable,
     requests: u64,
     classes: BTreeMap<String, u64>,
     routes: BTreeMap<String, RouteRow>,
@@ -157,9 +162,10 @@ impl<'a> Summary<'a> {
     pub fn new(groups: &'a [LogGroup]) -> Summary<'a> {
         Summary {
             groups,
-            // The access log counts requests only where no execution log does.
-            use_access: !groups.iter().any(|g| g.source == Source::Execution),
+            counted: HashSet::new(),
+            routes_known: Vec::new(),
             in_flight: HashMap::new(),
+            unreadable: extract::Unreadable::default(),
             requests: 0,
             classes: BTreeMap::new(),
             routes: BTreeMap::new(),
@@ -167,6 +173,24 @@ impl<'a> Summary<'a> {
             functions: BTreeMap::new(),
             timed_out: HashSet::new(),
             throttles: 0,
+        }
+    }
+
+    /// Name concrete paths by these routes (`GET /users/{id}`, `ANY /v2/{proxy+}`).
+    pub fn with_routes(mut self, routes: Vec<String>) -> Self {
+        self.routes_known = routes;
+        self
+    }
+
+    /// Count a request once, whichever log names it first.
+    fn count_once(&mut self, rid: &str, route: String, status: u16) {
+        if !self.counted.remove(rid) {
+            if self.counted.len() >= MAX_IN_FLIGHT {
+                self.counted.clear();
+            }
+            self.counted.insert(rid.to_string());
+            let route = match_route(&self.routes_known, &route).unwrap_or(route);
+            self.count_request(route, status);
         }
     }
 
@@ -198,7 +222,7 @@ impl<'a> Summary<'a> {
         let g = &self.groups[e.group];
         match g.source {
             Source::Execution => self.exec_line(&e.message),
-            Source::Access if self.use_access => self.access_line(&e.message),
+            Source::Access => self.access_line(&e.message),
             Source::Lambda | Source::Authorizer => {
                 let name = g.function.clone().unwrap_or_else(|| g.name.clone());
                 self.lambda_line(name, &e.message);
@@ -226,7 +250,7 @@ impl<'a> Summary<'a> {
                     .in_flight
                     .remove(rid)
                     .unwrap_or_else(|| "(no route logged)".into());
-                self.count_request(route, status);
+                self.count_once(rid, route, status);
             }
         } else if text.starts_with("Received response.") {
             let mut f = extract::ApiFacts::default();
@@ -238,32 +262,25 @@ impl<'a> Summary<'a> {
     }
 
     fn access_line(&mut self, msg: &str) {
-        let Ok(serde_json::Value::Object(m)) =
-            serde_json::from_str::<serde_json::Value>(msg.trim())
-        else {
+        let Some(r) = extract::parse_access(msg) else {
+            self.unreadable.note(msg);
             return;
         };
-        let s = |k: &str| {
-            m.get(k).map(|v| {
-                v.as_str()
-                    .map(String::from)
-                    .unwrap_or_else(|| v.to_string())
-            })
-        };
-        let Some(status) = s("status").and_then(|v| v.parse::<u16>().ok()) else {
+        let Some(status) = r.status else {
+            self.unreadable.note(msg);
             return;
         };
-        let route = s("routeKey")
-            .or_else(|| {
-                Some(format!(
-                    "{} {}",
-                    s("httpMethod")?,
-                    s("resourcePath").or_else(|| s("path"))?
-                ))
-            })
-            .unwrap_or_else(|| "?".into());
-        self.count_request(route, status);
-        if let Some(l) = s("integrationLatency").and_then(|v| v.parse::<f64>().ok()) {
+        let route = r
+            .route()
+            .or_else(|| Some(format!("{} {}", r.method.as_ref()?, r.path.as_ref()?)))
+            .unwrap_or_else(|| "(no route logged)".into());
+        let rid = r
+            .request_id
+            .clone()
+            .or(r.extended_request_id.clone())
+            .unwrap_or_default();
+        self.count_once(&rid, route, status);
+        if let Some(l) = r.integration_latency_ms {
             self.integration.add(l);
         }
     }
@@ -317,6 +334,53 @@ impl<'a> Summary<'a> {
             throttles: self.throttles,
         }
     }
+}
+
+/// The route a concrete `METHOD /path` belongs to among `routes` (`GET /users/{id}`,
+/// `ANY /v2/{proxy+}`, `$default`): exact paths first, then the template with the most
+/// literal segments. `None` when no route matches (or the route is already a template).
+pub fn match_route(routes: &[String], concrete: &str) -> Option<String> {
+    let (method, path) = concrete.split_once(' ')?;
+    if path.contains('{') || routes.is_empty() {
+        return None;
+    }
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut best: Option<(usize, &String)> = None;
+    for r in routes {
+        let Some((m, t)) = r.split_once(' ') else {
+            continue;
+        };
+        if m != method && m != "ANY" {
+            continue;
+        }
+        let tsegs: Vec<&str> = t.trim_matches('/').split('/').collect();
+        let mut literal = 0;
+        let mut ok = true;
+        for (i, ts) in tsegs.iter().enumerate() {
+            if ts.ends_with("+}") {
+                // A greedy variable takes the rest (at least one segment).
+                ok = segs.len() > i && !segs[i].is_empty();
+                break;
+            }
+            match segs.get(i) {
+                Some(s) if ts.starts_with('{') && !s.is_empty() => {}
+                Some(s) if s == ts => literal += 1,
+                _ => {
+                    ok = false;
+                    break;
+                }
+            }
+            if i + 1 == tsegs.len() && segs.len() != tsegs.len() {
+                ok = false;
+            }
+        }
+        // Exact method beats ANY.
+        let score = literal * 2 + usize::from(m == method);
+        if ok && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, r));
+        }
+    }
+    best.map(|(_, r)| r.clone())
 }
 
 /// The text rendering: three small tables.
