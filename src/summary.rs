@@ -149,6 +149,8 @@ pub struct Summary<'a> {
     routes_known: Vec<String>,
     in_flight: HashMap<String, String>,
     pub unreadable: extract::Unreadable,
+    /// Requests an authorizer denied, until their status line (some never log one).
+    denied: HashSet<String>,
     requests: u64,
     classes: BTreeMap<String, u64>,
     routes: BTreeMap<String, RouteRow>,
@@ -166,6 +168,7 @@ impl<'a> Summary<'a> {
             routes_known: Vec::new(),
             in_flight: HashMap::new(),
             unreadable: extract::Unreadable::default(),
+            denied: HashSet::new(),
             requests: 0,
             classes: BTreeMap::new(),
             routes: BTreeMap::new(),
@@ -243,7 +246,13 @@ impl<'a> Summary<'a> {
                 self.in_flight
                     .insert(rid.to_string(), format!("{} {}", m.trim(), p.trim()));
             }
+        } else if text.starts_with("Unauthorized request:") {
+            if self.denied.len() >= MAX_IN_FLIGHT {
+                self.denied.clear();
+            }
+            self.denied.insert(rid.to_string());
         } else if let Some(rest) = text.strip_prefix("Method completed with status: ") {
+            self.denied.remove(rid);
             if let Ok(status) = rest.trim().parse::<u16>() {
                 // Requests stopped before execution (an authorizer's deny) log no route.
                 let route = self
@@ -267,7 +276,6 @@ impl<'a> Summary<'a> {
             return;
         };
         let Some(status) = r.status else {
-            self.unreadable.note(msg);
             return;
         };
         let route = r
@@ -311,7 +319,23 @@ impl<'a> Summary<'a> {
         }
     }
 
-    pub fn finish(self) -> Report {
+    pub fn finish(mut self) -> Report {
+        // Denied requests that logged no status (and no access line counted them): 4xx.
+        for rid in std::mem::take(&mut self.denied) {
+            if !self.counted.contains(&rid) {
+                self.requests += 1;
+                *self.classes.entry("4xx".into()).or_default() += 1;
+                let r = self
+                    .routes
+                    .entry("(no route logged)".into())
+                    .or_insert_with(|| RouteRow {
+                        route: "(no route logged)".into(),
+                        ..RouteRow::default()
+                    });
+                r.requests += 1;
+                r.c4xx += 1;
+            }
+        }
         let mut by_route: Vec<RouteRow> = self.routes.into_values().collect();
         by_route.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.route.cmp(&b.route)));
         Report {

@@ -9,6 +9,7 @@ mod get;
 mod groups;
 mod insights;
 mod live;
+mod realworld;
 mod support;
 mod trace;
 mod watch;
