@@ -980,6 +980,134 @@ mod tests {
         assert!(ApiFacts::default().scan_access(clf, "c6e17a88-708c-4b10-ab9f-6138d283ab3c"));
     }
 
+    /// Every access-log format API Gateway users write. The JSON-like line is real
+    /// (tests/data/realworld, source Z1); no real CLF/CSV/XML line was found, so those are
+    /// the console templates of the developer guide (aws-notes 2.2) rendered with the
+    /// values of the real capture N1.3 (IP from the documentation range).
+    #[test]
+    fn access_formats() {
+        let rid = "515f1e99-39db-11e9-9e96-01e5c04505b9";
+        let check = |line: &str, route: &str| {
+            let r = parse_access(line).unwrap_or_else(|| panic!("unread: {line}"));
+            assert_eq!(r.request_id.as_deref(), Some(rid), "{line}");
+            assert_eq!(
+                r.extended_request_id.as_deref(),
+                Some("Vts2pH6ArPEFcuQ="),
+                "{line}"
+            );
+            assert_eq!(r.status, Some(200), "{line}");
+            assert_eq!(r.route().as_deref(), Some(route), "{line}");
+        };
+        let json = format!(
+            r#"{{ "requestId":"{rid}", "extendedRequestId":"Vts2pH6ArPEFcuQ=", "ip": "203.0.113.1", "caller":"-", "user":"-", "requestTime":"26/Feb/2019:15:29:33 +0000", "httpMethod":"POST", "resourcePath":"/verifyReceipt", "status":"200", "protocol":"HTTP/1.1", "responseLength":"1136" }}"#
+        );
+        check(&json, "POST /verifyReceipt");
+        // The same template wrapped in doubled braces: not JSON, read by the key/value scan.
+        check(&format!("{{{json}}}"), "POST /verifyReceipt");
+        check(
+            &format!(
+                r#"203.0.113.1 - - [26/Feb/2019:15:29:33 +0000] "POST /verifyReceipt HTTP/1.1" 200 1136 {rid} Vts2pH6ArPEFcuQ="#
+            ),
+            "POST /verifyReceipt",
+        );
+        check(
+            &format!(
+                "203.0.113.1,-,-,26/Feb/2019:15:29:33 +0000,POST,/verifyReceipt,HTTP/1.1,200,1136,{rid},Vts2pH6ArPEFcuQ="
+            ),
+            "POST /verifyReceipt",
+        );
+        check(
+            &format!(
+                r#"<request id="{rid}"> <extendedRequestId>Vts2pH6ArPEFcuQ=</extendedRequestId> <ip>203.0.113.1</ip> <caller>-</caller> <user>-</user> <requestTime>26/Feb/2019:15:29:33 +0000</requestTime> <httpMethod>POST</httpMethod> <resourcePath>/verifyReceipt</resourcePath> <status>200</status> <protocol>HTTP/1.1</protocol> <responseLength>1136</responseLength> </request>"#
+            ),
+            "POST /verifyReceipt",
+        );
+        // HTTP API CLF: "$context.httpMethod $context.routeKey $context.protocol".
+        let h = parse_access(
+            r#"203.0.113.1 - - [26/Feb/2019:15:29:33 +0000] "GET GET /items HTTP/1.1" 503 33 WSg1ihmdliAEJXA="#,
+        )
+        .unwrap();
+        assert_eq!(
+            (h.request_id.as_deref(), h.status, h.route().as_deref()),
+            (Some("WSg1ihmdliAEJXA="), Some(503), Some("GET /items"))
+        );
+        // Real (Z1): `error_messageString` quoted twice, so not JSON.
+        let z = parse_access(r#"{"accountId": "542754589326", "apiId": "ccp122p730", "authorizer_error": "-", "awsEndpointRequestId": "-", "error_message": "Endpoint request timed out", "error_messageString": " "Endpoint request timed out"", "error_responseType": "INTEGRATION_TIMEOUT", "extendedRequestId": "YIwYiFstIAMESqA=", "httpMethod": "POST", "identity_caller": "-"}"#).unwrap();
+        assert_eq!(z.extended_request_id.as_deref(), Some("YIwYiFstIAMESqA="));
+        assert_eq!(z.error_type.as_deref(), Some("INTEGRATION_TIMEOUT"));
+        assert_eq!(
+            z.error_message.as_deref(),
+            Some("Endpoint request timed out")
+        );
+        assert_eq!(z.method.as_deref(), Some("POST"));
+        assert_eq!(z.integration_request_id, None);
+        // The doubled quote right after the colon, and nested objects in a JSON-like line.
+        let q = parse_access(r#"{"requestId":"abc-1","status":"504","error":{"messageString":""Endpoint request timed out"","responseType":"INTEGRATION_TIMEOUT"},"integration":{"requestId":"-","status":"-"}}"#).unwrap();
+        assert_eq!(
+            (
+                q.status,
+                q.error_type.as_deref(),
+                q.error_message.as_deref()
+            ),
+            (
+                Some(504),
+                Some("INTEGRATION_TIMEOUT"),
+                Some("Endpoint request timed out")
+            )
+        );
+        // WebSocket: route keys and event types.
+        let ws = parse_access(r#"{"requestId":"Rk0gIF1dvHcFqmw=","eventType":"MESSAGE","connectionId":"RkZ14dZOvHcCGWA=","routeKey":"sendmessage","status":"500"}"#).unwrap();
+        assert_eq!(
+            (ws.route().as_deref(), ws.status, ws.event_type.as_deref()),
+            (Some("sendmessage"), Some(500), Some("MESSAGE"))
+        );
+        // Rejections before the integration.
+        let d = parse_access(r#"{"requestId":"x-1","status":"403","responseType":"WAF_FILTERED"}"#)
+            .unwrap();
+        assert_eq!(
+            d.rejection().as_deref(),
+            Some("blocked by AWS WAF (WAF_FILTERED)")
+        );
+        // Nothing to read.
+        assert_eq!(parse_access("START of something else"), None);
+        assert_eq!(parse_access("{not json and no id}"), None);
+        let mut u = Unreadable::default();
+        u.note("plain text");
+        u.note("more text");
+        assert!(
+            u.warning()
+                .unwrap()
+                .starts_with("2 access log lines could not be read, e.g. \"plain text\"")
+        );
+    }
+
+    #[test]
+    fn throttled_lambda_and_authorizer_lines() {
+        // Real (C2): Lambda refused the call; its x-amzn-RequestId is no invocation's.
+        let mut f = ApiFacts::default();
+        f.scan_exec("(a5e3de30-8d59-11e8-b2f5-9339f1c001b0) Endpoint response headers: {Connection=keep-alive, x-amzn-RequestId=a5e453c2-8d59-11e8-bf58-f5dde8cf91a3, x-amzn-ErrorType=TooManyRequestsException, Content-Length=104, Date=Sun, 22 Jul 2018 02:48:00 GMT, Content-Type=application/json}");
+        assert!(f.lambda_throttled && f.lambda_request_ids.is_empty());
+        // Real (N1.6): the authorizer's URI is not the integration's.
+        let mut a = ApiFacts::default();
+        a.scan_exec("(cf101403-4a17-11e7-935f-35dfc4618b7d) Starting authorizer: elkw5b for request: cf101403-4a17-11e7-935f-35dfc4618b7d");
+        a.scan_exec("(cf101403-4a17-11e7-935f-35dfc4618b7d) Endpoint request URI: https://lambda.us-west-2.amazonaws.com/2015-03-31/functions/arn:aws:lambda:us-west-2:919586034543:function:ExtensionGatewayAuthorizer/invocations");
+        assert!(a.authorizer_called && a.integration_function_arns.is_empty());
+        assert_eq!(
+            bare_trace_id("Root=1-65479a59-76319ad94b4c895479306cd7;Parent=x;Sampled=1"),
+            "1-65479a59-76319ad94b4c895479306cd7"
+        );
+        assert_eq!(
+            bare_trace_id("1-65479a59-76319ad94b4c895479306cd7"),
+            "1-65479a59-76319ad94b4c895479306cd7"
+        );
+        let mut k = ApiFacts::default();
+        k.scan_exec("(x) Key throttle limit exceeded for RestApi uwe3g5jm54, Stage Prod, Resource k0w8mc, HttpMethod POST. Limit: 1.00 Burst: 1");
+        assert_eq!(
+            k.rejected.as_deref(),
+            Some("throttled by API Gateway (429)")
+        );
+    }
+
     #[test]
     fn lambda_lines() {
         let id = "c793869b-ee49-115b-a5b6-4fd21e8dedac";
@@ -1107,6 +1235,7 @@ mod tests {
             let mut f = ApiFacts::default();
             f.scan_exec(&s);
             f.scan_access(&s, "515f1e99-39db-11e9-9e96-01e5c04505b9");
+            let _ = parse_access(&s);
             let _ = lambda_line(&s);
             let _ = parse_report(&s);
             let _ = is_failure_line(&s);

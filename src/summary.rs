@@ -583,6 +583,54 @@ mod tests {
     }
 
     #[test]
+    fn routes_are_templates_not_concrete_paths() {
+        let routes: Vec<String> = [
+            "GET /users",
+            "GET /users/{id}",
+            "ANY /v2/{proxy+}",
+            "DELETE /v2/jobs/{id}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let m = |c: &str| match_route(&routes, c);
+        assert_eq!(m("GET /users/42").as_deref(), Some("GET /users/{id}"));
+        assert_eq!(m("GET /users").as_deref(), Some("GET /users"));
+        assert_eq!(
+            m("DELETE /v2/jobs/259bebd2").as_deref(),
+            Some("DELETE /v2/jobs/{id}")
+        );
+        assert_eq!(
+            m("POST /v2/jobs/259bebd2/run").as_deref(),
+            Some("ANY /v2/{proxy+}")
+        );
+        assert_eq!(m("GET /nothing/here"), None);
+        assert_eq!(m("GET /users/{id}"), None);
+        let groups = vec![group(Source::Execution, None), group(Source::Access, None)];
+        let mut s = Summary::new(&groups).with_routes(routes.clone());
+        for (i, id) in ["259bebd2", "3f1c0aa7", "9d2e11b4"].iter().enumerate() {
+            s.observe(&ev(
+                0,
+                &format!("(r{i}) HTTP Method: DELETE, Resource Path: /v2/jobs/{id}"),
+            ));
+            s.observe(&ev(0, &format!("(r{i}) Method completed with status: 204")));
+            // The same request in the access log is not counted twice.
+            s.observe(&ev(1, &format!(r#"{{"requestId":"r{i}","status":"204","httpMethod":"DELETE","resourcePath":"/v2/jobs/{{id}}"}}"#)));
+        }
+        // Rejected before the integration: only the access log has it.
+        s.observe(&ev(1, r#"{"requestId":"r9","status":"403","httpMethod":"GET","resourcePath":"/users","error":{"responseType":"WAF_FILTERED"}}"#));
+        // An authorizer's deny with no status line at all.
+        s.observe(&ev(0, "(r8) Unauthorized request: r8"));
+        s.observe(&ev(1, "{{not readable"));
+        assert_eq!(s.unreadable.count, 1);
+        let r = s.finish();
+        assert_eq!(r.requests, 5);
+        assert_eq!(r.by_route[0].route, "DELETE /v2/jobs/{id}");
+        assert_eq!(r.by_route[0].requests, 3);
+        assert_eq!(r.by_status_class.get("4xx"), Some(&2));
+    }
+
+    #[test]
     fn http_apis_count_from_the_access_log() {
         let groups = vec![group(Source::Access, None)];
         let mut s = Summary::new(&groups);

@@ -674,6 +674,77 @@ mod tests {
         assert_eq!(got, vec![6, 7]);
     }
 
+    /// A cold start with extensions (real lines, tests/data/realworld D1 and N4.3): the
+    /// whole init belongs to the first invocation, none of it to the next.
+    #[test]
+    fn cold_start_keeps_extension_lines() {
+        let a = "9f294aed-ba7e-49fe-a1b9-9a7ad6313712";
+        let b = "22222222-2222-2222-2222-222222222222";
+        let evs = vec![
+            ev(
+                "s",
+                1,
+                "INIT_START Runtime Version: python:3.11.v14\tRuntime Version ARN: x",
+            ),
+            ev(
+                "s",
+                2,
+                "TELEMETRY\tName: datadog-agent\tState: Subscribed\tTypes: [Platform, Function, Extension]",
+            ),
+            ev(
+                "s",
+                3,
+                "EXTENSION\tName: datadog-agent\tState: Ready\tEvents: [INVOKE,SHUTDOWN]",
+            ),
+            ev("s", 4, &format!("START RequestId: {a} Version: $LATEST")),
+            ev("s", 5, &format!("END RequestId: {a}")),
+            ev(
+                "s",
+                6,
+                &format!("REPORT RequestId: {a}\tDuration: 1745.11 ms\tInit Duration: 300.00 ms"),
+            ),
+            ev("s", 7, "background output after the invocation"),
+            ev("s", 8, &format!("START RequestId: {b} Version: $LATEST")),
+            ev("s", 9, &format!("REPORT RequestId: {b}\tDuration: 2 ms")),
+        ];
+        let got = |id: &str| -> Vec<i64> {
+            invocation_lines(&evs, id, "s")
+                .iter()
+                .map(|e| e.timestamp)
+                .collect()
+        };
+        assert_eq!(got(a), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(got(b), vec![8, 9]);
+        // JSON format: platform.initStart opens it.
+        let j = vec![
+            ev(
+                "s",
+                1,
+                r#"{"time":"2026-10-08T07:30:27.768Z","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init"}}"#,
+            ),
+            ev("s", 2, "EXTENSION\tName: x\tState: Ready\tEvents: []"),
+            ev(
+                "s",
+                3,
+                &format!(
+                    r#"{{"time":"t","type":"platform.start","record":{{"requestId":"{a}"}}}}"#
+                ),
+            ),
+            ev(
+                "s",
+                4,
+                &format!(
+                    r#"{{"time":"t","type":"platform.report","record":{{"requestId":"{a}","status":"success"}}}}"#
+                ),
+            ),
+        ];
+        let got: Vec<i64> = invocation_lines(&j, a, "s")
+            .iter()
+            .map(|e| e.timestamp)
+            .collect();
+        assert_eq!(got, vec![1, 2, 3, 4]);
+    }
+
     #[test]
     fn quoting_and_dedup() {
         assert_eq!(quoted("abc"), "\"abc\"");
