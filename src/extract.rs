@@ -412,7 +412,7 @@ impl AccessRecord {
             "REQUEST_TOO_LARGE" => "request too large (REQUEST_TOO_LARGE)",
             "RESOURCE_NOT_FOUND" => "no such resource (RESOURCE_NOT_FOUND)",
             "-" | "" => return None,
-            other => return Some(format!("{other}")),
+            other => return Some(other.to_string()),
         };
         Some(why.to_string())
     }
