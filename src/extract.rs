@@ -848,6 +848,7 @@ pub fn is_failure_line(msg: &str) -> Option<&'static str> {
     if m.starts_with("[ERROR]")
         || m.contains("\tERROR\t")
         || m.contains("\"errorType\"")
+        || (m.starts_with('{') && m.contains("\"level\":\"ERROR\""))
         || m.contains("Runtime.ExitError")
         || m.contains("Runtime.Unhandled")
     {
@@ -1184,6 +1185,17 @@ mod tests {
             Some("error")
         );
         assert_eq!(is_failure_line("[INFO]\tx\ty\tfine"), None);
+        // JSON log format (real, tests/data/realworld C3): level ERROR as text's ERROR.
+        assert_eq!(
+            is_failure_line(
+                r#"{"timestamp":"2026-10-08T07:30:29.443Z","level":"ERROR","requestId":"79b5e81f-9cdd-4145-b1f6-7c50ef8a2a36","message":"x"}"#
+            ),
+            Some("error")
+        );
+        assert_eq!(
+            is_failure_line(r#"{"timestamp":"t","level":"INFO","requestId":"r","message":"x"}"#),
+            None
+        );
     }
 
     /// Extractors never panic on arbitrary input (issue #4).

@@ -189,6 +189,102 @@ fn realworld_invalid_json_access_line_is_read() {
 }
 
 #[test]
+fn realworld_lambda_json_log_format_links_like_text() {
+    let w = Rw::get();
+    let t = w.trace("e2b8a3d0-5c1f-4d6e-9a7b-3c2d1e0f9a8b");
+    assert_eq!(t["status"], 502);
+    let l = &t["lambdas"][0];
+    assert_eq!(
+        l["request_id"], "79b5e81f-9cdd-4145-b1f6-7c50ef8a2a36",
+        "{t}"
+    );
+    assert_eq!(l["function"], w.m["functions"]["orders"]);
+    assert_eq!(l["duration_ms"], 1233.96);
+    assert_eq!(l["billed_duration_ms"], 1698.0);
+    assert_eq!(l["max_memory_mb"], 123.0);
+    assert_eq!(l["init_duration_ms"], 463.512);
+    // platform.report says success, but the function logged an ERROR line.
+    assert_eq!(l["status"], "error");
+    let msgs = messages(&t);
+    assert!(
+        msgs[0..]
+            .iter()
+            .any(|m| m.contains("\"type\":\"platform.initStart\"")),
+        "{msgs:#?}"
+    );
+    assert!(
+        msgs.iter().any(|m| m.contains("Widget update failed")),
+        "{msgs:#?}"
+    );
+    // Not the next invocation of the same environment.
+    assert!(!msgs.iter().any(|m| m.contains("f0c9f58b")), "{msgs:#?}");
+
+    // get --request-id: the same lines.
+    let r = run(apitrace()
+        .args([
+            "get",
+            "-o",
+            "json",
+            "--request-id",
+            "e2b8a3d0-5c1f-4d6e-9a7b-3c2d1e0f9a8b",
+        ])
+        .args(w.args()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let got: Vec<String> = json_lines(&r.stdout)
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got, msgs);
+}
+
+#[test]
+fn summary_routes_are_the_apis_routes() {
+    // The generated world: GET /users/{id} requests log concrete paths (/users/828).
+    let w = World::shared();
+    let r = run(apitrace()
+        .args([
+            "summary",
+            "-o",
+            "json",
+            "--api-id",
+            w.rest_api(),
+            "--stage",
+            "prod",
+        ])
+        .args(w.window_args()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s: Value = serde_json::from_str(&r.stdout).unwrap();
+    let routes: Vec<&str> = s["by_route"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["route"].as_str().unwrap())
+        .collect();
+    assert!(routes.contains(&"GET /users/{id}"), "{routes:?}");
+    assert!(
+        !routes
+            .iter()
+            .any(|r| r.starts_with("GET /users/") && !r.ends_with("{id}")),
+        "{routes:?}"
+    );
+    let want = w
+        .requests()
+        .iter()
+        .filter(|q| q["api"] == "rest" && q["kind"] == "ok_alias")
+        .count();
+    let row = s["by_route"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["route"] == "GET /users/{id}")
+        .unwrap();
+    assert_eq!(row["requests"], want, "{s}");
+    // Every REST request counted once although both logs name it.
+    let rest = w.requests().iter().filter(|q| q["api"] == "rest").count();
+    assert_eq!(s["requests"], rest, "{s}");
+}
+
+#[test]
 fn realworld_errors_lists_failures_and_rejections() {
     let w = Rw::get();
     let ids = |extra: &[&str]| -> Vec<(String, Value)> {
@@ -211,6 +307,7 @@ fn realworld_errors_lists_failures_and_rejections() {
             "286364ab-3a83-11e9-8dc8-db3cf4c83204",
             "fbcaf9e5-d535-40a1-891c-7b70118cf7e8",
             "a5e3de30-8d59-11e8-b2f5-9339f1c001b0",
+            "e2b8a3d0-5c1f-4d6e-9a7b-3c2d1e0f9a8b",
         ]
     );
     let all = ids(&["--include-4xx"]);
@@ -223,6 +320,7 @@ fn realworld_errors_lists_failures_and_rejections() {
             "a5e3de30-8d59-11e8-b2f5-9339f1c001b0",
             "fd443056-60d0-425f-874e-e93e5d61351e",
             "9c0b1a52-0000-4000-8000-000000000429",
+            "e2b8a3d0-5c1f-4d6e-9a7b-3c2d1e0f9a8b",
         ]
     );
     let denied = &all[3].1;
@@ -237,11 +335,11 @@ fn realworld_summary_counts_every_request_and_function() {
     let r = run(apitrace().args(["summary", "-o", "json"]).args(w.args()));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let s: Value = serde_json::from_str(&r.stdout).unwrap();
-    // 200, 502, 504, 502, 429 from their status lines; the authorizer's deny logs none.
-    assert_eq!(s["requests"], 6, "{s}");
+    // 200, 502, 504, 502, 502, 429 from their status lines; the authorizer's deny logs none.
+    assert_eq!(s["requests"], 7, "{s}");
     assert_eq!(s["by_status_class"]["2xx"], 1);
     assert_eq!(s["by_status_class"]["4xx"], 2);
-    assert_eq!(s["by_status_class"]["5xx"], 3);
+    assert_eq!(s["by_status_class"]["5xx"], 4);
     assert_eq!(s["throttles"], 1);
     let f = |name: &str| -> Value {
         let full = w.m["functions"][name].as_str().unwrap();
