@@ -465,10 +465,13 @@ pub struct AuthorizerJson<'a> {
     pub invocation: Option<InvocationJson<'a>>,
 }
 
-/// A cached authorizer result: the execution log shows the authorizer's verdict but no
-/// call to its function, and no log names an authorizer invocation.
+/// A cached authorizer result: the execution log shows the authorizer's verdict but
+/// neither `Starting authorizer` nor a call to its function, and no log names an
+/// authorizer invocation. (No real capture of a cache hit was found: when in doubt this
+/// says nothing, and the "no log names its invocation" note stands.)
 fn authorizer_cached(f: &ApiFacts, inv: Option<&Invocation>) -> bool {
     f.authorizer_result.as_deref() == Some("allowed")
+        && !f.authorizer_started
         && !f.authorizer_called
         && f.authorizer_request_id.is_none()
         && inv.is_none()
@@ -743,6 +746,67 @@ mod tests {
             .map(|e| e.timestamp)
             .collect();
         assert_eq!(got, vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn authorizer_verdicts() {
+        let t = |lines: &[&str], access: Option<&str>| {
+            let mut facts = ApiFacts::default();
+            for l in lines {
+                facts.scan_exec(l);
+            }
+            if let Some(a) = access {
+                facts.scan_access(a, "r");
+            }
+            Trace {
+                facts,
+                lambdas: vec![],
+                authorizer: None,
+                events: vec![],
+                notes: vec![],
+            }
+        };
+        let verdict = |t: &Trace| authorizer_json(t).map(|a| (a.result, a.status));
+        // No authorizer at all.
+        assert!(verdict(&t(&["(r) Method completed with status: 200"], None)).is_none());
+        // Real lines (N1.6, K1).
+        let allowed = t(
+            &[
+                "(r) Starting authorizer: elkw5b for request: r",
+                "(r) Endpoint request URI: https://lambda.us-west-2.amazonaws.com/2015-03-31/functions/arn:aws:lambda:us-west-2:919586034543:function:ExtensionGatewayAuthorizer/invocations",
+                "(r) Successfully completed authorizer execution",
+            ],
+            None,
+        );
+        assert_eq!(verdict(&allowed), Some(("allowed", None)));
+        assert_eq!(
+            authorizer_json(&allowed).unwrap().function.as_deref(),
+            Some("ExtensionGatewayAuthorizer")
+        );
+        let denied = t(
+            &[
+                "(r) Starting authorizer: 62mgrc for request: r",
+                "(r) Unauthorized request: r",
+                "(r) Method completed with status: 401",
+            ],
+            None,
+        );
+        assert_eq!(verdict(&denied), Some(("denied", Some(401))));
+        // The verdict without any authorizer call: its cache answered.
+        let cached = t(&["(r) Successfully completed authorizer execution"], None);
+        assert_eq!(verdict(&cached), Some(("cached", None)));
+        // From the access log alone.
+        let err = t(
+            &[],
+            Some(
+                r#"{"requestId":"r","status":"500","authorizer":{"status":"500","error":"boom","latency":"12"}}"#,
+            ),
+        );
+        let a = authorizer_json(&err).unwrap();
+        assert_eq!(
+            (a.result, a.status, a.latency_ms),
+            ("error", Some(500), Some(12.0))
+        );
     }
 
     #[test]
