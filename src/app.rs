@@ -522,25 +522,37 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     // Streamed through the finder, which decides each request as its status line
     // arrives: memory does not grow with the traffic of the window.
     let outcome = Arc::new(Outcome::default());
-    let receivers = fetch::open(
-        &aws,
-        &groups,
-        &which,
-        &spec,
-        Arc::new(Stats::default()),
-        outcome.clone(),
-    );
+    let stats = Arc::new(Stats::default());
+    let mut receivers = fetch::open(&aws, &groups, &which, &spec, stats.clone(), outcome.clone());
+    if pattern_used(&spec) {
+        // Requests rejected before the integration (authorizer, WAF, throttling, missing
+        // token) may log no `Method completed` line: their status is in the access log,
+        // read whole next to the execution log's failure lines.
+        let access: Vec<usize> = (0..groups.len())
+            .filter(|&i| groups[i].source == Source::Access)
+            .collect();
+        if !access.is_empty() {
+            let mut aspec = spec.clone();
+            aspec.filter_pattern = None;
+            receivers.extend(fetch::open(&aws, &groups, &access, &aspec, stats, outcome.clone()));
+        }
+    }
     let (include_4xx, limit) = (args.include_4xx, args.limit);
     let scan_groups = groups.clone();
-    let (found, total) = tokio::task::spawn_blocking(move || {
+    let (found, total, unreadable) = tokio::task::spawn_blocking(move || {
         let mut finder = Finder::new(include_4xx, limit);
         for e in Merger::new(receivers) {
             finder.observe(&e, &scan_groups);
         }
-        finder.finish()
+        let unreadable = finder.unreadable.warning();
+        let (found, total) = finder.finish();
+        (found, total, unreadable)
     })
     .await
     .context("the search thread failed")?;
+    if let Some(w) = unreadable {
+        warn(w);
+    }
     let failed = outcome.failed_groups();
     let left_out = total.saturating_sub(args.limit);
 
@@ -668,6 +680,11 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     Ok(code)
 }
 
+/// Whether `errors` searched the execution log (so the access log is read besides).
+fn pattern_used(spec: &fetch::FetchSpec) -> bool {
+    spec.filter_pattern.is_some()
+}
+
 fn failure_title(f: &crate::failures::Failure, t: Option<&crate::trace::Trace>) -> String {
     let status = f.status.map_or("failed".to_string(), |s| s.to_string());
     match t {
@@ -696,6 +713,12 @@ fn failure_detail(t: &crate::trace::Trace) -> String {
             a.function.as_deref().unwrap_or("?"),
             a.status
         ));
+    }
+    if let Some(r) = &t.facts.rejected {
+        s.push_str(&format!("; {r}"));
+    }
+    if t.facts.lambda_throttled {
+        s.push_str("; Lambda throttled (429)");
     }
     s
 }
@@ -727,8 +750,13 @@ fn trace_json_value(
         latency_ms: t.facts.latency_ms,
         integration_latency_ms: t.facts.integration_latency_ms,
         xray_trace_id: t.facts.xray_trace_id.as_deref(),
+        route: t.facts.route.as_deref(),
+        error_type: t.facts.error_type.as_deref(),
+        rejected: t.facts.rejected.as_deref(),
+        lambda_throttled: t.facts.lambda_throttled,
         lambdas: t.lambdas.iter().map(Into::into).collect(),
-        authorizer: t.authorizer.as_ref().map(Into::into),
+        authorizer: crate::trace::authorizer_json(t),
+        notes: &t.notes,
         events,
     };
     serde_json::to_value(&j).map_err(io::Error::other)
@@ -738,7 +766,7 @@ fn trace_json_value(
 async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     let aws = Aws::connect(&args.aws).await?;
     since_deploy(&aws, &mut cfg).await?;
-    let (_res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
+    let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
     let outcome = Arc::new(Outcome::default());
     let all: Vec<usize> = (0..groups.len()).collect();
     let mut spec = cfg.fetch_spec();
@@ -752,9 +780,12 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
         outcome.clone(),
     );
     let report = tokio::task::spawn_blocking(move || {
-        let mut s = crate::summary::Summary::new(&groups);
+        let mut s = crate::summary::Summary::new(&groups).with_routes(res.routes);
         for e in Merger::new(receivers) {
             s.observe(&e);
+        }
+        if let Some(w) = s.unreadable.warning() {
+            warn(w);
         }
         s.finish()
     })

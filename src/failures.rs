@@ -13,8 +13,7 @@ use crate::extract;
 use crate::model::{Event, LogGroup, Source};
 
 /// FilterLogEvents pattern for the execution log lines that decide.
-pub const EXEC_PATTERN: &str =
-    r#"?"Method completed with status" ?"Execution failed" ?"Lambda execution failed""#;
+pub const EXEC_PATTERN: &str = r#"?"Method completed with status" ?"Execution failed" ?"Lambda execution failed" ?"Unauthorized request""#;
 
 /// One failing request.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +54,8 @@ pub struct Finder {
     total: usize,
     /// The newest event time seen.
     now: i64,
+    /// Access lines that could not be read (counted, never silently skipped).
+    pub unreadable: extract::Unreadable,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +76,7 @@ impl Finder {
             kept: BTreeMap::new(),
             total: 0,
             now: i64::MIN,
+            unreadable: extract::Unreadable::default(),
         }
     }
 
@@ -204,6 +206,10 @@ impl Finder {
                         return;
                     };
                     self.status(rid, e.timestamp, status);
+                } else if self.include_4xx && text.starts_with("Unauthorized request:") {
+                    // An authorizer's deny may log no `Method completed` line: it waits
+                    // for one like any failure line, and fails the request without it.
+                    self.note(rid, e.timestamp, "the authorizer denied the request".into());
                 } else if text.starts_with("Execution failed")
                     || text.starts_with("Lambda execution failed")
                 {
@@ -212,19 +218,21 @@ impl Finder {
                 }
             }
             Source::Access => {
-                let mut facts = extract::ApiFacts::default();
-                let msg = e.message.trim();
-                let Ok(serde_json::Value::Object(m)) =
-                    serde_json::from_str::<serde_json::Value>(msg)
-                else {
+                let Some(rec) = extract::parse_access(&e.message) else {
+                    self.unreadable.note(&e.message);
                     return;
                 };
-                let Some(rid) = m.get("requestId").and_then(|v| v.as_str()) else {
+                let Some(rid) = rec.request_id.clone().or(rec.extended_request_id.clone()) else {
                     return;
                 };
-                facts.scan_access(msg, rid);
-                if let Some(status) = facts.status {
-                    self.status(rid, e.timestamp, status);
+                // No status in the format: the execution log decides.
+                if let Some(status) = rec.status {
+                    self.status(&rid, e.timestamp, status);
+                    if self.failing(status)
+                    && let Some(r) = rec.rejection()
+                {
+                        self.note(&rid, e.timestamp, r);
+                    }
                 }
             }
             _ => {}

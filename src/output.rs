@@ -4,8 +4,9 @@
 //! drop the first two). Colour, when on, gives each log group a stable colour (chosen
 //! from its name, so the same group has the same colour in every run), dims the stream,
 //! and highlights error lines. One trailing newline of the message is dropped (Lambda ends
-//! every message with one); inner newlines are kept, so multi-line messages keep their
-//! lines.
+//! every message with one); the lines after the first of a multi-line message are
+//! indented under the prefix (at least two spaces), so a line at column 0 always starts a
+//! new event. JSON keeps the message verbatim.
 //!
 //! On a terminal, log messages are neutralised: they are attacker-controlled (any client
 //! can put text in them), so control characters, escape sequences and bidi overrides are
@@ -259,6 +260,27 @@ impl<W: Write> Printer<W> {
         } else {
             std::borrow::Cow::Borrowed(msg)
         };
+        // Multi-line messages (a REPORT and its XRAY line, stack traces): continuation
+        // lines are indented under the prefix, so every line that starts at column 0 is
+        // a new event.
+        let msg = if msg.contains('\n') {
+            let mut width = 0;
+            if self.cfg.show_group {
+                width += g.name.chars().count() + 1;
+            }
+            if self.cfg.show_stream {
+                width += e.stream.chars().count() + 1;
+            }
+            if self.cfg.show_timestamp {
+                width += self.cfg.time.format(e.timestamp).chars().count() + 1;
+            }
+            if self.cfg.show_ingestion_time {
+                width += self.cfg.time.format(e.ingestion_time).chars().count() + 1;
+            }
+            std::borrow::Cow::Owned(indent_continuations(&msg, width.max(2)))
+        } else {
+            msg
+        };
         if color {
             write_coloured(line, &msg, self.cfg.highlight.as_ref());
         } else {
@@ -266,6 +288,20 @@ impl<W: Write> Printer<W> {
         }
         line.push(b'\n');
     }
+}
+
+/// `msg` with every line after the first indented by `width` spaces (`\r\n` as `\n`).
+fn indent_continuations(msg: &str, width: usize) -> String {
+    let pad = " ".repeat(width);
+    let mut out = String::with_capacity(msg.len() + 16);
+    for (i, l) in msg.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(&pad);
+        }
+        out.push_str(l.strip_suffix('\r').unwrap_or(l));
+    }
+    out
 }
 
 /// A message in colour: errors red, warnings and 4xx dim, highlight matches bold yellow.
@@ -489,11 +525,19 @@ mod tests {
         c.show_stream = false;
         c.show_timestamp = true;
         c.show_ingestion_time = true;
-        let out = render(c, &[event(1, "multi\nline\n")]);
+        let out = render(c, &[event(1, "multi\r\nline\n")]);
+        // Continuation lines are indented under the prefix (two timestamps and spaces).
         assert_eq!(
             out,
-            "2026-11-29T12:34:56.789Z 2026-11-29T12:34:56.800Z multi\nline\n"
+            format!(
+                "2026-11-29T12:34:56.789Z 2026-11-29T12:34:56.800Z multi\n{}line\n",
+                " ".repeat(50)
+            )
         );
+        let mut bare = cfg(OutputFormat::Text, false, false);
+        bare.show_group = false;
+        bare.show_stream = false;
+        assert_eq!(render(bare, &[event(1, "a\nb")]), "a\n  b\n");
     }
 
     #[test]
@@ -540,7 +584,10 @@ mod tests {
         assert!(!term.contains('\u{1b}') && !term.contains('\u{7}') && !term.contains('\u{202e}'));
         assert!(!term.contains('\u{9b}') && !term.contains('\r'));
         assert!(
-            term.contains("\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{202e}txt\\u{9b}31m\nX"),
+            term.contains(&format!(
+                "\\u{{1b}}]0;pwned\\u{{7}}\\u{{1b}}[2J\\u{{202e}}txt\\u{{9b}}31m\n{}X",
+                " ".repeat(60)
+            )),
             "{term:?}"
         );
         let piped = render(cfg(OutputFormat::Text, false, false), &[event(0, evil)]);

@@ -55,6 +55,8 @@ pub struct Resolution {
     pub stage: String,
     pub region: String,
     pub groups: Vec<LogGroup>,
+    /// The API's routes as it defines them (`GET /users/{id}`, `ANY /v2/{proxy+}`).
+    pub routes: Vec<String>,
 }
 
 /// A Lambda function reached from the API, before its log group is known.
@@ -93,6 +95,7 @@ pub async fn resolve(
             stage: String::new(),
             region: aws.region.clone(),
             groups: Vec::new(),
+            routes: Vec::new(),
         },
     };
     for g in &select.extra_groups {
@@ -348,6 +351,7 @@ async fn resolve_rest(
     }
 
     let mut found = Vec::new();
+    let mut api_routes = Vec::new();
     // Resources with their methods embedded, every page (GetResources: 5 calls per 2 s).
     let mut position: Option<String> = None;
     let mut guard = crate::paging::PageGuard::default();
@@ -378,6 +382,7 @@ async fn resolve_rest(
             verbs.sort_by(|a, b| a.0.cmp(b.0));
             for (verb, m) in verbs {
                 let route = format!("{verb} {path}");
+                api_routes.push(route.clone());
                 let uri = match m.method_integration() {
                     Some(i) => i.uri().map(String::from),
                     None => {
@@ -489,6 +494,7 @@ async fn resolve_rest(
         stage: stage.to_string(),
         region: aws.region.clone(),
         groups,
+        routes: api_routes,
     })
 }
 
@@ -681,6 +687,7 @@ async fn resolve_v2(
         stage: stage.to_string(),
         region: aws.region.clone(),
         groups,
+        routes: routes.values().flatten().cloned().collect(),
     })
 }
 

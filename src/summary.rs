@@ -142,8 +142,15 @@ pub struct Report {
 /// Accumulates a summary from events of `groups`.
 pub struct Summary<'a> {
     groups: &'a [LogGroup],
-    use_access: bool,
+    /// Requests counted from one log and not yet seen in the other (both logs name every
+    /// request they saw; a request is counted once).
+    counted: HashSet<String>,
+    /// The API's routes (resource templates / route keys), to name a concrete path by.
+    routes_known: Vec<String>,
     in_flight: HashMap<String, String>,
+    pub unreadable: extract::Unreadable,
+    /// Requests an authorizer denied, until their status line (some never log one).
+    denied: HashSet<String>,
     requests: u64,
     classes: BTreeMap<String, u64>,
     routes: BTreeMap<String, RouteRow>,
@@ -157,9 +164,11 @@ impl<'a> Summary<'a> {
     pub fn new(groups: &'a [LogGroup]) -> Summary<'a> {
         Summary {
             groups,
-            // The access log counts requests only where no execution log does.
-            use_access: !groups.iter().any(|g| g.source == Source::Execution),
+            counted: HashSet::new(),
+            routes_known: Vec::new(),
             in_flight: HashMap::new(),
+            unreadable: extract::Unreadable::default(),
+            denied: HashSet::new(),
             requests: 0,
             classes: BTreeMap::new(),
             routes: BTreeMap::new(),
@@ -167,6 +176,24 @@ impl<'a> Summary<'a> {
             functions: BTreeMap::new(),
             timed_out: HashSet::new(),
             throttles: 0,
+        }
+    }
+
+    /// Name concrete paths by these routes (`GET /users/{id}`, `ANY /v2/{proxy+}`).
+    pub fn with_routes(mut self, routes: Vec<String>) -> Self {
+        self.routes_known = routes;
+        self
+    }
+
+    /// Count a request once, whichever log names it first.
+    fn count_once(&mut self, rid: &str, route: String, status: u16) {
+        if !self.counted.remove(rid) {
+            if self.counted.len() >= MAX_IN_FLIGHT {
+                self.counted.clear();
+            }
+            self.counted.insert(rid.to_string());
+            let route = match_route(&self.routes_known, &route).unwrap_or(route);
+            self.count_request(route, status);
         }
     }
 
@@ -198,7 +225,7 @@ impl<'a> Summary<'a> {
         let g = &self.groups[e.group];
         match g.source {
             Source::Execution => self.exec_line(&e.message),
-            Source::Access if self.use_access => self.access_line(&e.message),
+            Source::Access => self.access_line(&e.message),
             Source::Lambda | Source::Authorizer => {
                 let name = g.function.clone().unwrap_or_else(|| g.name.clone());
                 self.lambda_line(name, &e.message);
@@ -219,14 +246,20 @@ impl<'a> Summary<'a> {
                 self.in_flight
                     .insert(rid.to_string(), format!("{} {}", m.trim(), p.trim()));
             }
+        } else if text.starts_with("Unauthorized request:") {
+            if self.denied.len() >= MAX_IN_FLIGHT {
+                self.denied.clear();
+            }
+            self.denied.insert(rid.to_string());
         } else if let Some(rest) = text.strip_prefix("Method completed with status: ") {
+            self.denied.remove(rid);
             if let Ok(status) = rest.trim().parse::<u16>() {
                 // Requests stopped before execution (an authorizer's deny) log no route.
                 let route = self
                     .in_flight
                     .remove(rid)
                     .unwrap_or_else(|| "(no route logged)".into());
-                self.count_request(route, status);
+                self.count_once(rid, route, status);
             }
         } else if text.starts_with("Received response.") {
             let mut f = extract::ApiFacts::default();
@@ -238,32 +271,24 @@ impl<'a> Summary<'a> {
     }
 
     fn access_line(&mut self, msg: &str) {
-        let Ok(serde_json::Value::Object(m)) =
-            serde_json::from_str::<serde_json::Value>(msg.trim())
-        else {
+        let Some(r) = extract::parse_access(msg) else {
+            self.unreadable.note(msg);
             return;
         };
-        let s = |k: &str| {
-            m.get(k).map(|v| {
-                v.as_str()
-                    .map(String::from)
-                    .unwrap_or_else(|| v.to_string())
-            })
-        };
-        let Some(status) = s("status").and_then(|v| v.parse::<u16>().ok()) else {
+        let Some(status) = r.status else {
             return;
         };
-        let route = s("routeKey")
-            .or_else(|| {
-                Some(format!(
-                    "{} {}",
-                    s("httpMethod")?,
-                    s("resourcePath").or_else(|| s("path"))?
-                ))
-            })
-            .unwrap_or_else(|| "?".into());
-        self.count_request(route, status);
-        if let Some(l) = s("integrationLatency").and_then(|v| v.parse::<f64>().ok()) {
+        let route = r
+            .route()
+            .or_else(|| Some(format!("{} {}", r.method.as_ref()?, r.path.as_ref()?)))
+            .unwrap_or_else(|| "(no route logged)".into());
+        let rid = r
+            .request_id
+            .clone()
+            .or(r.extended_request_id.clone())
+            .unwrap_or_default();
+        self.count_once(&rid, route, status);
+        if let Some(l) = r.integration_latency_ms {
             self.integration.add(l);
         }
     }
@@ -294,7 +319,23 @@ impl<'a> Summary<'a> {
         }
     }
 
-    pub fn finish(self) -> Report {
+    pub fn finish(mut self) -> Report {
+        // Denied requests that logged no status (and no access line counted them): 4xx.
+        for rid in std::mem::take(&mut self.denied) {
+            if !self.counted.contains(&rid) {
+                self.requests += 1;
+                *self.classes.entry("4xx".into()).or_default() += 1;
+                let r = self
+                    .routes
+                    .entry("(no route logged)".into())
+                    .or_insert_with(|| RouteRow {
+                        route: "(no route logged)".into(),
+                        ..RouteRow::default()
+                    });
+                r.requests += 1;
+                r.c4xx += 1;
+            }
+        }
         let mut by_route: Vec<RouteRow> = self.routes.into_values().collect();
         by_route.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.route.cmp(&b.route)));
         Report {
@@ -317,6 +358,53 @@ impl<'a> Summary<'a> {
             throttles: self.throttles,
         }
     }
+}
+
+/// The route a concrete `METHOD /path` belongs to among `routes` (`GET /users/{id}`,
+/// `ANY /v2/{proxy+}`, `$default`): exact paths first, then the template with the most
+/// literal segments. `None` when no route matches (or the route is already a template).
+pub fn match_route(routes: &[String], concrete: &str) -> Option<String> {
+    let (method, path) = concrete.split_once(' ')?;
+    if path.contains('{') || routes.is_empty() {
+        return None;
+    }
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut best: Option<(usize, &String)> = None;
+    for r in routes {
+        let Some((m, t)) = r.split_once(' ') else {
+            continue;
+        };
+        if m != method && m != "ANY" {
+            continue;
+        }
+        let tsegs: Vec<&str> = t.trim_matches('/').split('/').collect();
+        let mut literal = 0;
+        let mut ok = true;
+        for (i, ts) in tsegs.iter().enumerate() {
+            if ts.ends_with("+}") {
+                // A greedy variable takes the rest (at least one segment).
+                ok = segs.len() > i && !segs[i].is_empty();
+                break;
+            }
+            match segs.get(i) {
+                Some(s) if ts.starts_with('{') && !s.is_empty() => {}
+                Some(s) if s == ts => literal += 1,
+                _ => {
+                    ok = false;
+                    break;
+                }
+            }
+            if i + 1 == tsegs.len() && segs.len() != tsegs.len() {
+                ok = false;
+            }
+        }
+        // Exact method beats ANY.
+        let score = literal * 2 + usize::from(m == method);
+        if ok && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, r));
+        }
+    }
+    best.map(|(_, r)| r.clone())
 }
 
 /// The text rendering: three small tables.
@@ -493,6 +581,54 @@ mod tests {
         let f = &r.functions[0];
         assert_eq!((f.invocations, f.cold_starts, f.timeouts), (2, 1, 2));
         assert_eq!(f.duration_ms.max, Some(3000.0));
+    }
+
+    #[test]
+    fn routes_are_templates_not_concrete_paths() {
+        let routes: Vec<String> = [
+            "GET /users",
+            "GET /users/{id}",
+            "ANY /v2/{proxy+}",
+            "DELETE /v2/jobs/{id}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let m = |c: &str| match_route(&routes, c);
+        assert_eq!(m("GET /users/42").as_deref(), Some("GET /users/{id}"));
+        assert_eq!(m("GET /users").as_deref(), Some("GET /users"));
+        assert_eq!(
+            m("DELETE /v2/jobs/259bebd2").as_deref(),
+            Some("DELETE /v2/jobs/{id}")
+        );
+        assert_eq!(
+            m("POST /v2/jobs/259bebd2/run").as_deref(),
+            Some("ANY /v2/{proxy+}")
+        );
+        assert_eq!(m("GET /nothing/here"), None);
+        assert_eq!(m("GET /users/{id}"), None);
+        let groups = vec![group(Source::Execution, None), group(Source::Access, None)];
+        let mut s = Summary::new(&groups).with_routes(routes.clone());
+        for (i, id) in ["259bebd2", "3f1c0aa7", "9d2e11b4"].iter().enumerate() {
+            s.observe(&ev(
+                0,
+                &format!("(r{i}) HTTP Method: DELETE, Resource Path: /v2/jobs/{id}"),
+            ));
+            s.observe(&ev(0, &format!("(r{i}) Method completed with status: 204")));
+            // The same request in the access log is not counted twice.
+            s.observe(&ev(1, &format!(r#"{{"requestId":"r{i}","status":"204","httpMethod":"DELETE","resourcePath":"/v2/jobs/{{id}}"}}"#)));
+        }
+        // Rejected before the integration: only the access log has it.
+        s.observe(&ev(1, r#"{"requestId":"r9","status":"403","httpMethod":"GET","resourcePath":"/users","error":{"responseType":"WAF_FILTERED"}}"#));
+        // An authorizer's deny with no status line at all.
+        s.observe(&ev(0, "(r8) Unauthorized request: r8"));
+        s.observe(&ev(1, "{{not readable"));
+        assert_eq!(s.unreadable.count, 1);
+        let r = s.finish();
+        assert_eq!(r.requests, 5);
+        assert_eq!(r.by_route[0].route, "DELETE /v2/jobs/{id}");
+        assert_eq!(r.by_route[0].requests, 3);
+        assert_eq!(r.by_status_class.get("4xx"), Some(&2));
     }
 
     #[test]

@@ -313,8 +313,14 @@ pub async fn trace(
                 },
         );
     }
+    if facts.lambda_throttled {
+        notes.push(
+            "the Lambda service refused the integration call (429 TooManyRequestsException): throttled, no invocation ran"
+                .to_string(),
+        );
+    }
     for lid in &facts.lambda_request_ids {
-        if !lambdas.iter().any(|l| &l.request_id == lid) {
+        if !lambdas.iter().any(|l| &l.request_id == lid) && !facts.lambda_throttled {
             notes.push(format!(
                 "Lambda request {lid} was not found in the function log groups within {} … {}",
                 format_ms(near.start_ms),
@@ -329,7 +335,12 @@ pub async fn trace(
             "the authorizer's invocation {a} was not found in its log group"
         ));
     }
-    if facts.authorizer_result.is_some()
+    if authorizer_cached(&facts, authorizer.as_ref()) {
+        notes.push(
+            "the authorizer's result came from its cache: no authorizer invocation ran for this request"
+                .into(),
+        );
+    } else if facts.authorizer_result.is_some()
         && facts.authorizer_request_id.is_none()
         && authorizer.is_none()
     {
@@ -368,9 +379,25 @@ fn invocation_lines(evs: &[Event], lid: &str, stream: &str) -> Vec<Event> {
             .cloned()
             .collect();
     };
+    // A cold start: the environment's whole init before START (INIT_START, extension
+    // and telemetry registrations, runtime output, init reports), back to INIT_START.
+    // Lines after another invocation's END/REPORT belong to that one's environment life.
+    let cold = in_stream[start..].iter().any(|e| {
+        extract::lambda_line(&e.message) == (LambdaLine::Report, Some(lid.to_string()))
+            && extract::parse_report(&e.message).is_some_and(|r| r.init_duration_ms.is_some())
+    });
     let mut from = start;
-    if start > 0 && extract::lambda_line(&in_stream[start - 1].message).0 == LambdaLine::InitStart {
-        from = start - 1;
+    for i in (0..start).rev() {
+        match extract::lambda_line(&in_stream[i].message).0 {
+            LambdaLine::InitStart => {
+                from = i;
+                break;
+            }
+            // Runtimes without INIT_START: a cold REPORT says all before START is init.
+            LambdaLine::Other if i == 0 && cold => from = 0,
+            LambdaLine::Other => {}
+            _ => break,
+        }
     }
     let mut out = Vec::new();
     for e in &in_stream[from..] {
@@ -410,9 +437,88 @@ pub struct TraceJson<'a> {
     pub latency_ms: Option<f64>,
     pub integration_latency_ms: Option<f64>,
     pub xray_trace_id: Option<&'a str>,
+    /// The route as the API defines it (`GET /users/{id}`), when a log names it.
+    pub route: Option<&'a str>,
+    /// `$context.error.responseType` (`UNAUTHORIZED`, `THROTTLED`, …).
+    pub error_type: Option<&'a str>,
+    /// Why API Gateway answered without (or instead of) the integration.
+    pub rejected: Option<&'a str>,
+    /// The Lambda service refused the integration call (429).
+    pub lambda_throttled: bool,
     pub lambdas: Vec<InvocationJson<'a>>,
-    pub authorizer: Option<InvocationJson<'a>>,
+    pub authorizer: Option<AuthorizerJson<'a>>,
+    pub notes: &'a [String],
     pub events: Vec<serde_json::Value>,
+}
+
+/// The authorizer's verdict, whenever an authorizer was involved.
+#[derive(Serialize)]
+pub struct AuthorizerJson<'a> {
+    /// `allowed`, `denied`, `error` or `cached`.
+    pub result: &'static str,
+    /// `$context.authorizer.status`, or the request's 401/403 when it denied.
+    pub status: Option<u16>,
+    pub function: Option<String>,
+    pub request_id: Option<&'a str>,
+    pub latency_ms: Option<f64>,
+    /// Its Lambda invocation, when found.
+    pub invocation: Option<InvocationJson<'a>>,
+}
+
+/// A cached authorizer result: the execution log shows the authorizer's verdict but
+/// neither `Starting authorizer` nor a call to its function, and no log names an
+/// authorizer invocation. (No real capture of a cache hit was found: when in doubt this
+/// says nothing, and the "no log names its invocation" note stands.)
+fn authorizer_cached(f: &ApiFacts, inv: Option<&Invocation>) -> bool {
+    f.authorizer_result.as_deref() == Some("allowed")
+        && !f.authorizer_started
+        && !f.authorizer_called
+        && f.authorizer_request_id.is_none()
+        && inv.is_none()
+        && f.authorizer_latency_ms.is_none_or(|l| l == 0.0)
+}
+
+/// The authorizer verdict of a trace, if an authorizer was involved.
+pub fn authorizer_json(t: &Trace) -> Option<AuthorizerJson<'_>> {
+    let f = &t.facts;
+    let inv = t.authorizer.as_ref();
+    let involved = f.authorizer_result.is_some()
+        || f.authorizer_request_id.is_some()
+        || f.authorizer_status.is_some()
+        || f.authorizer_started
+        || inv.is_some();
+    if !involved {
+        return None;
+    }
+    let failed = inv.is_some_and(|i| i.status == "error" || i.status == "timeout");
+    let result = match f.authorizer_result.as_deref() {
+        Some("error") => "error",
+        _ if failed => "error",
+        Some("denied") => "denied",
+        _ if authorizer_cached(f, inv) => "cached",
+        _ => "allowed",
+    };
+    let status = f.authorizer_status.or(match (result, f.status) {
+        ("denied", Some(s)) if s == 401 || s == 403 => Some(s),
+        _ => None,
+    });
+    let function = inv.and_then(|i| i.function.clone()).or_else(|| {
+        let arn = f.authorizer_function_arn.as_deref()?;
+        Some(arn.split(":function:").nth(1).unwrap_or(arn).to_string())
+    });
+    Some(AuthorizerJson {
+        result,
+        status,
+        function,
+        request_id: f
+            .authorizer_request_id
+            .as_deref()
+            .or(inv.map(|i| i.request_id.as_str())),
+        latency_ms: f
+            .authorizer_latency_ms
+            .or(inv.and_then(|i| i.report.duration_ms)),
+        invocation: inv.map(Into::into),
+    })
 }
 
 #[derive(Serialize)]
@@ -473,6 +579,9 @@ pub fn summary_lines(t: &Trace, api_id: &str, stage: &str) -> Vec<(String, Strin
             ms(f.integration_latency_ms)
         ),
     ));
+    if let Some(r) = &f.route {
+        rows.push(("resource".into(), r.clone()));
+    }
     if let Some(x) = &f.xray_trace_id {
         rows.push(("x-ray".into(), x.clone()));
     }
@@ -496,17 +605,23 @@ pub fn summary_lines(t: &Trace, api_id: &str, stage: &str) -> Vec<(String, Strin
         }
         s
     };
-    match (&t.authorizer, &f.authorizer_result) {
-        (Some(a), res) => rows.push((
-            "authorizer".into(),
-            format!(
-                "{}{}",
-                describe(a),
-                res.as_ref().map(|r| format!("; {r}")).unwrap_or_default()
-            ),
-        )),
-        (None, Some(r)) => rows.push(("authorizer".into(), r.clone())),
-        (None, None) => {}
+    if let Some(r) = &f.rejected {
+        rows.push(("rejected".into(), r.clone()));
+    }
+    if let Some(v) = authorizer_json(t) {
+        let mut s = match &t.authorizer {
+            Some(a) => format!("{}; {}", describe(a), v.result),
+            None => v.result.to_string(),
+        };
+        if t.authorizer.is_none()
+            && let Some(fun) = &v.function
+        {
+            s.push_str(&format!(" ({fun})"));
+        }
+        if let Some(st) = v.status {
+            s.push_str(&format!(", status {st}"));
+        }
+        rows.push(("authorizer".into(), s));
     }
     if t.lambdas.is_empty() {
         rows.push(("lambda".into(), "none linked".into()));
@@ -560,6 +675,138 @@ mod tests {
             .map(|e| e.timestamp)
             .collect();
         assert_eq!(got, vec![6, 7]);
+    }
+
+    /// A cold start with extensions (real lines, tests/data/realworld D1 and N4.3): the
+    /// whole init belongs to the first invocation, none of it to the next.
+    #[test]
+    fn cold_start_keeps_extension_lines() {
+        let a = "9f294aed-ba7e-49fe-a1b9-9a7ad6313712";
+        let b = "22222222-2222-2222-2222-222222222222";
+        let evs = vec![
+            ev(
+                "s",
+                1,
+                "INIT_START Runtime Version: python:3.11.v14\tRuntime Version ARN: x",
+            ),
+            ev(
+                "s",
+                2,
+                "TELEMETRY\tName: datadog-agent\tState: Subscribed\tTypes: [Platform, Function, Extension]",
+            ),
+            ev(
+                "s",
+                3,
+                "EXTENSION\tName: datadog-agent\tState: Ready\tEvents: [INVOKE,SHUTDOWN]",
+            ),
+            ev("s", 4, &format!("START RequestId: {a} Version: $LATEST")),
+            ev("s", 5, &format!("END RequestId: {a}")),
+            ev(
+                "s",
+                6,
+                &format!("REPORT RequestId: {a}\tDuration: 1745.11 ms\tInit Duration: 300.00 ms"),
+            ),
+            ev("s", 7, "background output after the invocation"),
+            ev("s", 8, &format!("START RequestId: {b} Version: $LATEST")),
+            ev("s", 9, &format!("REPORT RequestId: {b}\tDuration: 2 ms")),
+        ];
+        let got = |id: &str| -> Vec<i64> {
+            invocation_lines(&evs, id, "s")
+                .iter()
+                .map(|e| e.timestamp)
+                .collect()
+        };
+        assert_eq!(got(a), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(got(b), vec![8, 9]);
+        // JSON format: platform.initStart opens it.
+        let j = vec![
+            ev(
+                "s",
+                1,
+                r#"{"time":"2026-10-08T07:30:27.768Z","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init"}}"#,
+            ),
+            ev("s", 2, "EXTENSION\tName: x\tState: Ready\tEvents: []"),
+            ev(
+                "s",
+                3,
+                &format!(
+                    r#"{{"time":"t","type":"platform.start","record":{{"requestId":"{a}"}}}}"#
+                ),
+            ),
+            ev(
+                "s",
+                4,
+                &format!(
+                    r#"{{"time":"t","type":"platform.report","record":{{"requestId":"{a}","status":"success"}}}}"#
+                ),
+            ),
+        ];
+        let got: Vec<i64> = invocation_lines(&j, a, "s")
+            .iter()
+            .map(|e| e.timestamp)
+            .collect();
+        assert_eq!(got, vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn authorizer_verdicts() {
+        let t = |lines: &[&str], access: Option<&str>| {
+            let mut facts = ApiFacts::default();
+            for l in lines {
+                facts.scan_exec(l);
+            }
+            if let Some(a) = access {
+                facts.scan_access(a, "r");
+            }
+            Trace {
+                facts,
+                lambdas: vec![],
+                authorizer: None,
+                events: vec![],
+                notes: vec![],
+            }
+        };
+        let verdict = |t: &Trace| authorizer_json(t).map(|a| (a.result, a.status));
+        // No authorizer at all.
+        assert!(verdict(&t(&["(r) Method completed with status: 200"], None)).is_none());
+        // Real lines (N1.6, K1).
+        let allowed = t(
+            &[
+                "(r) Starting authorizer: elkw5b for request: r",
+                "(r) Endpoint request URI: https://lambda.us-west-2.amazonaws.com/2015-03-31/functions/arn:aws:lambda:us-west-2:919586034543:function:ExtensionGatewayAuthorizer/invocations",
+                "(r) Successfully completed authorizer execution",
+            ],
+            None,
+        );
+        assert_eq!(verdict(&allowed), Some(("allowed", None)));
+        assert_eq!(
+            authorizer_json(&allowed).unwrap().function.as_deref(),
+            Some("ExtensionGatewayAuthorizer")
+        );
+        let denied = t(
+            &[
+                "(r) Starting authorizer: 62mgrc for request: r",
+                "(r) Unauthorized request: r",
+                "(r) Method completed with status: 401",
+            ],
+            None,
+        );
+        assert_eq!(verdict(&denied), Some(("denied", Some(401))));
+        // The verdict without any authorizer call: its cache answered.
+        let cached = t(&["(r) Successfully completed authorizer execution"], None);
+        assert_eq!(verdict(&cached), Some(("cached", None)));
+        // From the access log alone.
+        let err = t(
+            &[],
+            Some(
+                r#"{"requestId":"r","status":"500","authorizer":{"status":"500","error":"boom","latency":"12"}}"#,
+            ),
+        );
+        let a = authorizer_json(&err).unwrap();
+        assert_eq!(
+            (a.result, a.status, a.latency_ms),
+            ("error", Some(500), Some(12.0))
+        );
     }
 
     #[test]

@@ -120,12 +120,14 @@ fn text_output_is_the_json_output_as_lines_without_colour_in_a_pipe() {
     for e in &json {
         let msg = e["message"].as_str().unwrap();
         let msg = msg.strip_suffix('\n').unwrap_or(msg);
-        want.push_str(&format!(
-            "{} {} {}\n",
+        let prefix = format!(
+            "{} {} ",
             e["log_group"].as_str().unwrap(),
-            e["log_stream"].as_str().unwrap(),
-            msg
-        ));
+            e["log_stream"].as_str().unwrap()
+        );
+        // Continuation lines of a multi-line message are indented under the prefix.
+        let msg = msg.replace('\n', &format!("\n{}", " ".repeat(prefix.chars().count())));
+        want.push_str(&format!("{prefix}{msg}\n"));
     }
     assert_eq!(r.stdout, want);
 }

@@ -14,6 +14,7 @@ mod insights;
 mod live;
 mod mistakes;
 mod pipes;
+mod realworld;
 mod support;
 mod trace;
 mod watch;

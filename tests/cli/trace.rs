@@ -23,9 +23,26 @@ struct TraceJson {
     latency_ms: Option<f64>,
     integration_latency_ms: Option<f64>,
     xray_trace_id: Option<String>,
+    route: Option<String>,
+    error_type: Option<String>,
+    rejected: Option<String>,
+    lambda_throttled: bool,
     lambdas: Vec<Invocation>,
-    authorizer: Option<Invocation>,
+    authorizer: Option<Authorizer>,
+    notes: Vec<String>,
     events: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Authorizer {
+    result: String,
+    status: Option<u16>,
+    function: Option<String>,
+    request_id: Option<String>,
+    latency_ms: Option<f64>,
+    invocation: Option<Invocation>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,7 +165,10 @@ fn every_request_traces_to_exactly_its_own_lines() {
             None => assert!(lambda_ids.is_empty(), "{kind}: {lambda_ids:?}"),
         }
         assert_eq!(
-            t.authorizer.as_ref().map(|a| a.request_id.as_str()),
+            t.authorizer
+                .as_ref()
+                .and_then(|a| a.invocation.as_ref())
+                .map(|a| a.request_id.as_str()),
             req["authorizer_request_id"].as_str(),
             "{kind}"
         );
