@@ -13,4 +13,5 @@ mod mistakes;
 mod pipes;
 mod support;
 mod trace;
+mod version;
 mod watch;
