@@ -1,5 +1,5 @@
 //! Sets `APITRACE_VERSION` for `apitrace --version`: the package version and, for a build
-//! from a git checkout, the commit (`0.1.0 (1a2b3c4)`). A build from the crates.io package
+//! from a git checkout, the commit (`0.1.0 (1a2b3c4)`). A build from the published package
 //! takes the commit cargo recorded in `.cargo_vcs_info.json`; with neither (no git, no
 //! record) it is the bare version. Nothing here fails the build.
 
