@@ -283,12 +283,18 @@ fn check_profile(args: &AwsArgs) -> Result<()> {
         (None, Ok(p)) if !p.is_empty() => (p, "AWS_PROFILE"),
         _ => return Ok(()),
     };
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    // As the SDK: HOME, and on Windows (where HOME is usually unset) USERPROFILE.
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE").filter(|_| cfg!(windows)))
+        .map(std::path::PathBuf::from);
     let file = |var: &str, default: &str| -> Option<std::path::PathBuf> {
         match std::env::var_os(var).filter(|v| !v.is_empty()) {
             Some(v) => {
                 let v = v.to_string_lossy().into_owned();
-                match (v.strip_prefix("~/"), &home) {
+                let rest = v
+                    .strip_prefix("~/")
+                    .or_else(|| v.strip_prefix("~\\").filter(|_| cfg!(windows)));
+                match (rest, &home) {
                     (Some(rest), Some(h)) => Some(h.join(rest)),
                     _ => Some(v.into()),
                 }

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "apitrace",
-    version,
+    version = env!("APITRACE_VERSION"),
     about = "Find, fetch and merge the CloudWatch logs behind an AWS API Gateway API",
     long_about = "Find, fetch and merge the CloudWatch logs behind an AWS API Gateway API.\n\n\
         apitrace resolves every log group behind an API stage (execution log, access log, \

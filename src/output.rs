@@ -70,10 +70,40 @@ pub fn stdout_gone() -> bool {
     n > 0 && fd.revents & (libc::POLLERR | libc::POLLHUP) != 0
 }
 
+/// Elsewhere (Windows) there is no such check without writing: a closed pipe is noticed at
+/// the next write, which fails with `BrokenPipe` as on Unix.
 #[cfg(not(unix))]
 pub fn stdout_gone() -> bool {
     false
 }
+
+/// Lets a Windows console (10 and later) show ANSI colours and the progress line's erase
+/// sequence: turns on virtual terminal processing for each of stdout and stderr that is a
+/// console. A pipe or a file is left alone (`GetConsoleMode` fails on it). Unix terminals
+/// take ANSI as they are.
+#[cfg(windows)]
+pub fn enable_ansi_on_console() {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::System::Console::{
+        CONSOLE_MODE, ENABLE_VIRTUAL_TERMINAL_PROCESSING, GetConsoleMode, SetConsoleMode,
+    };
+    for handle in [
+        std::io::stdout().as_raw_handle(),
+        std::io::stderr().as_raw_handle(),
+    ] {
+        let mut mode: CONSOLE_MODE = 0;
+        // SAFETY: the process's own standard handles, valid (or null, which fails) for the
+        // calls; `mode` outlives the call that writes it.
+        unsafe {
+            if GetConsoleMode(handle, &mut mode) != 0 {
+                SetConsoleMode(handle, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING);
+            }
+        }
+    }
+}
+
+#[cfg(not(windows))]
+pub fn enable_ansi_on_console() {}
 
 /// `s` as a JSON string, escaped exactly as `serde_json` does (`\"`, `\\`, `\b \f \n \r
 /// \t`, other control characters as `\u00xx`; everything else as is). Written by hand

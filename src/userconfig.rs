@@ -1,7 +1,8 @@
 //! The optional config file: defaults for flags, where users keep them.
 //!
 //! `$APITRACE_CONFIG`, else `$XDG_CONFIG_HOME/apitrace/config.toml`, else
-//! `~/.config/apitrace/config.toml`; `--no-config` skips it. A small subset of TOML: one
+//! `~/.config/apitrace/config.toml` (`%APPDATA%\apitrace\config.toml` on Windows);
+//! `--no-config` skips it. A small subset of TOML: one
 //! `key = value` per line, strings in double quotes, numbers and booleans bare, `#`
 //! comments. Every key becomes the default of the flag of the same name, so a flag on
 //! the command line still wins; `profile` and `region` apply only when `AWS_PROFILE` /
@@ -42,8 +43,22 @@ pub fn path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+        .or_else(user_config_dir)?;
     Some(base.join("apitrace").join("config.toml"))
+}
+
+/// Where per-user config lives when `XDG_CONFIG_HOME` is not set: `~/.config`.
+#[cfg(not(windows))]
+fn user_config_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config"))
+}
+
+/// Where per-user config lives on Windows: `%APPDATA%` (the roaming profile directory).
+#[cfg(windows)]
+fn user_config_dir() -> Option<PathBuf> {
+    std::env::var_os("APPDATA")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
 }
 
 /// `(flag id, value)` pairs from the file; a missing file is no settings.

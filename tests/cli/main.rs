@@ -17,4 +17,5 @@ mod pipes;
 mod realworld;
 mod support;
 mod trace;
+mod version;
 mod watch;
