@@ -534,7 +534,14 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
         if !access.is_empty() {
             let mut aspec = spec.clone();
             aspec.filter_pattern = None;
-            receivers.extend(fetch::open(&aws, &groups, &access, &aspec, stats, outcome.clone()));
+            receivers.extend(fetch::open(
+                &aws,
+                &groups,
+                &access,
+                &aspec,
+                stats,
+                outcome.clone(),
+            ));
         }
     }
     let (include_4xx, limit) = (args.include_4xx, args.limit);

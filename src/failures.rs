@@ -229,8 +229,8 @@ impl Finder {
                 if let Some(status) = rec.status {
                     self.status(&rid, e.timestamp, status);
                     if self.failing(status)
-                    && let Some(r) = rec.rejection()
-                {
+                        && let Some(r) = rec.rejection()
+                    {
                         self.note(&rid, e.timestamp, r);
                     }
                 }

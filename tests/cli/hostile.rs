@@ -134,7 +134,8 @@ fn errors_github_runs_no_workflow_command_from_a_log_line() {
         "{title}"
     );
     // The lines are all there, fenced, not dropped.
-    assert!(r.stdout.contains("\n::add-mask::secret\n"), "{}", r.stdout);
+    // (Continuation lines of a multi-line message are indented under the prefix.)
+    assert!(r.stdout.contains("::add-mask::secret\n"), "{}", r.stdout);
     assert!(r.stdout.contains("##[add-mask]legacy"), "{}", r.stdout);
     // The fence's token is fresh each run.
     let token = |s: &str| {
