@@ -768,15 +768,7 @@ pub fn open(
     if spec.engine == Engine::Insights
         && let Some(terms) = crate::insights::translate(spec.filter_pattern.as_deref())
     {
-        return crate::insights::start(
-            aws,
-            groups,
-            which,
-            spec.window,
-            &terms,
-            spec.insights.clone(),
-            outcome,
-        );
+        return crate::insights::start(aws, groups, which, spec, &terms, outcome);
     }
     // Infrequent Access groups refuse FilterLogEvents ("FilterLogEvents is not supported
     // for this log class", aws/karpenter-provider-aws#9567) but Insights reads them (the
@@ -809,15 +801,7 @@ pub fn open(
             if names.len() == 1 { "it" } else { "them" }
         ))
     });
-    let mut receivers = crate::insights::start(
-        aws,
-        groups,
-        &ia,
-        spec.window,
-        &terms,
-        spec.insights.clone(),
-        outcome.clone(),
-    );
+    let mut receivers = crate::insights::start(aws, groups, &ia, spec, &terms, outcome.clone());
     receivers.extend(start(aws, groups, &rest, spec, stats, outcome));
     receivers
 }
