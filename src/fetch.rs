@@ -747,6 +747,12 @@ impl GroupTask {
                             .auth_hint()
                             .map(|h| format!("; {h}"))
                             .unwrap_or_default();
+                        // An Infrequent Access group (#15): Insights can read it.
+                        let hint = if other.text().contains("not supported for this log class") {
+                            format!("{hint}; read it with --engine auto or --engine insights")
+                        } else {
+                            hint
+                        };
                         return Err(CallError::Fatal(format!("{}{hint}", other.text())));
                     }
                 },

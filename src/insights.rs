@@ -455,14 +455,14 @@ impl Batch {
         }
     }
 
-    /// The groups of `names` StartQuery says do not exist: probe queries (one second, one
+    /// The groups of `names` StartQuery says do not exist: probe queries (two seconds, one
     /// row, stopped at once) over halves of `names`, recursively.
     async fn find_missing(&self, names: Vec<String>, at_ms: i64) -> Result<Vec<String>, String> {
         let mut missing = Vec::new();
         let mut todo = vec![names];
         while let Some(set) = todo.pop() {
             let s = at_ms.div_euclid(1000);
-            match self.start(&set, s, s, 1).await {
+            match self.start(&set, s, s + 1, 1).await {
                 Ok(id) => {
                     let _ = self.client.stop_query().query_id(id).send().await;
                 }

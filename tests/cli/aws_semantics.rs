@@ -220,7 +220,8 @@ fn an_infrequent_access_group_is_read_with_insights_under_auto() {
     let r = get(&fake, &GROUPS, from, to, &["--engine", "filter"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        r.stderr.contains("not supported for this log class"),
+        r.stderr.contains("not supported for this log class")
+            && r.stderr.contains("--engine auto or --engine insights"),
         "{}",
         r.stderr
     );
