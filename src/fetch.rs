@@ -788,6 +788,12 @@ impl GroupTask {
                             .auth_hint()
                             .map(|h| format!("; {h}"))
                             .unwrap_or_default();
+                        // An Infrequent Access group (#15): Insights can read it.
+                        let hint = if other.text().contains("not supported for this log class") {
+                            format!("{hint}; read it with --engine auto or --engine insights")
+                        } else {
+                            hint
+                        };
                         return Err(CallError::Fatal(format!("{}{hint}", other.text())));
                     }
                 },
@@ -809,15 +815,7 @@ pub fn open(
     if spec.engine == Engine::Insights
         && let Some(terms) = crate::insights::translate(spec.filter_pattern.as_deref())
     {
-        return crate::insights::start(
-            aws,
-            groups,
-            which,
-            spec.window,
-            &terms,
-            spec.insights.clone(),
-            outcome,
-        );
+        return crate::insights::start(aws, groups, which, spec, &terms, outcome);
     }
     // Infrequent Access groups refuse FilterLogEvents ("FilterLogEvents is not supported
     // for this log class", aws/karpenter-provider-aws#9567) but Insights reads them (the
@@ -850,15 +848,7 @@ pub fn open(
             if names.len() == 1 { "it" } else { "them" }
         ))
     });
-    let mut receivers = crate::insights::start(
-        aws,
-        groups,
-        &ia,
-        spec.window,
-        &terms,
-        spec.insights.clone(),
-        outcome.clone(),
-    );
+    let mut receivers = crate::insights::start(aws, groups, &ia, spec, &terms, outcome.clone());
     receivers.extend(start(aws, groups, &rest, spec, stats, outcome));
     receivers
 }

@@ -254,11 +254,11 @@ pub fn start(
     aws: &Aws,
     groups: &[LogGroup],
     which: &[usize],
-    window: Window,
+    spec: &crate::fetch::FetchSpec,
     terms: &Terms,
-    stats: Arc<InsightsStats>,
     outcome: Arc<crate::fetch::Outcome>,
 ) -> Vec<mpsc::Receiver<Vec<Event>>> {
+    let (window, stats) = (spec.window, spec.insights.clone());
     let limiter = RateLimiter::new(5.0);
     let mut by_region: Vec<(String, bool, Vec<usize>)> = Vec::new();
     for &i in which {
@@ -285,6 +285,7 @@ pub fn start(
                     .collect(),
                 idx,
                 terms: terms.clone(),
+                streams: spec.streams.clone(),
                 limiter: limiter.clone(),
                 stats: stats.clone(),
                 outcome: outcome.clone(),
@@ -322,6 +323,8 @@ struct Batch {
     arns: std::collections::HashMap<String, String>,
     idx: Vec<usize>,
     terms: Terms,
+    /// Only these streams (as FilterLogEvents' `logStreamNames`), matched here; empty: all.
+    streams: Vec<String>,
     limiter: RateLimiter,
     stats: Arc<InsightsStats>,
     outcome: Arc<crate::fetch::Outcome>,
@@ -396,6 +399,9 @@ impl Batch {
                 .into_iter()
                 .filter(|ev| ev.timestamp >= lo && ev.timestamp <= hi && ev.timestamp < keep_below)
                 .filter(|ev| self.terms.matches(&ev.message))
+                .filter(|ev| {
+                    self.streams.is_empty() || self.streams.iter().any(|s| **s == *ev.stream)
+                })
                 .collect();
             page.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             if !page.is_empty() && tx.send(page).await.is_err() {
@@ -449,14 +455,14 @@ impl Batch {
         }
     }
 
-    /// The groups of `names` StartQuery says do not exist: probe queries (one second, one
+    /// The groups of `names` StartQuery says do not exist: probe queries (two seconds, one
     /// row, stopped at once) over halves of `names`, recursively.
     async fn find_missing(&self, names: Vec<String>, at_ms: i64) -> Result<Vec<String>, String> {
         let mut missing = Vec::new();
         let mut todo = vec![names];
         while let Some(set) = todo.pop() {
             let s = at_ms.div_euclid(1000);
-            match self.start(&set, s, s, 1).await {
+            match self.start(&set, s, s + 1, 1).await {
                 Ok(id) => {
                     let _ = self.client.stop_query().query_id(id).send().await;
                 }
@@ -776,6 +782,7 @@ mod tests {
                 arns: Default::default(),
                 idx: vec![0],
                 terms: Terms::default(),
+                streams: Vec::new(),
                 limiter: RateLimiter::new(1000.0),
                 stats: Arc::default(),
                 outcome: Arc::default(),
@@ -828,6 +835,32 @@ mod tests {
             assert_eq!(b.stats.splits.load(Ordering::Relaxed), 1);
             assert_eq!(start.num_calls(), 3);
             assert_eq!(b.stats.bytes_scanned.load(Ordering::Relaxed), 3000);
+        }
+
+        /// Issue #15: a stream-limited search (a trace's second pass) that goes to Insights
+        /// (an Infrequent Access group) keeps only those streams, as FilterLogEvents would.
+        #[tokio::test]
+        async fn only_the_asked_streams_are_kept() {
+            let start = mock!(Client::start_query).then_compute_output(|r| {
+                StartQueryOutput::builder()
+                    .query_id(format!(
+                        "{}-{}",
+                        r.start_time().unwrap(),
+                        r.end_time().unwrap()
+                    ))
+                    .build()
+            });
+            let results = mock!(Client::get_query_results).then_compute_output(|r| {
+                GetQueryResultsOutput::builder()
+                    .status(QueryStatus::Complete)
+                    .set_results(Some(rows(r.query_id().unwrap())))
+                    .build()
+            });
+            let mut b = batch(client(&[&start, &results]));
+            b.streams = vec!["another".into()];
+            assert!(run(&mut b).await.unwrap().is_empty());
+            b.streams = vec!["another".into(), "s".into()];
+            assert_eq!(run(&mut b).await.unwrap().len() as i64, EVENTS);
         }
 
         #[tokio::test]

@@ -220,7 +220,8 @@ fn an_infrequent_access_group_is_read_with_insights_under_auto() {
     let r = get(&fake, &GROUPS, from, to, &["--engine", "filter"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        r.stderr.contains("not supported for this log class"),
+        r.stderr.contains("not supported for this log class")
+            && r.stderr.contains("--engine auto or --engine insights"),
         "{}",
         r.stderr
     );
@@ -416,4 +417,44 @@ fn summary_reports_the_bytes_insights_scanned() {
         .args(["--start", &from.to_string(), "--end", &to.to_string()]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("MB scanned"), "{}", r.stderr);
+}
+
+/// Item 8, Live Tail: another account's group is tailed by its own ARN (not one built from
+/// the caller's account), and its new events arrive.
+#[test]
+fn another_accounts_group_is_live_tailed_by_its_arn() {
+    let arn = "arn:aws:logs:us-east-1:222222222222:log-group:fake-0";
+    let fake = Fake::start(&[
+        "--linked-account",
+        "222222222222",
+        "--events",
+        "200",
+        "--late-events",
+        "--live-interval-ms",
+        "200",
+    ]);
+    let mut f = fake.follow(
+        &[arn],
+        &[
+            "--live",
+            "--watch-interval",
+            "300ms",
+            "--watch-lag",
+            "500ms",
+        ],
+    );
+    fake.wait_stat("live_updates", 2, "no Live Tail session");
+    assert_eq!(fake.stats()["live_identifiers"], serde_json::json!([arn]));
+    fake.put("fake-0", now_ms(), "tailed across accounts");
+    f.until(
+        &["tailed across accounts"],
+        std::time::Duration::from_secs(30),
+    );
+    let (got, _) = f.stop();
+    assert_eq!(
+        got.iter()
+            .filter(|e| e["message"] == "tailed across accounts")
+            .count(),
+        1
+    );
 }
