@@ -256,6 +256,11 @@ INSIGHTS_KNOBS = {
     "ia_group": [],
     # Rows per GetQueryResults page (nextToken paging).
     "insights_page_rows": 10_000,
+    # DescribeLogGroups: storedBytes is the groups' message bytes times this (a small fake
+    # group can pose as a big one, for --engine auto and --max-scan, issue #18), and
+    # retentionInDays (0: never expire, the field left out).
+    "stored_bytes_scale": 1.0,
+    "retention_days": 0,
     # FilterLogEvents leaves out an event exactly at endTime (reported in aws/aws-cli#4262;
     # documented as inclusive).
     "end_exclusive": False,
@@ -773,9 +778,11 @@ class Fake:
                 "metricFilterCount": 0,
                 "arn": "arn:aws:logs:%s:%s:log-group:%s:*" % (self.region, ACCOUNT, n),
                 "logGroupArn": "arn:aws:logs:%s:%s:log-group:%s" % (self.region, ACCOUNT, n),
-                "storedBytes": avg * sizes[n],
+                "storedBytes": int(avg * sizes[n] * c["stored_bytes_scale"]),
                 "logGroupClass": "INFREQUENT_ACCESS" if n in c["ia_group"] else "STANDARD",
             })
+            if c["retention_days"]:
+                out["logGroups"][-1]["retentionInDays"] = c["retention_days"]
         if rest:
             out["nextToken"] = b64({"after": page[-1], "n": self.next_nonce()})
         return out
@@ -1640,6 +1647,9 @@ def main(argv=None):
     i.add_argument("--insights-polls", type=int, help="GetQueryResults answers Running this many times first")
     i.add_argument("--insights-status", help="final status of every query (Complete, Timeout, Unknown, Failed)")
     i.add_argument("--insights-page-rows", type=int, help="rows per GetQueryResults page (10000)")
+    i.add_argument("--stored-bytes-scale", type=float,
+                   help="DescribeLogGroups storedBytes = message bytes x this (1)")
+    i.add_argument("--retention-days", type=int, help="DescribeLogGroups retentionInDays (none)")
     i.add_argument("--ia-group", action="append", help="a group of class INFREQUENT_ACCESS (repeatable)")
     i.add_argument("--execution-delivery", action="append",
                    help="API_ID/STAGE=CWL|S3|FH:TARGET, a log delivery of execution logs (repeatable)")

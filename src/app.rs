@@ -403,7 +403,16 @@ async fn engine(
     if cfg.watch.is_some() {
         return fetch::Engine::Filter;
     }
-    crate::insights::choose(aws, cfg.engine, groups, cfg.window, filter, trace).await
+    crate::insights::choose(
+        aws,
+        cfg.engine,
+        cfg.max_scan,
+        groups,
+        cfg.window,
+        filter,
+        trace,
+    )
+    .await
 }
 
 /// `--since-deploy`: start the window at the stage's current deployment, and say which.

@@ -230,6 +230,47 @@ pub struct RateArgs {
     /// big groups, and for traces over more than 6 hours).
     #[arg(long, value_enum, value_name = "ENGINE", default_value_t = Engine::Auto)]
     pub engine: Engine,
+
+    /// The most that --engine auto lets Logs Insights scan (billed per GB scanned), e.g.
+    /// 500MB, 1GB, 0 for never; estimated before any query from the groups' stored bytes
+    /// and the share of their retention the window covers. Over it, auto pages with
+    /// FilterLogEvents instead; --engine insights runs the query whatever it costs.
+    #[arg(long, value_name = "SIZE", default_value = "1GB", value_parser = parse_size)]
+    pub max_scan: u64,
+}
+
+/// A size in bytes: a number with an optional unit (B, KB, MB, GB, TB: powers of 1000;
+/// KiB, MiB, GiB, TiB: powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (examples: 500MB, 1GB, 2GiB, 0)"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "gb" | "g" => 1e9,
+        "tb" | "t" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        u => {
+            return Err(format!(
+                "unknown size unit '{u}' (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)"
+            ));
+        }
+    };
+    let bytes = n * mult;
+    if !bytes.is_finite() || bytes > 1e18 {
+        return Err(format!("'{s}' is too large (at most 1000PB)"));
+    }
+    Ok(bytes as u64)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -566,6 +607,23 @@ mod tests {
             parse(&["apitrace", "get", "--api-id", "a", "--stage", "p"]),
             Ok(())
         );
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("1GB"), Ok(1_000_000_000));
+        assert_eq!(parse_size("500 MB"), Ok(500_000_000));
+        assert_eq!(parse_size("1.5gb"), Ok(1_500_000_000));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("123"), Ok(123));
+        assert!(parse_size("lots").unwrap_err().contains("is not a size"));
+        assert!(
+            parse_size("3 parsecs")
+                .unwrap_err()
+                .contains("unknown size unit")
+        );
+        assert!(parse_size("1e30").is_err());
     }
 
     #[test]

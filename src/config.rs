@@ -199,6 +199,8 @@ pub struct GetConfig {
     pub watch: Option<crate::watch::WatchSpec>,
     /// `--engine` as asked; `insights::choose` settles `auto` once the groups are known.
     pub engine: cli::Engine,
+    /// `--max-scan`: the most `auto` lets Insights scan, in bytes.
+    pub max_scan: u64,
 }
 
 /// What every log-reading command has: where, when, which groups, how fast.
@@ -256,6 +258,7 @@ impl Common<'_> {
             throttle_budget: budget(self.aws.throttle_budget)?,
             watch: None,
             engine: self.rate.engine,
+            max_scan: self.rate.max_scan,
         })
     }
 }

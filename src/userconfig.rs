@@ -15,6 +15,7 @@
 //! concurrency = 8
 //! max-tps = 5
 //! engine = "filter"       # auto | filter | insights
+//! max-scan = "500MB"      # the most --engine auto lets Logs Insights scan
 //! local = true            # print times in the local time zone
 //! ```
 
@@ -25,13 +26,14 @@ use anyhow::{Result, bail};
 use crate::error::Hinted;
 
 /// Keys of the file and the id of the flag each one sets.
-const KEYS: [(&str, &str); 7] = [
+const KEYS: [(&str, &str); 8] = [
     ("profile", "profile"),
     ("region", "region"),
     ("color", "color"),
     ("concurrency", "concurrency"),
     ("max-tps", "max_tps"),
     ("engine", "engine"),
+    ("max-scan", "max_scan"),
     ("local", "local"),
 ];
 

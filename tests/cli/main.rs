@@ -3,6 +3,7 @@
 
 mod aws_semantics;
 mod ci;
+mod cost;
 mod docs;
 mod errors;
 mod faults;
