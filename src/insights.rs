@@ -134,6 +134,10 @@ pub struct InsightsStats {
     pub queries: AtomicU64,
     pub bytes_scanned: AtomicU64,
     pub splits: AtomicU64,
+    /// Result rows left out: no readable `@timestamp`, or an `@log` naming no group
+    /// searched (#16); warned about once, at the first, and counted in [`report`].
+    pub skipped: AtomicU64,
+    pub skipped_warned: std::sync::atomic::AtomicBool,
 }
 
 /// Windows at least this long may go to Insights under `--engine auto`.
@@ -329,12 +333,18 @@ pub fn human_bytes(b: u64) -> String {
 /// The line for stderr after a run that used Insights.
 pub fn report(stats: &InsightsStats) -> Option<String> {
     let q = stats.queries.load(Ordering::Relaxed);
+    let skipped = stats.skipped.load(Ordering::Relaxed);
     (q > 0).then(|| {
         format!(
-            "Logs Insights: {q} quer{} ({} continued past the {ROW_CAP}-row cap), {:.1} MB scanned (billed per GB scanned)",
+            "Logs Insights: {q} quer{} ({} continued past the {ROW_CAP}-row cap), {:.1} MB scanned (billed per GB scanned){}",
             if q == 1 { "y" } else { "ies" },
             stats.splits.load(Ordering::Relaxed),
-            stats.bytes_scanned.load(Ordering::Relaxed) as f64 / 1e6
+            stats.bytes_scanned.load(Ordering::Relaxed) as f64 / 1e6,
+            if skipped > 0 {
+                format!("; {skipped} rows left out (no readable @timestamp, or an unknown @log)")
+            } else {
+                String::new()
+            }
         )
     })
 }
@@ -695,7 +705,10 @@ impl Batch {
                 .map_err(|err| format!("GetQueryResults failed: {}", classify(&err).text()))?;
             match out.status() {
                 Some(QueryStatus::Complete) => {
-                    rows.extend(out.results().iter().filter_map(|r| self.row(r)));
+                    let page = out.results();
+                    let before = rows.len();
+                    rows.extend(page.iter().filter_map(|r| self.row(r)));
+                    self.skipped(page.len() - (rows.len() - before));
                     if let Some(t) = out.next_token().filter(|t| !t.is_empty()) {
                         token = Some(t.to_string());
                         continue;
@@ -740,6 +753,22 @@ impl Batch {
             }
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// Count rows [`Self::row`] could not use, and say so the first time.
+    fn skipped(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        self.stats.skipped.fetch_add(n as u64, Ordering::Relaxed);
+        if !self.stats.skipped_warned.swap(true, Ordering::Relaxed) {
+            warn(format!(
+                "Logs Insights returned {n} row{} with no readable @timestamp or with an @log that \
+                 names none of the groups searched ({}); left out (the closing note counts them all)",
+                if n == 1 { "" } else { "s" },
+                self.names.join(", ")
+            ));
         }
     }
 
@@ -1019,6 +1048,43 @@ mod tests {
             assert!(run(&mut b).await.unwrap().is_empty());
             b.streams = vec!["another".into(), "s".into()];
             assert_eq!(run(&mut b).await.unwrap().len() as i64, EVENTS);
+        }
+
+        /// Rows without a readable `@timestamp` or whose `@log` names no group searched
+        /// are left out, counted (#16), not dropped silently.
+        #[tokio::test]
+        async fn rows_that_cannot_be_placed_are_counted() {
+            let start = mock!(Client::start_query)
+                .then_output(|| StartQueryOutput::builder().query_id("q2").build());
+            let results = mock!(Client::get_query_results).then_output(|| {
+                let row = |ts: &str, log: &str| {
+                    let f = |k: &str, v: &str| ResultField::builder().field(k).value(v).build();
+                    vec![f("@timestamp", ts), f("@message", "m"), f("@log", log)]
+                };
+                GetQueryResultsOutput::builder()
+                    .status(QueryStatus::Complete)
+                    .set_results(Some(vec![
+                        row("1000000", "123:g"),
+                        row("1000001", "123:h"),
+                        row("yesterday", "123:g"),
+                        row("1000002", "123:other"),
+                    ]))
+                    .build()
+            });
+            let mut b = batch(client(&[&start, &results]));
+            b.names = vec!["g".into(), "h".into()];
+            b.idx = vec![0, 1];
+            let (tx, mut rx) = mpsc::channel(10);
+            let w = Window {
+                start_ms: 1_000_000,
+                end_ms: 1_000_999,
+            };
+            b.run(w, &tx).await.unwrap();
+            drop(tx);
+            let got = rx.recv().await.unwrap();
+            assert_eq!(got.iter().map(|e| e.group).collect::<Vec<_>>(), [0, 1]);
+            assert_eq!(b.stats.skipped.load(Ordering::Relaxed), 2);
+            assert!(report(&b.stats).unwrap().contains("2 rows left out"));
         }
 
         #[tokio::test]

@@ -2420,5 +2420,118 @@ mod tests {
                 ]
             );
         }
+
+        /// 9. The same for an HTTP API: GetRoutes', GetIntegrations' and GetAuthorizers'
+        /// `nextToken` going round (A→B→A) end each listing at the repeated token.
+        #[tokio::test]
+        async fn v2_paging_that_goes_round_in_a_cycle_ends() {
+            use aws_sdk_apigatewayv2::operation as v2;
+            use aws_sdk_apigatewayv2::types::{Authorizer, Integration, ProtocolType, Route};
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            // token in → (page number, token out): A→B→A; after 6 calls the tokens end.
+            fn step(calls: &AtomicUsize, token: Option<&str>) -> (usize, Option<String>) {
+                let n = calls.fetch_add(1, Ordering::SeqCst);
+                let (page, next) = match token {
+                    None => (0, "A"),
+                    Some("A") => (1, "B"),
+                    _ => (2, "A"),
+                };
+                (page, (n < 6).then(|| next.to_string()))
+            }
+            let calls: [Arc<AtomicUsize>; 3] = Default::default();
+            let [rc, ic, ac] = calls.clone();
+            let rules = [
+                mock!(aws_sdk_apigateway::Client::get_rest_api).then_http_response(|| {
+                    http_error(404, Some("NotFoundException"), r#"{"message":"no"}"#)
+                }),
+                mock!(aws_sdk_apigatewayv2::Client::get_api).then_output(|| {
+                    v2::get_api::GetApiOutput::builder()
+                        .api_id(API)
+                        .name("shop-http")
+                        .protocol_type(ProtocolType::Http)
+                        .build()
+                }),
+                mock!(aws_sdk_apigatewayv2::Client::get_stage).then_output(|| {
+                    v2::get_stage::GetStageOutput::builder()
+                        .stage_name(STAGE)
+                        .build()
+                }),
+                mock!(aws_sdk_apigatewayv2::Client::get_routes).then_compute_output(move |r| {
+                    let (p, next) = step(&rc, r.next_token());
+                    v2::get_routes::GetRoutesOutput::builder()
+                        .items(
+                            Route::builder()
+                                .route_key(format!("GET /r{p}"))
+                                .target(format!("integrations/i{p}"))
+                                .build(),
+                        )
+                        .set_next_token(next)
+                        .build()
+                }),
+                mock!(aws_sdk_apigatewayv2::Client::get_integrations).then_compute_output(
+                    move |r| {
+                        let (p, next) = step(&ic, r.next_token());
+                        v2::get_integrations::GetIntegrationsOutput::builder()
+                            .items(
+                                Integration::builder()
+                                    .integration_id(format!("i{p}"))
+                                    .integration_uri(function_arn(ACCOUNT, &format!("fn-{p}")))
+                                    .build(),
+                            )
+                            .set_next_token(next)
+                            .build()
+                    },
+                ),
+                mock!(aws_sdk_apigatewayv2::Client::get_authorizers).then_compute_output(
+                    move |r| {
+                        let (p, next) = step(&ac, r.next_token());
+                        v2::get_authorizers::GetAuthorizersOutput::builder()
+                            .items(
+                                Authorizer::builder()
+                                    .name(format!("auth-{p}"))
+                                    .authorizer_uri(lambda_uri(&function_arn(
+                                        ACCOUNT,
+                                        &format!("auth-{p}"),
+                                    )))
+                                    .build(),
+                            )
+                            .set_next_token(next)
+                            .build()
+                    },
+                ),
+                caller_account(),
+                function_configs(&[], &seen()),
+                log_groups(&[], &seen()),
+            ];
+            let aws = mock_aws(&rules.iter().collect::<Vec<_>>());
+
+            let res = run(&aws).await;
+            let n: Vec<usize> = calls.iter().map(|c| c.load(Ordering::SeqCst)).collect();
+            assert_eq!(
+                n,
+                [3, 3, 3],
+                "GetRoutes, GetIntegrations, GetAuthorizers calls"
+            );
+            let mut names: Vec<&str> = res.groups.iter().map(|g| g.name.as_str()).collect();
+            names.sort();
+            assert_eq!(
+                names,
+                [
+                    "/aws/lambda/auth-0",
+                    "/aws/lambda/auth-1",
+                    "/aws/lambda/auth-2",
+                    "/aws/lambda/fn-0",
+                    "/aws/lambda/fn-1",
+                    "/aws/lambda/fn-2",
+                ]
+            );
+            // Every route page was read: the reasons name them.
+            let reasons: Vec<&str> = res
+                .groups
+                .iter()
+                .flat_map(|g| g.reasons.iter().map(String::as_str))
+                .collect();
+            assert!(reasons.contains(&"GET /r2 integration"), "{reasons:?}");
+        }
     }
 }

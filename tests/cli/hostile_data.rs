@@ -202,3 +202,47 @@ fn a_response_body_that_never_ends_is_cut_off_and_retried() {
         "one answer got {most} bytes into apitrace: {s}"
     );
 }
+
+#[test]
+fn a_watch_poll_whose_tokens_go_round_in_a_cycle_reads_on() {
+    // Two events a page and tokens going A, B, A, ...: a poll that finds seven new events
+    // meets the cycle on its third page and reads on from its newest event.
+    let fake = Fake::start(&[
+        "--groups",
+        "1",
+        "--events",
+        "20",
+        "--page-events",
+        "2",
+        "--token-cycle",
+        "2",
+        "--late-events",
+    ]);
+    let mut f = fake.follow(
+        &["fake-0"],
+        &[
+            "--watch",
+            "--watch-interval",
+            "300ms",
+            "--watch-lag",
+            "500ms",
+        ],
+    );
+    let t = Duration::from_secs(30);
+    f.until_with(&|g| g.len() >= 20, "the initial window", t);
+    fake.reset_stats();
+    let msgs: Vec<String> = (1..=7).map(|i| format!("new {i}")).collect();
+    let now = now_ms();
+    let events: Vec<(i64, &str)> = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (now + i as i64, m.as_str()))
+        .collect();
+    fake.put_many("fake-0", &events);
+    let want: Vec<&str> = msgs.iter().map(String::as_str).collect();
+    f.until(&want, t);
+    assert!(stat(&fake, "cycled") >= 1, "{}", fake.stats());
+    let (got, stderr) = f.stop();
+    assert_once(&got, &want);
+    assert_eq!(got.len(), 27, "{stderr}");
+}
