@@ -189,6 +189,18 @@ fn realworld_invalid_json_access_line_is_read() {
 }
 
 #[test]
+fn realworld_http_integration_has_no_lambda() {
+    let w = Rw::get();
+    let t = w.trace("184996c0-dfb8-4095-9305-59b46a06f147");
+    assert_eq!(t["status"], 403);
+    assert_eq!(t["path"], "/webpage-vpc");
+    assert_eq!(t["integration_latency_ms"], 19.0);
+    // The backend's x-amzn-RequestId is no Lambda invocation: nothing to look for.
+    assert_eq!(t["lambdas"].as_array().unwrap().len(), 0);
+    assert_eq!(t["notes"].as_array().unwrap().len(), 0, "{t}");
+}
+
+#[test]
 fn realworld_lambda_json_log_format_links_like_text() {
     let w = Rw::get();
     let t = w.trace("e2b8a3d0-5c1f-4d6e-9a7b-3c2d1e0f9a8b");
@@ -321,6 +333,7 @@ fn realworld_errors_lists_failures_and_rejections() {
             "fd443056-60d0-425f-874e-e93e5d61351e",
             "9c0b1a52-0000-4000-8000-000000000429",
             "e2b8a3d0-5c1f-4d6e-9a7b-3c2d1e0f9a8b",
+            "184996c0-dfb8-4095-9305-59b46a06f147",
         ]
     );
     let denied = &all[3].1;
@@ -335,10 +348,11 @@ fn realworld_summary_counts_every_request_and_function() {
     let r = run(apitrace().args(["summary", "-o", "json"]).args(w.args()));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let s: Value = serde_json::from_str(&r.stdout).unwrap();
-    // 200, 502, 504, 502, 502, 429 from their status lines; the authorizer's deny logs none.
-    assert_eq!(s["requests"], 7, "{s}");
+    // 200, 502, 504, 502, 502, 429, 403 from their status lines; the authorizer's deny
+    // logs none and counts as 4xx.
+    assert_eq!(s["requests"], 8, "{s}");
     assert_eq!(s["by_status_class"]["2xx"], 1);
-    assert_eq!(s["by_status_class"]["4xx"], 2);
+    assert_eq!(s["by_status_class"]["4xx"], 3);
     assert_eq!(s["by_status_class"]["5xx"], 4);
     assert_eq!(s["throttles"], 1);
     let f = |name: &str| -> Value {
