@@ -152,7 +152,7 @@ fn realworld_authorizer_verdicts_and_rejections() {
     let w = Rw::get();
     let t = w.trace("fd443056-60d0-425f-874e-e93e5d61351e");
     assert_eq!(t["authorizer"]["result"], "denied", "{t}");
-    assert_eq!(t["rejected"], "the authorizer denied the request");
+    assert_eq!(t["reason"], "the authorizer denied the request");
 
     let t = w.trace("cf101403-4a17-11e7-935f-35dfc4618b7d");
     assert_eq!(t["authorizer"]["result"], "allowed", "{t}");
@@ -160,7 +160,7 @@ fn realworld_authorizer_verdicts_and_rejections() {
 
     let t = w.trace("9c0b1a52-0000-4000-8000-000000000429");
     assert_eq!(t["status"], 429);
-    assert_eq!(t["rejected"], "throttled by API Gateway (429)");
+    assert_eq!(t["reason"], "throttled by API Gateway (429)");
 
     // Text: the status and the reason.
     let r = run(apitrace()
@@ -169,7 +169,7 @@ fn realworld_authorizer_verdicts_and_rejections() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
-            .contains("rejected  the authorizer denied the request"),
+            .contains("    reason  the authorizer denied the request"),
         "{}",
         r.stdout
     );
@@ -183,7 +183,7 @@ fn realworld_invalid_json_access_line_is_read() {
     assert_eq!(t["error_type"], "INTEGRATION_TIMEOUT", "{t}");
     assert_eq!(t["method"], "POST");
     assert_eq!(
-        t["rejected"],
+        t["reason"],
         "the integration timed out (INTEGRATION_TIMEOUT)"
     );
 }
