@@ -16,14 +16,19 @@ struct Rw {
 impl Rw {
     fn get() -> &'static Rw {
         static W: OnceLock<Rw> = OnceLock::new();
-        W.get_or_init(|| {
-            let prefix = format!("rw{}", std::process::id());
+        W.get_or_init(|| Rw::seed("rw", &[]))
+    }
+
+    fn seed(name: &str, extra: &[&str]) -> Rw {
+        {
+            let prefix = format!("{name}{}", std::process::id());
             let out = std::env::temp_dir().join(format!("apitrace-realworld-{prefix}.json"));
             let py = std::env::var("APITRACE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
             let status = Command::new(py)
                 .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/realworld.py"))
                 .args(["--endpoint", &endpoint(), "--prefix", &prefix, "--out"])
                 .arg(&out)
+                .args(extra)
                 .env("AWS_ACCESS_KEY_ID", "testing")
                 .env("AWS_SECRET_ACCESS_KEY", "testing")
                 .status()
@@ -32,7 +37,7 @@ impl Rw {
             let m = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
             let _ = std::fs::remove_file(&out);
             Rw { m }
-        })
+        }
     }
 
     fn args(&self) -> Vec<String> {
@@ -388,4 +393,27 @@ fn realworld_summary_counts_every_request_and_function() {
     // Out of memory: an error.
     let backend = f("backend");
     assert_eq!(backend["errors"], 1);
+}
+
+#[test]
+fn unreadable_access_lines_are_counted_and_said_once() {
+    // The corpus plus three synthetic access lines that name no request.
+    let w = Rw::seed("rwu", &["--unreadable", "3"]);
+    for cmd in [&["summary"][..], &["errors", "--include-4xx"][..]] {
+        let r = run(apitrace().args(cmd).args(w.args()));
+        assert_eq!(r.code, 0, "{cmd:?}: {}", r.stderr);
+        let warnings: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.contains("access log line"))
+            .collect();
+        assert_eq!(
+            warnings,
+            vec![
+                "apitrace: warning: 3 access log lines could not be read, e.g. \"synthetic line 0 without a request id\"; see the README (access log formats) for what is understood"
+            ],
+            "{cmd:?}: {}",
+            r.stderr
+        );
+    }
 }
