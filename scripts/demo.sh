@@ -9,12 +9,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/emulator.sh
 
+bin="${CARGO_TARGET_DIR:-target}/debug/apitrace"
+if [ ! -x "$bin" ]; then
+    echo "apitrace demo: the first run builds apitrace and the AWS SDK crates (about 6 minutes on" >&2
+    echo "2 cores) and installs the moto emulator into a virtualenv; both need network access to" >&2
+    echo "the package registries. Later runs take seconds." >&2
+fi
+cargo build --locked
 ensure_emulator
 start_emulator
 trap stop_emulator EXIT INT TERM
 emulator_env
-cargo build --quiet --locked
-bin="${CARGO_TARGET_DIR:-target}/debug/apitrace"
 
 manifest="$(mktemp)"
 "$APITRACE_VENV/bin/python" scripts/world.py --endpoint "$AWS_ENDPOINT_URL" --prefix demo --out "$manifest" >/dev/null

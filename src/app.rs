@@ -34,20 +34,39 @@ pub async fn run(cli: Cli, env: Env) -> Result<u8> {
         Command::Errors(args) => errors(&args, GetConfig::for_errors(&args, &env)?).await,
         Command::Summary(args) => summary(&args, GetConfig::for_summary(&args, &env)?).await,
         Command::Completions { shell } => {
-            let mut cmd = cli::command();
+            // Generated into memory: clap_complete panics when its writer fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cli::command(), "apitrace", &mut script);
             let mut out = io::stdout().lock();
-            clap_complete::generate(shell, &mut cmd, "apitrace", &mut out);
-            finish_write(out.flush())
+            finish_write(out.write_all(&script).and_then(|_| out.flush()))
         }
-        Command::Man => {
-            let mut out = io::stdout().lock();
-            let written = clap_mangen::Man::new(cli::command())
-                .render(&mut out)
-                .and_then(|_| out.flush());
-            finish_write(written)
-        }
+        Command::Man { page, dir } => man(page.as_deref(), dir.as_deref()),
         Command::Apis(args) => apis(args).await,
     }
+}
+
+/// `apitrace man [COMMAND]` prints one page; `--dir DIR` writes them all and lists them.
+fn man(page: Option<&str>, dir: Option<&std::path::Path>) -> Result<u8> {
+    let mut out = io::stdout().lock();
+    let Some(dir) = dir else {
+        let page = crate::manpage::one(page).map_err(|names| {
+            Hinted::usage(
+                format!("there is no manual page '{}'", page.unwrap_or_default()),
+                format!("the pages are apitrace, {}", names.join(", ")),
+            )
+        })?;
+        return finish_write(out.write_all(&page.text).and_then(|_| out.flush()));
+    };
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the directory {}", dir.display()))?;
+    for page in crate::manpage::all() {
+        let path = dir.join(&page.file_name);
+        std::fs::write(&path, &page.text).with_context(|| format!("writing {}", path.display()))?;
+        if let Err(e) = writeln!(out, "{}", path.display()) {
+            return finish_write(Err(e));
+        }
+    }
+    finish_write(out.flush())
 }
 
 /// Ctrl-C: leave the terminal with its colours reset, exit 130.
@@ -70,6 +89,40 @@ async fn resolve_readable(
     keep_missing: bool,
 ) -> Result<(Resolution, Vec<LogGroup>, Vec<bool>)> {
     let res = resolve::resolve(aws, target, select).await?;
+    // Only --log-group groups, and none exists: say so plainly, with close names (not a
+    // warning per group plus a hint about stage logging). Follow mode waits for them.
+    if target.is_none() && !keep_missing && !res.groups.is_empty() {
+        let missing: Vec<&LogGroup> = res
+            .groups
+            .iter()
+            .filter(|g| g.exists == Some(false))
+            .collect();
+        if missing.len() == res.groups.len() {
+            let names: Vec<&str> = missing.iter().map(|g| g.name.as_str()).collect();
+            let mut similar = Vec::new();
+            for g in &missing {
+                similar.extend(resolve::similar_groups(aws, &g.region, &g.name).await);
+            }
+            let hint = if similar.is_empty() {
+                format!(
+                    "log group names are case-sensitive; check --region (this is {}); \
+                     `apitrace groups --api-id ID --stage STAGE` lists the groups behind a stage",
+                    res.region
+                )
+            } else {
+                format!("similar names: {}", similar.join(", "))
+            };
+            let what = match names.as_slice() {
+                [one] => format!("log group {one} does not exist in {}", res.region),
+                _ => format!(
+                    "none of the log groups {} exists in {}",
+                    names.join(", "),
+                    res.region
+                ),
+            };
+            return Err(Hinted::new(what, hint).into());
+        }
+    }
     let mut readable = Vec::new();
     let mut absent = Vec::new();
     for g in &res.groups {
@@ -292,7 +345,7 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
     let written = (|| -> io::Result<()> {
         if summary && cfg.output.format == OutputFormat::Json {
             let j = trace_json_value(&t, &res.api_id, &res.stage, &groups, &cfg)?;
-            serde_json::to_writer_pretty(&mut out, &j).map_err(io::Error::other)?;
+            serde_json::to_writer_pretty(&mut out, &j).map_err(io::Error::from)?;
             writeln!(out)?;
             for n in &t.notes {
                 error::note(n);
@@ -418,7 +471,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
                         arr.push(trace_json_value(t, api_id, stage, &groups, &cfg)?);
                     }
                 }
-                serde_json::to_writer_pretty(&mut out, &arr).map_err(io::Error::other)?;
+                serde_json::to_writer_pretty(&mut out, &arr).map_err(io::Error::from)?;
                 writeln!(out)?;
             }
             cli::ErrorsFormat::Text | cli::ErrorsFormat::Github => {
@@ -607,7 +660,7 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     let mut out = io::stdout().lock();
     let written = match args.output {
         OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
-            .map_err(io::Error::other)
+            .map_err(io::Error::from)
             .and_then(|_| writeln!(out)),
         OutputFormat::Text => (|| {
             for (i, (header, rows)) in crate::summary::render_text(&report).into_iter().enumerate()
@@ -659,7 +712,7 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
     let mut out = io::stdout().lock();
     let written = match args.output {
         OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &rows)
-            .map_err(io::Error::other)
+            .map_err(io::Error::from)
             .and_then(|_| writeln!(out)),
         OutputFormat::Text => {
             let table: Vec<Vec<String>> = rows
@@ -825,7 +878,7 @@ async fn apis(args: cli::ApisArgs) -> Result<u8> {
     let mut out = io::stdout().lock();
     let written = match args.output {
         OutputFormat::Json => serde_json::to_writer_pretty(&mut out, &rows)
-            .map_err(io::Error::other)
+            .map_err(io::Error::from)
             .and_then(|_| writeln!(out)),
         OutputFormat::Text => {
             if rows.is_empty() {

@@ -72,6 +72,7 @@ pub struct Clients {
 impl Aws {
     /// Resolve region and credentials and build the shared configuration.
     pub async fn connect(args: &AwsArgs) -> Result<Aws> {
+        check_profile(args)?;
         let http = http_client();
         let region = resolve_region(args).await?;
         let attempt = Duration::from_secs_f64(args.call_timeout.max(0.1));
@@ -273,6 +274,81 @@ async fn check_credentials(conf: &SdkConfig, profile: Option<&str>) -> Result<()
     Ok(())
 }
 
+/// `--profile NAME` (or `AWS_PROFILE`) that neither profile file defines: one error that
+/// lists the profiles that are defined, before the region or credentials lookups fail on
+/// it with messages that do not name the cause.
+fn check_profile(args: &AwsArgs) -> Result<()> {
+    let (name, from) = match (&args.profile, std::env::var("AWS_PROFILE")) {
+        (Some(p), _) => (p.clone(), "--profile"),
+        (None, Ok(p)) if !p.is_empty() => (p, "AWS_PROFILE"),
+        _ => return Ok(()),
+    };
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let file = |var: &str, default: &str| -> Option<std::path::PathBuf> {
+        match std::env::var_os(var).filter(|v| !v.is_empty()) {
+            Some(v) => {
+                let v = v.to_string_lossy().into_owned();
+                match (v.strip_prefix("~/"), &home) {
+                    (Some(rest), Some(h)) => Some(h.join(rest)),
+                    _ => Some(v.into()),
+                }
+            }
+            None => home.as_ref().map(|h| h.join(".aws").join(default)),
+        }
+    };
+    let config = file("AWS_CONFIG_FILE", "config").and_then(|p| std::fs::read_to_string(p).ok());
+    let creds = file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
+        .and_then(|p| std::fs::read_to_string(p).ok());
+    let profiles = defined_profiles(
+        config.as_deref().unwrap_or(""),
+        creds.as_deref().unwrap_or(""),
+    );
+    if profiles.contains(&name) {
+        return Ok(());
+    }
+    let hint = if profiles.is_empty() {
+        "no profile is defined (no [profile NAME] in ~/.aws/config, no [NAME] in \
+         ~/.aws/credentials): run `aws configure --profile NAME`, or drop the profile and use \
+         AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+            .to_string()
+    } else {
+        format!("the profiles defined are: {}", profiles.join(", "))
+    };
+    bail!(crate::error::Hinted::new(
+        format!(
+            "AWS profile '{name}' (from {from}) is not defined in ~/.aws/config or ~/.aws/credentials"
+        ),
+        hint
+    ))
+}
+
+/// Profile names of a config file (`[default]`, `[profile NAME]`) and a credentials file
+/// (`[NAME]`), sorted, without duplicates.
+fn defined_profiles(config: &str, credentials: &str) -> Vec<String> {
+    let sections = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| {
+                let l = l.trim();
+                l.strip_prefix('[')?
+                    .strip_suffix(']')
+                    .map(|s| s.trim().to_string())
+            })
+            .collect()
+    };
+    let mut names: Vec<String> = sections(config)
+        .into_iter()
+        .filter_map(|s| match s.split_once(char::is_whitespace) {
+            Some(("profile", n)) => Some(n.trim().to_string()),
+            Some(_) => None,
+            None => (s == "default").then_some(s),
+        })
+        .chain(sections(credentials))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 const CREDENTIALS_HINT: &str = "set AWS_PROFILE or pass --profile NAME (profiles live in ~/.aws/config), \
     or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`";
 
@@ -342,6 +418,18 @@ mod tests {
             Some("http://127.0.0.1:4566/")
         );
         assert_eq!(strip_host_prefix("https://logs.example.com/"), None);
+    }
+
+    #[test]
+    fn profiles_come_from_both_files() {
+        let config = "[default]\nregion = us-east-1\n[profile dev]\nregion=eu-west-1\n\
+                      [sso-session corp]\nsso_region = us-east-1\n[ profile  ops ]\n";
+        let creds = "[default]\naws_access_key_id = x\n[legacy]\n";
+        assert_eq!(
+            defined_profiles(config, creds),
+            ["default", "dev", "legacy", "ops"]
+        );
+        assert!(defined_profiles("", "").is_empty());
     }
 
     #[test]

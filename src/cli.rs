@@ -55,13 +55,23 @@ pub enum Command {
     Summary(SummaryArgs),
     /// List the REST, HTTP and WebSocket APIs in the region, with their stages.
     Apis(ApisArgs),
-    /// Print a shell completion script (e.g. `apitrace completions bash > /etc/bash_completion.d/apitrace`).
+    /// Print a shell completion script (e.g. `apitrace completions bash >
+    /// ~/.local/share/bash-completion/completions/apitrace`).
     Completions {
         #[arg(value_enum, value_name = "SHELL")]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `apitrace man > apitrace.1`.
-    Man,
+    /// Print a manual page (roff): `apitrace man > apitrace.1`, `apitrace man get`; or
+    /// write them all with `--dir` (e.g. `apitrace man --dir ~/.local/share/man/man1`).
+    Man {
+        /// The page: `apitrace` (the default) or a command (`get`, `trace`, …).
+        #[arg(value_name = "COMMAND")]
+        page: Option<String>,
+        /// Write every page (apitrace.1 and apitrace-COMMAND.1) into this directory,
+        /// creating it if needed, and print their paths.
+        #[arg(long, value_name = "DIR", conflicts_with = "page")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Which API and stage; shared by `get` and `groups`. Both may be left out when
@@ -492,7 +502,11 @@ pub fn command() -> clap::Command {
     use clap::CommandFactory;
     Cli::command()
         .mut_subcommand("get", |c| c.after_help(TIME_HELP))
-        .mut_subcommand("trace", |c| c.after_help(TIME_HELP))
+        .mut_subcommand("trace", |c| {
+            c.after_help(TIME_HELP).mut_arg("output", |a| {
+                a.help("Output format: text (a summary, then the lines), or JSON (one object: the summary fields and its events)")
+            })
+        })
         .mut_subcommand("errors", |c| c.after_help(TIME_HELP))
         .mut_subcommand("summary", |c| c.after_help(TIME_HELP))
 }
@@ -510,8 +524,25 @@ pub fn parse() -> Cli {
             Err(e) => std::process::exit(crate::error::report(&e).into()),
         }
     }
-    let matches = cmd.get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let matches = cmd
+        .try_get_matches_from(&args)
+        .unwrap_or_else(|e| usage_exit(e, &args));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_exit(e, &args))
+}
+
+/// Help and version go out as clap prints them; a usage error in apitrace's own shape
+/// (`usage.rs`), exit 2.
+fn usage_exit(e: clap::Error, args: &[std::ffi::OsString]) -> ! {
+    use clap::error::ErrorKind::*;
+    if matches!(
+        e.kind(),
+        DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit()
+    }
+    let hinted = crate::usage::translate(&e, args.get(1..).unwrap_or_default());
+    std::process::exit(crate::error::report(&anyhow::Error::new(hinted)).into())
 }
 
 #[cfg(test)]

@@ -69,13 +69,51 @@ pub fn quiet() -> bool {
     QUIET.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Where warnings, notes and errors go: stderr; in unit tests a per-thread buffer
+/// ([`take_captured`]), so that a green `cargo test` prints no stray `apitrace: error:`
+/// lines and tests can check what was said.
+#[cfg(not(test))]
+fn sink() -> std::io::StderrLock<'static> {
+    std::io::stderr().lock()
+}
+
+#[cfg(test)]
+fn sink() -> Captured {
+    Captured
+}
+
+#[cfg(test)]
+thread_local! {
+    static CAPTURED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+#[cfg(test)]
+struct Captured;
+
+#[cfg(test)]
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        CAPTURED.with(|c| c.borrow_mut().extend_from_slice(buf));
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What this thread's warnings, notes and errors said since the last call (unit tests).
+#[cfg(test)]
+pub fn take_captured() -> String {
+    CAPTURED.with(|c| String::from_utf8_lossy(&std::mem::take(&mut *c.borrow_mut())).into_owned())
+}
+
 /// Print `apitrace: warning: …` on stderr (one line; errors writing stderr are ignored).
 pub fn warn(msg: impl fmt::Display) {
     if quiet() {
         return;
     }
     crate::progress::clear();
-    let mut e = std::io::stderr().lock();
+    let mut e = sink();
     let _ = writeln!(e, "apitrace: warning: {}", one_line(&msg.to_string()));
 }
 
@@ -85,7 +123,7 @@ pub fn note(msg: impl fmt::Display) {
         return;
     }
     crate::progress::clear();
-    let mut e = std::io::stderr().lock();
+    let mut e = sink();
     let _ = writeln!(e, "apitrace: note: {}", one_line(&msg.to_string()));
 }
 
@@ -108,7 +146,7 @@ pub fn report(err: &anyhow::Error) -> u8 {
         None => (EXIT_FAILURE, None),
     };
     crate::progress::clear();
-    let mut e = std::io::stderr().lock();
+    let mut e = sink();
     let _ = writeln!(e, "apitrace: error: {}", one_line(&format!("{err:#}")));
     if let Some(h) = hint {
         let _ = writeln!(e, "apitrace: hint: {h}");
@@ -117,9 +155,20 @@ pub fn report(err: &anyhow::Error) -> u8 {
 }
 
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    // An io::Error may wrap a serde_json::Error that wraps the real io::Error (a writer
+    // failing inside `serde_json::to_writer`): look through both.
+    fn io_broken(io: &std::io::Error) -> bool {
+        io.kind() == BrokenPipe
+            || io
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<serde_json::Error>())
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
+    }
     err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<std::io::Error>().is_some_and(io_broken)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
     })
 }
 
@@ -301,12 +350,40 @@ mod tests {
         assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
     }
 
+    /// A writer failing inside serde_json: the pipe error is inside a serde_json::Error,
+    /// whether or not that was wrapped again in an io::Error.
+    #[test]
+    fn broken_pipe_inside_serde_json_is_found() {
+        struct Closed;
+        impl std::io::Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let j = || serde_json::to_writer(Closed, &vec![1, 2, 3]).unwrap_err();
+        assert!(is_broken_pipe(&anyhow::Error::new(j())));
+        let wrapped = std::io::Error::other(j());
+        assert!(is_broken_pipe(
+            &anyhow::Error::new(wrapped).context("writing")
+        ));
+        let other = std::io::Error::other(serde_json::from_str::<u8>("x").unwrap_err());
+        assert!(!is_broken_pipe(&anyhow::Error::new(other)));
+    }
+
     #[test]
     fn hinted_errors_keep_their_code() {
         let e: anyhow::Error = Hinted::usage("bad", "fix it").into();
         assert_eq!(report(&e), EXIT_USAGE);
+        assert_eq!(
+            take_captured(),
+            "apitrace: error: bad\napitrace: hint: fix it\n"
+        );
         let e: anyhow::Error = Hinted::new("bad", "fix it").into();
         assert_eq!(report(&e), EXIT_FAILURE);
+        take_captured();
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod failures;
 mod fetch;
 mod insights;
 mod live;
+mod manpage;
 mod merge;
 mod model;
 mod output;
@@ -27,6 +28,7 @@ mod resolve;
 mod summary;
 mod time;
 mod trace;
+mod usage;
 mod userconfig;
 mod watch;
 

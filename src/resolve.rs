@@ -110,6 +110,7 @@ pub async fn resolve(
             },
         );
     }
+    warn_unknown_functions(&res, select);
     res.groups
         .retain(|g| select.wants(g.source, g.function.as_deref()));
     check_existence(aws, &mut res.groups).await;
@@ -987,6 +988,91 @@ pub fn missing_hint(g: &LogGroup) -> String {
     }
 }
 
+/// Up to five existing log groups whose names are close to `name` (a typo, another
+/// case, another function of the same family): DescribeLogGroups under the name's parent
+/// path (`/aws/lambda/`), at most three pages, ranked by edit distance. Empty when none is
+/// close or the call fails (this only feeds a hint).
+pub async fn similar_groups(aws: &Aws, region: &str, name: &str) -> Vec<String> {
+    let parent = match name.rfind('/') {
+        Some(i) if i > 0 => &name[..=i],
+        _ => "",
+    };
+    let client = aws.logs(region);
+    let mut token: Option<String> = None;
+    let mut scored: Vec<(usize, String)> = Vec::new();
+    let want = name.to_lowercase();
+    for _ in 0..3 {
+        let mut call = client.describe_log_groups().set_next_token(token.clone());
+        if !parent.is_empty() {
+            call = call.log_group_name_prefix(parent);
+        }
+        let Ok(out) = call.send().await else { break };
+        for g in out.log_groups() {
+            let Some(n) = g.log_group_name() else {
+                continue;
+            };
+            let d = edit_distance(&want, &n.to_lowercase());
+            let leaf = &name[parent.len()..];
+            let close = d <= (name.len() / 4).max(2)
+                || (leaf.len() >= 4 && n.to_lowercase().contains(&leaf.to_lowercase()));
+            if close && n != name {
+                scored.push((d, n.to_string()));
+            }
+        }
+        token = out.next_token().filter(|t| !t.is_empty()).map(String::from);
+        if token.is_none() {
+            break;
+        }
+    }
+    scored.sort();
+    scored.into_iter().take(5).map(|(_, n)| n).collect()
+}
+
+/// Levenshtein distance over chars (names are short: quadratic is fine).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// `--function` names that are not behind the stage: one warning each, listing the
+/// functions that are (the names come from the resolution, before the selection).
+fn warn_unknown_functions(res: &Resolution, select: &Selection) {
+    if select.functions.is_empty() || res.api_id.is_empty() {
+        return;
+    }
+    let mut behind: Vec<&str> = res
+        .groups
+        .iter()
+        .filter(|g| matches!(g.source, Source::Lambda | Source::Authorizer))
+        .filter_map(|g| g.function.as_deref())
+        .collect();
+    behind.sort_unstable();
+    behind.dedup();
+    for f in &select.functions {
+        if !behind.contains(&f.as_str()) {
+            let list = if behind.is_empty() {
+                "it has none".to_string()
+            } else {
+                format!("its functions: {}", behind.join(", "))
+            };
+            crate::error::warn(format!(
+                "--function {f}: no function of that name is behind {}; {list}",
+                describe(res)
+            ));
+        }
+    }
+}
+
 /// Context helper for callers that want the resolution's region in messages.
 pub fn describe(res: &Resolution) -> String {
     if res.api_id.is_empty() {
@@ -1031,6 +1117,15 @@ mod tests {
             lambda_target("arn:aws:apigateway:us-east-1:dynamodb:action/PutItem"),
             None
         );
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("", ""), 0);
+        assert_eq!(edit_distance("/aws/lambda/users", "/aws/lambda/users"), 0);
+        assert_eq!(edit_distance("/aws/lambda/usres", "/aws/lambda/users"), 2);
+        assert_eq!(edit_distance("/aws/lambda/user", "/aws/lambda/users"), 1);
+        assert_eq!(edit_distance("abc", "xyz"), 3);
     }
 
     #[test]

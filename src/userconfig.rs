@@ -50,6 +50,19 @@ pub fn path() -> Option<PathBuf> {
 pub fn load(path: &Path) -> Result<Vec<(&'static str, String)>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
+        // The default file is optional; a file named by APITRACE_CONFIG is not.
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && std::env::var_os("APITRACE_CONFIG").is_some_and(|p| Path::new(&p) == path) =>
+        {
+            bail!(Hinted::usage(
+                format!(
+                    "APITRACE_CONFIG names {}, which does not exist",
+                    path.display()
+                ),
+                "create the file, unset APITRACE_CONFIG, or pass --no-config"
+            ))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => bail!(Hinted::usage(
             format!("cannot read the config file {}: {e}", path.display()),

@@ -9,6 +9,8 @@ mod get;
 mod groups;
 mod insights;
 mod live;
+mod mistakes;
+mod pipes;
 mod realworld;
 mod support;
 mod trace;

@@ -166,7 +166,7 @@ pub fn apitrace() -> Command {
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL", endpoint())
-        .env("APITRACE_CONFIG", home.join("no-apitrace-config.toml"))
+        .env_remove("APITRACE_CONFIG")
         .env_remove("XDG_CONFIG_HOME")
         .env_remove("CI")
         .env("TERM", "xterm-256color");
