@@ -26,6 +26,8 @@ def main(argv=None):
     ap.add_argument("--region", default="us-east-1")
     ap.add_argument("--prefix", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--unreadable", type=int, default=0,
+                    help="also put N synthetic access lines without any request id (not from the corpus)")
     args = ap.parse_args(argv)
     world.check_loopback(args.endpoint)
     cl = world.make_clients(args.endpoint, args.region)
@@ -52,6 +54,10 @@ def main(argv=None):
                 stream = "2026/01/01/[$LATEST]" + stream
             events.append({"region": region, "log_group": group, "log_stream": stream,
                            "timestamp": start + r["t"], "message": r["message"]})
+    for i in range(args.unreadable):
+        region, group = groups["access"]
+        events.append({"region": region, "log_group": group, "log_stream": "synthetic",
+                       "timestamp": start + 130_000 + i, "message": "synthetic line %d without a request id" % i})
     logs = cl["logs"]
     for region, group in sorted(set(groups.values())):
         logs[region].create_log_group(logGroupName=group)

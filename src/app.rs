@@ -768,7 +768,7 @@ fn trace_json_value(
         xray_trace_id: t.facts.xray_trace_id.as_deref(),
         route: t.facts.route.as_deref(),
         error_type: t.facts.error_type.as_deref(),
-        rejected: t.facts.rejected.as_deref(),
+        reason: t.facts.rejected.as_deref(),
         lambda_throttled: t.facts.lambda_throttled,
         lambdas: t.lambdas.iter().map(Into::into).collect(),
         authorizer: crate::trace::authorizer_json(t),

@@ -99,6 +99,9 @@ pub struct ApiFacts {
     pub lambda_throttled: bool,
     /// `Starting execution` was seen (later Lambda URIs are the integration's).
     pub execution_started: bool,
+    /// The integration is not a Lambda function (HTTP, AWS service): the request ids of
+    /// its response headers are the backend's, not a Lambda invocation's.
+    pub integration_not_lambda: bool,
 }
 
 /// A bare X-Ray trace id out of `Root=1-…;Parent=…` or `1-…`.
@@ -145,14 +148,18 @@ impl ApiFacts {
         } else if text.starts_with("Received response.") {
             self.integration_latency_ms = number_after(text, "Integration latency:");
         } else if text.starts_with("AWS Integration Endpoint RequestId") {
-            if let Some(id) = uuid_after(text, ":") {
+            if let Some(id) = uuid_after(text, ":")
+                && !self.integration_not_lambda
+            {
                 self.add_lambda_id(id);
             }
         } else if text.starts_with("Endpoint response headers:") {
             if text.contains("x-amzn-ErrorType=TooManyRequestsException") {
                 // The Lambda service's own request id, not an invocation's.
                 self.lambda_throttled = true;
-            } else if let Some(id) = uuid_after(text, "x-amzn-RequestId=") {
+            } else if let Some(id) = uuid_after(text, "x-amzn-RequestId=")
+                && !self.integration_not_lambda
+            {
                 self.add_lambda_id(id);
             }
         } else if text.contains("Lambda request id:") {
@@ -188,6 +195,10 @@ impl ApiFacts {
             || text.starts_with("Endpoint request URI: ")
         {
             // The authorizer's call has the same lines; they come before "Starting execution".
+            if !text.contains("/functions/") && (self.execution_started || !self.authorizer_started)
+            {
+                self.integration_not_lambda = true;
+            }
             if let Some(i) = text.find("/functions/") {
                 let arn = &text[i + "/functions/".len()..];
                 let arn = arn.split("/invocations").next().unwrap_or(arn).trim();
@@ -1100,6 +1111,22 @@ mod tests {
         assert_eq!(
             bare_trace_id("1-65479a59-76319ad94b4c895479306cd7"),
             "1-65479a59-76319ad94b4c895479306cd7"
+        );
+        // Real (H1): an HTTP integration's response headers name the backend's request id.
+        let mut h = ApiFacts::default();
+        for l in [
+            "Starting execution for request: 184996c0-dfb8-4095-9305-59b46a06f147",
+            "Endpoint request URI: https://3i95y1yx06.execute-api.cn-northwest-1.amazonaws.com.cn",
+            "Received response. Status: 403, Integration latency: 19 ms",
+            "Endpoint response headers: {Server=Server, Date=Tue, 23 Jun 2020 05:56:11 GMT, Content-Type=application/json, Content-Length=23, Connection=keep-alive, x-amzn-RequestId=da814d3f-8d91-4eae-94a9-f2b283ed0cf7, x-amzn-ErrorType=ForbiddenException, x-amz-apigw-id=OkTrUEOEZPgFQFw=}",
+            "Method completed with status: 403",
+        ] {
+            h.scan_exec(&format!("(184996c0-dfb8-4095-9305-59b46a06f147) {l}"));
+        }
+        assert!(h.integration_not_lambda && h.lambda_request_ids.is_empty());
+        assert_eq!(
+            (h.status, h.integration_latency_ms),
+            (Some(403), Some(19.0))
         );
         let mut k = ApiFacts::default();
         k.scan_exec("(x) Key throttle limit exceeded for RestApi uwe3g5jm54, Stage Prod, Resource k0w8mc, HttpMethod POST. Limit: 1.00 Burst: 1");

@@ -499,6 +499,64 @@ mod tests {
     }
 
     #[test]
+    fn access_log_rejections_and_unreadable_lines() {
+        let g = groups();
+        let lines = [
+            // Rejected before the integration: only the access log knows.
+            ev(
+                1,
+                1,
+                r#"{"requestId":"w","status":"403","error":{"responseType":"WAF_FILTERED"}}"#,
+            ),
+            // Not JSON (real shape, tests/data/realworld Z1), a 504.
+            ev(
+                1,
+                2,
+                r#"{"requestId": "t", "status": "504", "error_messageString": " "Endpoint request timed out"", "error_responseType": "INTEGRATION_TIMEOUT"}"#,
+            ),
+            ev(1, 3, r#"{"requestId":"ok","status":"200"}"#),
+            ev(1, 4, "nothing to read here"),
+            ev(0, 5, "(d) Unauthorized request: d"),
+        ];
+        let mut f = Finder::new(true);
+        for l in &lines {
+            f.observe(l, &g);
+        }
+        assert_eq!(f.unreadable.count, 1);
+        let got: Vec<(String, Option<u16>, Vec<String>)> = f
+            .finish()
+            .into_iter()
+            .map(|x| (x.request_id, x.status, x.reasons))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "w".into(),
+                    Some(403),
+                    vec![
+                        "status 403".into(),
+                        "blocked by AWS WAF (WAF_FILTERED)".into()
+                    ]
+                ),
+                (
+                    "t".into(),
+                    Some(504),
+                    vec![
+                        "status 504".into(),
+                        "the integration timed out (INTEGRATION_TIMEOUT)".into()
+                    ]
+                ),
+                (
+                    "d".into(),
+                    None,
+                    vec!["the authorizer denied the request".into()]
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn github_escaping() {
         assert_eq!(gh_escape_data("a%b\nc\r"), "a%25b%0Ac%0D");
         assert_eq!(gh_escape_property("502 GET /a:b,c"), "502 GET /a%3Ab%2Cc");

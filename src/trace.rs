@@ -442,7 +442,7 @@ pub struct TraceJson<'a> {
     /// `$context.error.responseType` (`UNAUTHORIZED`, `THROTTLED`, …).
     pub error_type: Option<&'a str>,
     /// Why API Gateway answered without (or instead of) the integration.
-    pub rejected: Option<&'a str>,
+    pub reason: Option<&'a str>,
     /// The Lambda service refused the integration call (429).
     pub lambda_throttled: bool,
     pub lambdas: Vec<InvocationJson<'a>>,
@@ -606,7 +606,7 @@ pub fn summary_lines(t: &Trace, api_id: &str, stage: &str) -> Vec<(String, Strin
         s
     };
     if let Some(r) = &f.rejected {
-        rows.push(("rejected".into(), r.clone()));
+        rows.push(("reason".into(), r.clone()));
     }
     if let Some(v) = authorizer_json(t) {
         let mut s = match &t.authorizer {

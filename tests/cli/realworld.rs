@@ -16,14 +16,19 @@ struct Rw {
 impl Rw {
     fn get() -> &'static Rw {
         static W: OnceLock<Rw> = OnceLock::new();
-        W.get_or_init(|| {
-            let prefix = format!("rw{}", std::process::id());
+        W.get_or_init(|| Rw::seed("rw", &[]))
+    }
+
+    fn seed(name: &str, extra: &[&str]) -> Rw {
+        {
+            let prefix = format!("{name}{}", std::process::id());
             let out = std::env::temp_dir().join(format!("apitrace-realworld-{prefix}.json"));
             let py = std::env::var("APITRACE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
             let status = Command::new(py)
                 .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/realworld.py"))
                 .args(["--endpoint", &endpoint(), "--prefix", &prefix, "--out"])
                 .arg(&out)
+                .args(extra)
                 .env("AWS_ACCESS_KEY_ID", "testing")
                 .env("AWS_SECRET_ACCESS_KEY", "testing")
                 .status()
@@ -32,7 +37,7 @@ impl Rw {
             let m = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
             let _ = std::fs::remove_file(&out);
             Rw { m }
-        })
+        }
     }
 
     fn args(&self) -> Vec<String> {
@@ -152,7 +157,7 @@ fn realworld_authorizer_verdicts_and_rejections() {
     let w = Rw::get();
     let t = w.trace("fd443056-60d0-425f-874e-e93e5d61351e");
     assert_eq!(t["authorizer"]["result"], "denied", "{t}");
-    assert_eq!(t["rejected"], "the authorizer denied the request");
+    assert_eq!(t["reason"], "the authorizer denied the request");
 
     let t = w.trace("cf101403-4a17-11e7-935f-35dfc4618b7d");
     assert_eq!(t["authorizer"]["result"], "allowed", "{t}");
@@ -160,7 +165,7 @@ fn realworld_authorizer_verdicts_and_rejections() {
 
     let t = w.trace("9c0b1a52-0000-4000-8000-000000000429");
     assert_eq!(t["status"], 429);
-    assert_eq!(t["rejected"], "throttled by API Gateway (429)");
+    assert_eq!(t["reason"], "throttled by API Gateway (429)");
 
     // Text: the status and the reason.
     let r = run(apitrace()
@@ -169,7 +174,7 @@ fn realworld_authorizer_verdicts_and_rejections() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
-            .contains("rejected  the authorizer denied the request"),
+            .contains("    reason  the authorizer denied the request"),
         "{}",
         r.stdout
     );
@@ -183,9 +188,21 @@ fn realworld_invalid_json_access_line_is_read() {
     assert_eq!(t["error_type"], "INTEGRATION_TIMEOUT", "{t}");
     assert_eq!(t["method"], "POST");
     assert_eq!(
-        t["rejected"],
+        t["reason"],
         "the integration timed out (INTEGRATION_TIMEOUT)"
     );
+}
+
+#[test]
+fn realworld_http_integration_has_no_lambda() {
+    let w = Rw::get();
+    let t = w.trace("184996c0-dfb8-4095-9305-59b46a06f147");
+    assert_eq!(t["status"], 403);
+    assert_eq!(t["path"], "/webpage-vpc");
+    assert_eq!(t["integration_latency_ms"], 19.0);
+    // The backend's x-amzn-RequestId is no Lambda invocation: nothing to look for.
+    assert_eq!(t["lambdas"].as_array().unwrap().len(), 0);
+    assert_eq!(t["notes"].as_array().unwrap().len(), 0, "{t}");
 }
 
 #[test]
@@ -321,6 +338,7 @@ fn realworld_errors_lists_failures_and_rejections() {
             "fd443056-60d0-425f-874e-e93e5d61351e",
             "9c0b1a52-0000-4000-8000-000000000429",
             "e2b8a3d0-5c1f-4d6e-9a7b-3c2d1e0f9a8b",
+            "184996c0-dfb8-4095-9305-59b46a06f147",
         ]
     );
     let denied = &all[3].1;
@@ -335,10 +353,11 @@ fn realworld_summary_counts_every_request_and_function() {
     let r = run(apitrace().args(["summary", "-o", "json"]).args(w.args()));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let s: Value = serde_json::from_str(&r.stdout).unwrap();
-    // 200, 502, 504, 502, 502, 429 from their status lines; the authorizer's deny logs none.
-    assert_eq!(s["requests"], 7, "{s}");
+    // 200, 502, 504, 502, 502, 429, 403 from their status lines; the authorizer's deny
+    // logs none and counts as 4xx.
+    assert_eq!(s["requests"], 8, "{s}");
     assert_eq!(s["by_status_class"]["2xx"], 1);
-    assert_eq!(s["by_status_class"]["4xx"], 2);
+    assert_eq!(s["by_status_class"]["4xx"], 3);
     assert_eq!(s["by_status_class"]["5xx"], 4);
     assert_eq!(s["throttles"], 1);
     let f = |name: &str| -> Value {
@@ -374,4 +393,27 @@ fn realworld_summary_counts_every_request_and_function() {
     // Out of memory: an error.
     let backend = f("backend");
     assert_eq!(backend["errors"], 1);
+}
+
+#[test]
+fn unreadable_access_lines_are_counted_and_said_once() {
+    // The corpus plus three synthetic access lines that name no request.
+    let w = Rw::seed("rwu", &["--unreadable", "3"]);
+    for cmd in [&["summary"][..], &["errors", "--include-4xx"][..]] {
+        let r = run(apitrace().args(cmd).args(w.args()));
+        assert_eq!(r.code, 0, "{cmd:?}: {}", r.stderr);
+        let warnings: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.contains("access log line"))
+            .collect();
+        assert_eq!(
+            warnings,
+            vec![
+                "apitrace: warning: 3 access log lines could not be read, e.g. \"synthetic line 0 without a request id\"; see the README (access log formats) for what is understood"
+            ],
+            "{cmd:?}: {}",
+            r.stderr
+        );
+    }
 }

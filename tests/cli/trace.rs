@@ -25,7 +25,7 @@ struct TraceJson {
     xray_trace_id: Option<String>,
     route: Option<String>,
     error_type: Option<String>,
-    rejected: Option<String>,
+    reason: Option<String>,
     lambda_throttled: bool,
     lambdas: Vec<Invocation>,
     authorizer: Option<Authorizer>,
