@@ -518,13 +518,14 @@ mod tests {
             ev(1, 4, "nothing to read here"),
             ev(0, 5, "(d) Unauthorized request: d"),
         ];
-        let mut f = Finder::new(true);
+        let mut f = Finder::new(true, 20);
         for l in &lines {
             f.observe(l, &g);
         }
         assert_eq!(f.unreadable.count, 1);
-        let got: Vec<(String, Option<u16>, Vec<String>)> = f
-            .finish()
+        let (found, total) = f.finish();
+        assert_eq!(total, 3);
+        let got: Vec<(String, Option<u16>, Vec<String>)> = found
             .into_iter()
             .map(|x| (x.request_id, x.status, x.reasons))
             .collect();
