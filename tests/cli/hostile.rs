@@ -550,3 +550,108 @@ fn sigterm_and_sighup_stop_insights_queries_and_exit_143_and_129() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Out-of-range numbers and odd inputs
+
+/// Run with a deadline (so that a hang fails the test instead of blocking it).
+fn run_bounded(cmd: &mut std::process::Command) -> Run {
+    use std::io::Read;
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run apitrace");
+    let mut err = child.stderr.take().unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let err_t = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let out_t = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t0.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{:?} did not finish in a minute; stderr: {}",
+                cmd.get_args().collect::<Vec<_>>(),
+                err_t.join().unwrap()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: out_t.join().unwrap(),
+        stderr: err_t.join().unwrap(),
+    }
+}
+
+/// One `apitrace: error:` line naming `needle`, a hint, exit 2, no panic, nothing on stdout.
+fn assert_usage_error(r: &Run, needle: &str, what: &str) {
+    assert_eq!(r.code, 2, "{what}: {}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{what}: {}", r.stderr);
+    let errors: Vec<&str> = r.stderr.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(errors.len(), 1, "{what}: {}", r.stderr);
+    assert!(errors[0].contains(needle), "{what}: {}", r.stderr);
+    assert!(r.stdout.is_empty(), "{what}: {}", r.stdout);
+}
+
+#[test]
+fn every_number_flag_is_bounded_with_a_usage_error_not_a_panic_or_a_hang() {
+    let get = [
+        "get",
+        "--log-group",
+        "g",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    ];
+    let follow = ["--watch", "--start", "1m"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--call-timeout", "1e30"], "--call-timeout"),
+        (vec!["--call-timeout", "inf"], "--call-timeout"),
+        (vec!["--call-timeout", "NaN"], "--call-timeout"),
+        (vec!["--call-timeout", "0"], "--call-timeout"),
+        (vec!["--throttle-budget", "1e30"], "--throttle-budget"),
+        (vec!["--throttle-budget", "NaN"], "--throttle-budget"),
+        (vec!["--max-tps", "1e-9"], "--max-tps"),
+        (vec!["--max-tps", "1e30"], "--max-tps"),
+        (
+            [&follow[..], &["--watch-interval", "99999999999s"]].concat(),
+            "--watch-interval",
+        ),
+        (
+            [&follow[..], &["--watch-lag", "99999999999s"]].concat(),
+            "--watch-lag",
+        ),
+    ];
+    for (extra, flag) in cases {
+        let r = run_bounded(apitrace().args(get).args(&extra));
+        assert_usage_error(&r, flag, &format!("{extra:?}"));
+    }
+    // The AWS options of every command: `apis` too.
+    let r = run_bounded(apitrace().args(["apis", "--call-timeout", "1e30"]));
+    assert_usage_error(&r, "--call-timeout", "apis");
+    let r = run_bounded(apitrace().args([
+        "errors",
+        "--api-id",
+        "a",
+        "--stage",
+        "s",
+        "--limit",
+        "1000000000",
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--limit"), "{}", r.stderr);
+}
