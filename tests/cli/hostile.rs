@@ -655,3 +655,33 @@ fn every_number_flag_is_bounded_with_a_usage_error_not_a_panic_or_a_hang() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--limit"), "{}", r.stderr);
 }
+
+// ---------------------------------------------------------------------------------------
+// Secrets in --debug
+
+#[test]
+fn debug_output_redacts_a_password_in_the_endpoint_url() {
+    let with_password = endpoint().replacen("://", "://usr:PASSWORD-do-not-print@", 1);
+    for how in ["--endpoint-url", "AWS_ENDPOINT_URL"] {
+        let mut cmd = apitrace();
+        cmd.args(["--debug", "groups", "--log-group", "g"]);
+        if how == "--endpoint-url" {
+            cmd.args(["--endpoint-url", &with_password]);
+        } else {
+            cmd.env("AWS_ENDPOINT_URL", &with_password);
+        }
+        let r = run(&mut cmd);
+        assert_eq!(r.code, 0, "{how}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("apitrace: debug: → POST http://<redacted>@127.0.0.1:"),
+            "{how}: {}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("PASSWORD"),
+            "{how}: a password was printed: {}",
+            r.stderr
+        );
+    }
+}
