@@ -721,6 +721,7 @@ struct GroupRow<'a> {
 }
 
 async fn groups(args: cli::GroupsArgs) -> Result<u8> {
+    crate::config::check_names(&args.api, &args.select)?;
     let aws = Aws::connect(&args.aws).await?;
     let select = Selection::new(&args.select);
     let res = resolve::resolve(&aws, args.api.target().as_ref(), &select).await?;

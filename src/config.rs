@@ -227,8 +227,42 @@ macro_rules! common {
     };
 }
 
+/// An empty `--api-id`, `--stage`, `--log-group` or `--function` is a usage error (the
+/// shell turns an unquoted `$default` into an empty stage).
+pub fn check_names(api: &cli::ApiArgs, select: &cli::SelectArgs) -> Result<()> {
+    let blank = |v: &str| v.trim().is_empty();
+    if api.api_id.as_deref().is_some_and(blank) {
+        return Err(Hinted::usage(
+            "--api-id is empty",
+            "give the API's id, e.g. --api-id abc123 (`apitrace apis` lists them)",
+        )
+        .into());
+    }
+    if api.stage.as_deref().is_some_and(blank) {
+        return Err(Hinted::usage(
+            "--stage is empty",
+            "an HTTP API's default stage is named $default: quote it so that the shell keeps it, --stage '$default'",
+        )
+        .into());
+    }
+    for (flag, values) in [
+        ("--log-group", &select.log_groups),
+        ("--function", &select.functions),
+    ] {
+        if values.iter().any(|v| blank(v)) {
+            return Err(Hinted::usage(
+                format!("{flag} is empty"),
+                format!("give {flag} a name, or leave it out"),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
 impl Common<'_> {
     fn config(self, output: OutputConfig, env: &Env) -> Result<GetConfig> {
+        check_names(self.api, self.select)?;
         check_tps(self.rate.max_tps)?;
         if self.since_deploy && self.api.target().is_none() {
             return Err(Hinted::usage(
@@ -390,7 +424,7 @@ fn budget(secs: f64) -> Result<Duration> {
     seconds("--throttle-budget", secs, THROTTLE_BUDGET_SECS, "60")
 }
 
-fn check_tps(tps: Option<f64>) -> Result<()> {
+pub fn check_tps(tps: Option<f64>) -> Result<()> {
     let (min, max) = MAX_TPS;
     match tps {
         Some(t) if !(t.is_finite() && (min..=max).contains(&t)) => Err(Hinted::usage(

@@ -685,3 +685,143 @@ fn debug_output_redacts_a_password_in_the_endpoint_url() {
         );
     }
 }
+
+/// `apitrace ARGS` started by `sh` with `redirect` applied to it (e.g. `>&-`), in the
+/// environment of [`apitrace()`].
+fn through_shell(redirect: &str, args: &[&str]) -> std::process::Command {
+    let cmd = apitrace();
+    let mut sh = std::process::Command::new("sh");
+    sh.args(["-c", &format!("exec \"$0\" \"$@\" {redirect}")])
+        .arg(cmd.get_program())
+        .args(args);
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    sh
+}
+
+#[test]
+fn a_closed_stdout_is_an_error_not_a_silent_success() {
+    let w = World::shared();
+    let exec = w.m["log_groups"]["execution"].as_str().unwrap().to_string();
+    let window = w.window_args();
+    let mut args = vec!["get", "--log-group", exec.as_str()];
+    args.extend(window.iter().map(String::as_str));
+    // `>&-`: the shell closes descriptor 1 before starting apitrace.
+    let r = run_bounded(&mut through_shell(">&-", &args));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let errors: Vec<&str> = r.stderr.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(
+        errors,
+        ["apitrace: error: standard output is closed: nothing could be printed"],
+        "{}",
+        r.stderr
+    );
+    // `> /dev/null` is not a closed stdout.
+    let r = run_bounded(&mut through_shell("> /dev/null", &args));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+fn config_file(name: &str, text: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("apitrace-{}-{name}.toml", std::process::id()));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn a_bad_config_value_names_its_file_line_and_key() {
+    for (text, key, needle) in [
+        (
+            "# mine\nmax-tps = \"fast\"\n",
+            "max-tps",
+            "invalid value `fast`",
+        ),
+        ("\n\nconcurrency = 0\n", "concurrency", "invalid value `0`"),
+        ("color = \"purple\"\n", "color", "auto, always, never"),
+        ("local = 5\n", "local", "expected true or false"),
+        ("max_tps = 1e-9\n", "max_tps", "from 0.1 to 10000"),
+    ] {
+        let path = config_file(key, text);
+        let line = text.lines().position(|l| l.starts_with(key)).unwrap() + 1;
+        let r = run_bounded(apitrace().env("APITRACE_CONFIG", &path).args([
+            "groups",
+            "--log-group",
+            "g",
+        ]));
+        let _ = std::fs::remove_file(&path);
+        assert_usage_error(&r, &format!("{}:{line}: {key}: ", path.display()), text);
+        assert!(r.stderr.contains(needle), "{text}: {}", r.stderr);
+        assert!(!r.stderr.contains("--max-tps <"), "{text}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn a_config_path_that_is_a_fifo_or_a_device_is_refused_at_once() {
+    let fifo = std::env::temp_dir().join(format!("apitrace-{}-fifo", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for path in [fifo.as_path(), std::path::Path::new("/dev/zero")] {
+        let r = run_bounded(apitrace().env("APITRACE_CONFIG", path).args([
+            "groups",
+            "--log-group",
+            "g",
+        ]));
+        assert_usage_error(&r, "not a regular file", &path.display().to_string());
+        assert!(
+            r.stderr.contains(&path.display().to_string()),
+            "{}",
+            r.stderr
+        );
+    }
+    let _ = std::fs::remove_file(&fifo);
+    // A file too big to be a config file is not read into memory.
+    let big = config_file("big", &"# padding\n".repeat(10_000));
+    let r =
+        run_bounded(
+            apitrace()
+                .env("APITRACE_CONFIG", &big)
+                .args(["groups", "--log-group", "g"]),
+        );
+    let _ = std::fs::remove_file(&big);
+    assert_usage_error(&r, "larger than 64 KiB", "big");
+}
+
+#[test]
+fn empty_api_ids_and_stages_are_usage_errors() {
+    for (args, flag) in [
+        (
+            vec!["get", "--api-id", "", "--stage", "prod"],
+            "--api-id is empty",
+        ),
+        (
+            vec!["groups", "--api-id", "abc", "--stage", ""],
+            "--stage is empty",
+        ),
+        (
+            vec!["errors", "--api-id", "abc", "--stage", ""],
+            "--stage is empty",
+        ),
+        (
+            vec!["trace", "r", "--api-id", " ", "--stage", "x"],
+            "--api-id is empty",
+        ),
+        (
+            vec!["summary", "--api-id", "a", "--stage", ""],
+            "--stage is empty",
+        ),
+        (vec!["get", "--log-group", ""], "--log-group is empty"),
+    ] {
+        let r = run_bounded(apitrace().args(&args));
+        assert_usage_error(&r, flag, &format!("{args:?}"));
+        if flag.starts_with("--stage") {
+            assert!(r.stderr.contains("--stage '$default'"), "{}", r.stderr);
+        }
+    }
+}
