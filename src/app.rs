@@ -386,7 +386,7 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
             use owo_colors::OwoColorize;
             for (k, v) in crate::trace::summary_lines(&t, &res.api_id, &res.stage) {
                 let v = if cfg.output.terminal {
-                    crate::output::sanitize(&v).into_owned()
+                    crate::output::sanitize_field(&v).into_owned()
                 } else {
                     v
                 };

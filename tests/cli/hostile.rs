@@ -311,6 +311,15 @@ fn names_from_aws_and_logs_are_neutralised_on_a_terminal() {
                 .collect(),
         ),
         (
+            "trace",
+            ["trace", rid]
+                .iter()
+                .chain(api.iter())
+                .map(|s| s.to_string())
+                .chain(window.iter().cloned())
+                .collect(),
+        ),
+        (
             "summary",
             ["summary"]
                 .iter()
