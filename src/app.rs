@@ -468,7 +468,7 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
             use owo_colors::OwoColorize;
             for (k, v) in crate::trace::summary_lines(&t, &res.api_id, &res.stage) {
                 let v = if cfg.output.terminal {
-                    crate::output::sanitize(&v).into_owned()
+                    crate::output::sanitize_field(&v).into_owned()
                 } else {
                     v
                 };
@@ -851,6 +851,7 @@ struct GroupRow<'a> {
 }
 
 async fn groups(args: cli::GroupsArgs) -> Result<u8> {
+    crate::config::check_names(&args.api, &args.select)?;
     let aws = Aws::connect(&args.aws).await?;
     let select = Selection::new(&args.select);
     let res = resolve::resolve(&aws, args.api.target().as_ref(), &select).await?;

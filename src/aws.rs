@@ -75,7 +75,12 @@ impl Aws {
         check_profile(args)?;
         let http = http_client();
         let region = resolve_region(args).await?;
-        let attempt = Duration::from_secs_f64(args.call_timeout.max(0.1));
+        let attempt = crate::config::seconds(
+            "--call-timeout",
+            args.call_timeout,
+            crate::config::CALL_TIMEOUT_SECS,
+            "20",
+        )?;
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(5))
             .operation_attempt_timeout(attempt)

@@ -151,12 +151,12 @@ pub struct GetArgs {
     #[arg(long, conflicts_with_all = ["request_id"])]
     pub live: bool,
 
-    /// How often --watch polls each group (e.g. 1s, 500ms, 5s).
+    /// How often --watch polls each group (e.g. 1s, 500ms, 5s; 100ms to 1h).
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, requires = "follow")]
     pub watch_interval: std::time::Duration,
 
     /// How long --watch and --live hold events so that late-ingested and slower groups'
-    /// events still print in order.
+    /// events still print in order (at most 10m).
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, requires = "follow")]
     pub watch_lag: std::time::Duration,
 
@@ -220,8 +220,8 @@ pub struct RateArgs {
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
 
-    /// FilterLogEvents calls per second per region [default: under the region's quota:
-    /// 20 in us-east-1, 8 in most regions, 4 where the quota is 5].
+    /// FilterLogEvents calls per second per region, 0.1 to 10000 [default: under the
+    /// region's quota: 20 in us-east-1, 8 in most regions, 4 where the quota is 5].
     #[arg(long, value_name = "N")]
     pub max_tps: Option<f64>,
 
@@ -301,8 +301,10 @@ pub struct ErrorsArgs {
     #[arg(long)]
     pub include_4xx: bool,
 
-    /// Trace at most this many failing requests (the oldest first); say how many were left out.
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    /// Trace at most this many failing requests (the oldest first; 0 to 10000); say how many
+    /// were left out.
+    #[arg(long, value_name = "N", default_value_t = 20,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=10_000))]
     pub limit: usize,
 
     /// Output: text (summary line and lines per request), json (an array of trace
@@ -485,7 +487,7 @@ pub struct AwsArgs {
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
-    /// Timeout for one AWS call attempt, in seconds (retries come on top).
+    /// Timeout for one AWS call attempt, in seconds, 0.1 to 3600 (retries come on top).
     #[arg(
         long,
         value_name = "SECS",
@@ -495,7 +497,7 @@ pub struct AwsArgs {
     pub call_timeout: f64,
 
     /// How long one FilterLogEvents call may keep being throttled before its log group
-    /// fails, in seconds.
+    /// fails, in seconds, 0 to 86400.
     #[arg(
         long,
         value_name = "SECS",

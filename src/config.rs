@@ -2,6 +2,7 @@
 //! here; later stages never look at `Cli` or at the process environment.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use anyhow::Result;
 
@@ -194,7 +195,7 @@ pub struct GetConfig {
     pub max_tps: Option<f64>,
     /// `get --request-id` / `trace`: only the lines linked to this request.
     pub request_id: Option<String>,
-    pub throttle_budget: std::time::Duration,
+    pub throttle_budget: Duration,
     /// `--watch`: follow after the window.
     pub watch: Option<crate::watch::WatchSpec>,
     /// `--engine` as asked; `insights::choose` settles `auto` once the groups are known.
@@ -229,8 +230,42 @@ macro_rules! common {
     };
 }
 
+/// An empty `--api-id`, `--stage`, `--log-group` or `--function` is a usage error (the
+/// shell turns an unquoted `$default` into an empty stage).
+pub fn check_names(api: &cli::ApiArgs, select: &cli::SelectArgs) -> Result<()> {
+    let blank = |v: &str| v.trim().is_empty();
+    if api.api_id.as_deref().is_some_and(blank) {
+        return Err(Hinted::usage(
+            "--api-id is empty",
+            "give the API's id, e.g. --api-id abc123 (`apitrace apis` lists them)",
+        )
+        .into());
+    }
+    if api.stage.as_deref().is_some_and(blank) {
+        return Err(Hinted::usage(
+            "--stage is empty",
+            "an HTTP API's default stage is named $default: quote it so that the shell keeps it, --stage '$default'",
+        )
+        .into());
+    }
+    for (flag, values) in [
+        ("--log-group", &select.log_groups),
+        ("--function", &select.functions),
+    ] {
+        if values.iter().any(|v| blank(v)) {
+            return Err(Hinted::usage(
+                format!("{flag} is empty"),
+                format!("give {flag} a name, or leave it out"),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
 impl Common<'_> {
     fn config(self, output: OutputConfig, env: &Env) -> Result<GetConfig> {
+        check_names(self.api, self.select)?;
         check_tps(self.rate.max_tps)?;
         if self.since_deploy && self.api.target().is_none() {
             return Err(Hinted::usage(
@@ -294,15 +329,22 @@ impl GetConfig {
             )
             .into());
         }
+        if follow {
+            check_duration(
+                "--watch-interval",
+                args.watch_interval,
+                WATCH_INTERVAL,
+                "1s",
+            )?;
+            check_duration("--watch-lag", args.watch_lag, WATCH_LAG, "2s")?;
+        }
         let mut cfg = common!(args).config(output, env)?;
         cfg.filter_pattern = filter_pattern;
         cfg.request_id = args.request_id.clone();
         cfg.watch = follow.then_some(crate::watch::WatchSpec {
             live: args.live,
-            interval: args
-                .watch_interval
-                .max(std::time::Duration::from_millis(100)),
-            lag_ms: args.watch_lag.as_millis().min(600_000) as i64,
+            interval: args.watch_interval,
+            lag_ms: args.watch_lag.as_millis() as i64,
         });
         Ok(cfg)
     }
@@ -361,26 +403,64 @@ impl GetConfig {
     }
 }
 
-fn budget(secs: f64) -> Result<std::time::Duration> {
-    if secs.is_finite() && secs >= 0.0 {
-        Ok(std::time::Duration::from_secs_f64(secs))
+/// The bounds of the number flags (a value outside is a usage error, never a panic, an
+/// overflow or a run that waits for years).
+pub const CALL_TIMEOUT_SECS: (f64, f64) = (0.1, 3600.0);
+pub const THROTTLE_BUDGET_SECS: (f64, f64) = (0.0, 86_400.0);
+pub const MAX_TPS: (f64, f64) = (0.1, 10_000.0);
+const WATCH_INTERVAL: (Duration, Duration) =
+    (Duration::from_millis(100), Duration::from_secs(3600));
+const WATCH_LAG: (Duration, Duration) = (Duration::ZERO, Duration::from_secs(600));
+
+/// `secs` for `flag` as a duration, if within `(min, max)` seconds.
+pub fn seconds(flag: &str, secs: f64, (min, max): (f64, f64), example: &str) -> Result<Duration> {
+    if secs.is_finite() && (min..=max).contains(&secs) {
+        Ok(Duration::from_secs_f64(secs))
     } else {
         Err(Hinted::usage(
-            format!("--throttle-budget must be a number of seconds, not {secs}"),
-            "for example --throttle-budget 60",
+            format!("{flag} must be a number of seconds from {min} to {max}, not {secs}"),
+            format!("for example {flag} {example}"),
         )
         .into())
     }
 }
 
-fn check_tps(tps: Option<f64>) -> Result<()> {
+fn budget(secs: f64) -> Result<Duration> {
+    seconds("--throttle-budget", secs, THROTTLE_BUDGET_SECS, "60")
+}
+
+pub fn check_tps(tps: Option<f64>) -> Result<()> {
+    let (min, max) = MAX_TPS;
     match tps {
-        Some(t) if !(t.is_finite() && t > 0.0) => Err(Hinted::usage(
-            format!("--max-tps must be a positive number, not {t}"),
+        Some(t) if !(t.is_finite() && (min..=max).contains(&t)) => Err(Hinted::usage(
+            format!("--max-tps must be a number of calls per second from {min} to {max}, not {t}"),
             "for example --max-tps 5",
         )
         .into()),
         _ => Ok(()),
+    }
+}
+
+/// A `--watch-interval` or `--watch-lag` within its bounds.
+fn check_duration(
+    flag: &str,
+    d: Duration,
+    (min, max): (Duration, Duration),
+    example: &str,
+) -> Result<()> {
+    if (min..=max).contains(&d) {
+        Ok(())
+    } else {
+        Err(Hinted::usage(
+            format!(
+                "{flag} must be from {} to {}, not {}",
+                humantime::format_duration(min),
+                humantime::format_duration(max),
+                humantime::format_duration(d)
+            ),
+            format!("for example {flag} {example}"),
+        )
+        .into())
     }
 }
 
@@ -497,6 +577,37 @@ mod tests {
         let h = e.downcast_ref::<Hinted>().unwrap();
         assert_eq!(h.message, "invalid --start 'lunchtime'");
         assert!(h.hint.as_deref().unwrap().starts_with("accepted forms"));
+    }
+
+    #[test]
+    fn number_flags_are_bounded() {
+        let code = |r: Result<Duration>| r.unwrap_err().downcast_ref::<Hinted>().unwrap().code;
+        for bad in [1e30, f64::INFINITY, f64::NAN, -1.0, 0.0, 3601.0] {
+            assert_eq!(
+                code(seconds("--call-timeout", bad, CALL_TIMEOUT_SECS, "20")),
+                crate::error::EXIT_USAGE,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            seconds("--call-timeout", 0.1, CALL_TIMEOUT_SECS, "20").unwrap(),
+            Duration::from_millis(100)
+        );
+        assert!(budget(0.0).is_ok() && budget(86_400.0).is_ok() && budget(1e30).is_err());
+        assert!(check_tps(Some(1e-9)).is_err() && check_tps(Some(1e30)).is_err());
+        assert!(check_tps(Some(0.1)).is_ok() && check_tps(None).is_ok());
+        let d = |s: u64| Duration::from_secs(s);
+        assert!(check_duration("--watch-lag", d(601), WATCH_LAG, "2s").is_err());
+        assert!(check_duration("--watch-interval", d(1), WATCH_INTERVAL, "1s").is_ok());
+        assert!(
+            check_duration(
+                "--watch-interval",
+                Duration::from_millis(10),
+                WATCH_INTERVAL,
+                "1s"
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | 0 | success, with or without events; also when the reader closed the pipe (`\| head`) |
 //! | 1 | runtime error (credentials, API or stage not found, …), or some log group failed while the rest printed |
-//! | 2 | usage error: bad flag, bad TIME, start after end, bad region name |
+//! | 2 | usage error: bad flag, bad TIME, start after end, bad region name, a number out of its bounds, an empty name, a bad config file |
 //! | 129, 130, 143 | ended by SIGHUP, SIGINT (Ctrl-C), SIGTERM: Insights queries stopped, output flushed |
 //!
 //! Errors are printed once, in `main`, as `apitrace: error: …` plus an optional

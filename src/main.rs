@@ -40,6 +40,12 @@ mod watch;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    if output::stdout_closed_at_start() {
+        return ExitCode::from(error::report(&anyhow::Error::new(error::Hinted::new(
+            "standard output is closed: nothing could be printed",
+            "give apitrace somewhere to write: a terminal, a pipe, a file (> out.txt) or > /dev/null",
+        ))));
+    }
     let cli = cli::parse();
     let env = config::Env::from_process();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -134,7 +134,7 @@ fn sub_page(top: &clap::Command, sub: clap::Command) -> Page {
             bold("apitrace"),
             roman(
                 "(1): 0 success, 1 runtime error or a failed log group, 2 usage error, \
-                   130 interrupted.",
+                   129 SIGHUP, 130 interrupted, 143 SIGTERM.",
             ),
         ]);
         see_also(&mut r, top, Some(&name));
@@ -269,15 +269,23 @@ fn exit_status_section(r: &mut Roff) {
         ),
         (
             "1",
-            "A runtime error (credentials, API or stage not found, no log group exists), or \
+            "A runtime error (credentials, API or stage not found, no log group exists, stdout \
+             closed), or \
              some log group failed while the others printed; trace: no line mentions the \
              request; errors --fail-on-errors: a failing request was found.",
         ),
         (
             "2",
-            "A usage error: unknown flag, bad TIME, start after end, bad region name.",
+            "A usage error: unknown flag, bad TIME, start after end, bad region name, a number \
+             out of its bounds, an empty --api-id or --stage, a bad config file or value.",
         ),
-        ("130", "Interrupted (Ctrl-C)."),
+        ("129", "The terminal went away (SIGHUP)."),
+        ("130", "Interrupted (Ctrl-C, SIGINT)."),
+        (
+            "143",
+            "Terminated (SIGTERM: CI cancellation, timeout). Running Logs Insights queries \
+             are stopped and what was printed is flushed first, as on Ctrl-C.",
+        ),
     ] {
         paragraph(r, tag, body);
     }

@@ -104,6 +104,36 @@ pub fn enable_ansi_on_console() {
 
 #[cfg(not(windows))]
 pub fn enable_ansi_on_console() {}
+/// Whether the process was started with its stdout closed (`>&-`). Every event would be
+/// lost: the Rust runtime puts `/dev/null` in place of a closed standard descriptor before
+/// `main`, opened read-write, which is how it is told apart from a `> /dev/null` (opened
+/// write-only by shells and by `Stdio::null()`). Call it before anything is written.
+#[cfg(unix)]
+pub fn stdout_closed_at_start() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: `fstat` fills the zeroed struct we own; `fcntl(F_GETFL)` only reads flags.
+    let (st, flags) = unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::fstat(1, &mut st) != 0 {
+            return true;
+        }
+        (st, libc::fcntl(1, libc::F_GETFL))
+    };
+    let Ok(null) = std::fs::metadata("/dev/null") else {
+        return false;
+    };
+    #[allow(clippy::unnecessary_cast)] // `dev_t` is not u64 everywhere (macOS: i32)
+    let rdev = st.st_rdev as u64;
+    (st.st_mode & libc::S_IFMT) == libc::S_IFCHR
+        && rdev == null.rdev()
+        && flags != -1
+        && (flags & libc::O_ACCMODE) == libc::O_RDWR
+}
+
+#[cfg(not(unix))]
+pub fn stdout_closed_at_start() -> bool {
+    false
+}
 
 /// `s` as a JSON string, escaped exactly as `serde_json` does (`\"`, `\\`, `\b \f \n \r
 /// \t`, other control characters as `\u00xx`; everything else as is). Written by hand

@@ -21,7 +21,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::error::Hinted;
 
@@ -63,42 +63,172 @@ fn user_config_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-/// `(flag id, value)` pairs from the file; a missing file is no settings.
+/// The largest config file read (a handful of `key = value` lines fit in a few hundred
+/// bytes; this only stops `/dev/zero` or a huge file from being read into memory).
+const MAX_BYTES: u64 = 64 << 10;
+
+/// `(flag id, value)` pairs from the file; a missing file is no settings. Only a regular
+/// file of at most [`MAX_BYTES`] is read: a FIFO is never waited on, a device never read.
 pub fn load(path: &Path) -> Result<Vec<(&'static str, String)>> {
-    let text = match std::fs::read_to_string(path) {
+    let cannot = |e: &dyn std::fmt::Display| -> anyhow::Error {
+        Hinted::usage(
+            format!("cannot read the config file {}: {e}", path.display()),
+            "point APITRACE_CONFIG at a readable file, fix its permissions, or pass --no-config",
+        )
+        .into()
+    };
+    let text = match read_regular(path) {
         Ok(t) => t,
         // The default file is optional; a file named by APITRACE_CONFIG is not.
         Err(e)
             if e.kind() == std::io::ErrorKind::NotFound
                 && std::env::var_os("APITRACE_CONFIG").is_some_and(|p| Path::new(&p) == path) =>
         {
-            bail!(Hinted::usage(
+            return Err(Hinted::usage(
                 format!(
                     "APITRACE_CONFIG names {}, which does not exist",
                     path.display()
                 ),
-                "create the file, unset APITRACE_CONFIG, or pass --no-config"
-            ))
+                "create the file, unset APITRACE_CONFIG, or pass --no-config",
+            )
+            .into());
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => bail!(Hinted::usage(
-            format!("cannot read the config file {}: {e}", path.display()),
-            "fix its permissions, or pass --no-config"
-        )),
+        Err(e) => return Err(cannot(&e)),
     };
-    parse(&text).map_err(|(line, msg)| {
-        Hinted::usage(
-            format!("{}:{line}: {msg}", path.display()),
+    Ok(located(path, &text)?
+        .into_iter()
+        .map(|s| (s.flag, s.value))
+        .collect())
+}
+
+/// The file's text, if it is a regular file of at most [`MAX_BYTES`] in UTF-8. Opened
+/// without blocking (a FIFO with no writer would block `open` forever), checked on the
+/// open handle, and read only up to the cap.
+fn read_regular(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = opts.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, device or directory)",
+        ));
+    }
+    if meta.len() > MAX_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("larger than {} KiB", MAX_BYTES >> 10),
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("larger than {} KiB", MAX_BYTES >> 10),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
+/// One `key = value` of the file, with where it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    pub flag: &'static str,
+    pub value: String,
+    pub line: usize,
+    pub key: String,
+}
+
+/// Parse `text` (read from `path`) into settings, and check each value as the flag it
+/// sets would (its type and bounds), so a bad value is reported at its file, line and
+/// key, not as a flag the user never typed.
+fn located(path: &Path, text: &str) -> Result<Vec<Setting>> {
+    let at = |line: usize, msg: String, hint: String| -> anyhow::Error {
+        Hinted::usage(format!("{}:{line}: {msg}", path.display()), hint).into()
+    };
+    let settings = parse(text).map_err(|(line, msg)| {
+        at(
+            line,
+            msg,
             format!(
                 "the keys are {}; values are \"strings\", numbers or true/false (or pass --no-config)",
                 KEYS.map(|k| k.0).join(", ")
             ),
         )
-        .into()
-    })
+    })?;
+    let cmd = crate::cli::command();
+    for s in &settings {
+        if let Err(why) = check_value(&cmd, s) {
+            return Err(at(
+                s.line,
+                format!("{}: {why}", s.key),
+                "fix the value in the file (or pass --no-config)".to_string(),
+            ));
+        }
+    }
+    Ok(settings)
 }
 
-fn parse(text: &str) -> Result<Vec<(&'static str, String)>, (usize, String)> {
+/// Check a setting's value with the value parser of the flag it sets (on the first
+/// subcommand that has the flag), and with the bounds checked later for that flag.
+fn check_value(cmd: &clap::Command, s: &Setting) -> Result<(), String> {
+    let arg = cmd
+        .get_subcommands()
+        .flat_map(|sub| sub.get_arguments())
+        .find(|a| a.get_id() == s.flag);
+    let Some(arg) = arg else { return Ok(()) };
+    if !arg.get_action().takes_values() {
+        return match s.value.as_str() {
+            "true" | "false" => Ok(()),
+            v => Err(format!("expected true or false, found `{v}`")),
+        };
+    }
+    // The flag's own value parser, alone in a throwaway command.
+    let probe = clap::Arg::new("value")
+        .long("value")
+        .value_parser(arg.get_value_parser().clone());
+    clap::Command::new("apitrace")
+        .arg(probe)
+        .try_get_matches_from(["apitrace".to_string(), format!("--value={}", s.value)])
+        .map_err(|e| {
+            // clap's message names the flag (`invalid value 'x' for '--max-tps <N>': …`):
+            // keep only what is wrong with the value.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("").trim();
+            let why = first
+                .split_once("': ")
+                .map(|(_, why)| why.to_string())
+                .or_else(|| {
+                    text.lines()
+                        .map(str::trim)
+                        .find_map(|l| l.strip_prefix("[possible values: "))
+                        .map(|v| format!("the values are {}", v.trim_end_matches(']')))
+                });
+            match why {
+                Some(why) => format!("invalid value `{}`: {why}", s.value),
+                None => format!("invalid value `{}`", s.value),
+            }
+        })?;
+    if s.flag == "max_tps" {
+        let v: f64 = s
+            .value
+            .parse()
+            .map_err(|_| format!("`{}` is not a number", s.value))?;
+        crate::config::check_tps(Some(v)).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn parse(text: &str) -> Result<Vec<Setting>, (usize, String)> {
     let mut out = Vec::new();
     for (n, raw) in text.lines().enumerate() {
         let line = strip_comment(raw).trim();
@@ -126,7 +256,12 @@ fn parse(text: &str) -> Result<Vec<(&'static str, String)>, (usize, String)> {
                 format!("`{v}` is not a string, number or boolean (quote strings)"),
             ));
         };
-        out.push((flag, value));
+        out.push(Setting {
+            flag,
+            value,
+            line: n + 1,
+            key: k.trim().to_string(),
+        });
     }
     Ok(out)
 }
@@ -185,10 +320,13 @@ mod tests {
 
     #[test]
     fn parses_the_subset() {
-        let got = parse(
+        let got: Vec<(&str, String)> = parse(
             "# defaults\nprofile = \"prod # ro\"  # a comment\nregion=\"eu-west-1\"\nmax_tps = 5\nlocal = true\n\n",
         )
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.flag, s.value))
+        .collect();
         assert_eq!(
             got,
             vec![

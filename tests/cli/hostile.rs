@@ -312,6 +312,15 @@ fn names_from_aws_and_logs_are_neutralised_on_a_terminal() {
                 .collect(),
         ),
         (
+            "trace",
+            ["trace", rid]
+                .iter()
+                .chain(api.iter())
+                .map(|s| s.to_string())
+                .chain(window.iter().cloned())
+                .collect(),
+        ),
+        (
             "summary",
             ["summary"]
                 .iter()
@@ -549,5 +558,280 @@ fn sigterm_and_sighup_stop_insights_queries_and_exit_143_and_129() {
             "{signal}: the query was not stopped"
         );
         assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Out-of-range numbers and odd inputs
+
+/// Run with a deadline (so that a hang fails the test instead of blocking it).
+fn run_bounded(cmd: &mut std::process::Command) -> Run {
+    use std::io::Read;
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run apitrace");
+    let mut err = child.stderr.take().unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let err_t = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let out_t = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t0.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{:?} did not finish in a minute; stderr: {}",
+                cmd.get_args().collect::<Vec<_>>(),
+                err_t.join().unwrap()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: out_t.join().unwrap(),
+        stderr: err_t.join().unwrap(),
+    }
+}
+
+/// One `apitrace: error:` line naming `needle`, a hint, exit 2, no panic, nothing on stdout.
+fn assert_usage_error(r: &Run, needle: &str, what: &str) {
+    assert_eq!(r.code, 2, "{what}: {}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{what}: {}", r.stderr);
+    let errors: Vec<&str> = r.stderr.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(errors.len(), 1, "{what}: {}", r.stderr);
+    assert!(errors[0].contains(needle), "{what}: {}", r.stderr);
+    assert!(r.stdout.is_empty(), "{what}: {}", r.stdout);
+}
+
+#[test]
+fn every_number_flag_is_bounded_with_a_usage_error_not_a_panic_or_a_hang() {
+    let get = [
+        "get",
+        "--log-group",
+        "g",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    ];
+    let follow = ["--watch", "--start", "1m"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--call-timeout", "1e30"], "--call-timeout"),
+        (vec!["--call-timeout", "inf"], "--call-timeout"),
+        (vec!["--call-timeout", "NaN"], "--call-timeout"),
+        (vec!["--call-timeout", "0"], "--call-timeout"),
+        (vec!["--throttle-budget", "1e30"], "--throttle-budget"),
+        (vec!["--throttle-budget", "NaN"], "--throttle-budget"),
+        (vec!["--max-tps", "1e-9"], "--max-tps"),
+        (vec!["--max-tps", "1e30"], "--max-tps"),
+        (
+            [&follow[..], &["--watch-interval", "99999999999s"]].concat(),
+            "--watch-interval",
+        ),
+        (
+            [&follow[..], &["--watch-lag", "99999999999s"]].concat(),
+            "--watch-lag",
+        ),
+    ];
+    for (extra, flag) in cases {
+        let r = run_bounded(apitrace().args(get).args(&extra));
+        assert_usage_error(&r, flag, &format!("{extra:?}"));
+    }
+    // The AWS options of every command: `apis` too.
+    let r = run_bounded(apitrace().args(["apis", "--call-timeout", "1e30"]));
+    assert_usage_error(&r, "--call-timeout", "apis");
+    let r = run_bounded(apitrace().args([
+        "errors",
+        "--api-id",
+        "a",
+        "--stage",
+        "s",
+        "--limit",
+        "1000000000",
+    ]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--limit"), "{}", r.stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// Secrets in --debug
+
+#[test]
+fn debug_output_redacts_a_password_in_the_endpoint_url() {
+    let with_password = endpoint().replacen("://", "://usr:PASSWORD-do-not-print@", 1);
+    for how in ["--endpoint-url", "AWS_ENDPOINT_URL"] {
+        let mut cmd = apitrace();
+        cmd.args(["--debug", "groups", "--log-group", "g"]);
+        if how == "--endpoint-url" {
+            cmd.args(["--endpoint-url", &with_password]);
+        } else {
+            cmd.env("AWS_ENDPOINT_URL", &with_password);
+        }
+        let r = run(&mut cmd);
+        assert_eq!(r.code, 0, "{how}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("apitrace: debug: → POST http://<redacted>@127.0.0.1:"),
+            "{how}: {}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("PASSWORD"),
+            "{how}: a password was printed: {}",
+            r.stderr
+        );
+    }
+}
+
+/// `apitrace ARGS` started by `sh` with `redirect` applied to it (e.g. `>&-`), in the
+/// environment of [`apitrace()`].
+fn through_shell(redirect: &str, args: &[&str]) -> std::process::Command {
+    let cmd = apitrace();
+    let mut sh = std::process::Command::new("sh");
+    sh.args(["-c", &format!("exec \"$0\" \"$@\" {redirect}")])
+        .arg(cmd.get_program())
+        .args(args);
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    sh
+}
+
+#[test]
+fn a_closed_stdout_is_an_error_not_a_silent_success() {
+    let w = World::shared();
+    let exec = w.m["log_groups"]["execution"].as_str().unwrap().to_string();
+    let window = w.window_args();
+    let mut args = vec!["get", "--log-group", exec.as_str()];
+    args.extend(window.iter().map(String::as_str));
+    // `>&-`: the shell closes descriptor 1 before starting apitrace.
+    let r = run_bounded(&mut through_shell(">&-", &args));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let errors: Vec<&str> = r.stderr.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(
+        errors,
+        ["apitrace: error: standard output is closed: nothing could be printed"],
+        "{}",
+        r.stderr
+    );
+    // `> /dev/null` is not a closed stdout.
+    let r = run_bounded(&mut through_shell("> /dev/null", &args));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+fn config_file(name: &str, text: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("apitrace-{}-{name}.toml", std::process::id()));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn a_bad_config_value_names_its_file_line_and_key() {
+    for (text, key, needle) in [
+        (
+            "# mine\nmax-tps = \"fast\"\n",
+            "max-tps",
+            "invalid value `fast`",
+        ),
+        ("\n\nconcurrency = 0\n", "concurrency", "invalid value `0`"),
+        ("color = \"purple\"\n", "color", "auto, always, never"),
+        ("local = 5\n", "local", "expected true or false"),
+        ("max_tps = 1e-9\n", "max_tps", "from 0.1 to 10000"),
+    ] {
+        let path = config_file(key, text);
+        let line = text.lines().position(|l| l.starts_with(key)).unwrap() + 1;
+        let r = run_bounded(apitrace().env("APITRACE_CONFIG", &path).args([
+            "groups",
+            "--log-group",
+            "g",
+        ]));
+        let _ = std::fs::remove_file(&path);
+        assert_usage_error(&r, &format!("{}:{line}: {key}: ", path.display()), text);
+        assert!(r.stderr.contains(needle), "{text}: {}", r.stderr);
+        assert!(!r.stderr.contains("--max-tps <"), "{text}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn a_config_path_that_is_a_fifo_or_a_device_is_refused_at_once() {
+    let fifo = std::env::temp_dir().join(format!("apitrace-{}-fifo", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for path in [fifo.as_path(), std::path::Path::new("/dev/zero")] {
+        let r = run_bounded(apitrace().env("APITRACE_CONFIG", path).args([
+            "groups",
+            "--log-group",
+            "g",
+        ]));
+        assert_usage_error(&r, "not a regular file", &path.display().to_string());
+        assert!(
+            r.stderr.contains(&path.display().to_string()),
+            "{}",
+            r.stderr
+        );
+    }
+    let _ = std::fs::remove_file(&fifo);
+    // A file too big to be a config file is not read into memory.
+    let big = config_file("big", &"# padding\n".repeat(10_000));
+    let r =
+        run_bounded(
+            apitrace()
+                .env("APITRACE_CONFIG", &big)
+                .args(["groups", "--log-group", "g"]),
+        );
+    let _ = std::fs::remove_file(&big);
+    assert_usage_error(&r, "larger than 64 KiB", "big");
+}
+
+#[test]
+fn empty_api_ids_and_stages_are_usage_errors() {
+    for (args, flag) in [
+        (
+            vec!["get", "--api-id", "", "--stage", "prod"],
+            "--api-id is empty",
+        ),
+        (
+            vec!["groups", "--api-id", "abc", "--stage", ""],
+            "--stage is empty",
+        ),
+        (
+            vec!["errors", "--api-id", "abc", "--stage", ""],
+            "--stage is empty",
+        ),
+        (
+            vec!["trace", "r", "--api-id", " ", "--stage", "x"],
+            "--api-id is empty",
+        ),
+        (
+            vec!["summary", "--api-id", "a", "--stage", ""],
+            "--stage is empty",
+        ),
+        (vec!["get", "--log-group", ""], "--log-group is empty"),
+    ] {
+        let r = run_bounded(apitrace().args(&args));
+        assert_usage_error(&r, flag, &format!("{args:?}"));
+        if flag.starts_with("--stage") {
+            assert!(r.stderr.contains("--stage '$default'"), "{}", r.stderr);
+        }
     }
 }
