@@ -7,6 +7,8 @@
 #       apitrace get --api-id abc123 --stage prod --start '1h ago'
 #
 # (Or pass credentials as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.)
+# The release workflow publishes the `release` stage instead, made from the binaries the
+# release built (.github/workflows/publish-docker.yml).
 
 ARG RUST_VERSION=1.94
 FROM rust:${RUST_VERSION}-alpine AS build
@@ -19,6 +21,14 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     cargo build --release --locked --bin apitrace \
     && cp target/release/apitrace /usr/local/bin/apitrace
 
+# The published image: `--build-context bins=DIR`, DIR holding amd64/apitrace and
+# arm64/apitrace (the static musl binaries of the release archives).
+FROM gcr.io/distroless/static-debian12:nonroot AS release
+ARG TARGETARCH
+COPY --from=bins ${TARGETARCH}/apitrace /usr/local/bin/apitrace
+ENTRYPOINT ["/usr/local/bin/apitrace"]
+
+# The default: built from this checkout.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /usr/local/bin/apitrace /usr/local/bin/apitrace
 ENTRYPOINT ["/usr/local/bin/apitrace"]
