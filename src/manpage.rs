@@ -245,7 +245,7 @@ fn files_section(r: &mut Roff) {
     r.control("SH", ["FILES"]);
     paragraph(
         r,
-        "~/.config/apitrace/config.toml",
+        "~/.config/apitrace/config.toml (Windows: %APPDATA%\\apitrace\\config.toml)",
         "Defaults for flags, one 'key = value' per line (strings in double quotes, numbers \
          and booleans bare, # comments), keys named as the long flags: profile, region, \
          color, concurrency, max-tps, engine, local, and so on. A flag on the command line \
