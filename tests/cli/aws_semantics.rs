@@ -43,45 +43,8 @@ fn content_in(
     v
 }
 
-/// Run to the end, or kill it and fail after two minutes (a hang guard for behaviour the
-/// old code never ended, not a timing assertion).
 fn run_guarded(cmd: &mut Command, what: &str) -> Run {
-    use std::io::Read;
-    let mut child = cmd
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run apitrace");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let t0 = std::time::Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if t0.elapsed() > std::time::Duration::from_secs(120) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: apitrace still running after two minutes");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out_t.join().unwrap()).unwrap(),
-        stderr: String::from_utf8(err_t.join().unwrap()).unwrap(),
-    }
+    run_within(cmd, std::time::Duration::from_secs(120), what)
 }
 
 const GROUPS: [&str; 3] = ["fake-0", "fake-1", "fake-2"];

@@ -566,46 +566,8 @@ fn sigterm_and_sighup_stop_insights_queries_and_exit_143_and_129() {
 
 /// Run with a deadline (so that a hang fails the test instead of blocking it).
 fn run_bounded(cmd: &mut std::process::Command) -> Run {
-    use std::io::Read;
-    let mut child = cmd
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run apitrace");
-    let mut err = child.stderr.take().unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let err_t = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let out_t = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let t0 = std::time::Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if t0.elapsed() > std::time::Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "{:?} did not finish in a minute; stderr: {}",
-                cmd.get_args().collect::<Vec<_>>(),
-                err_t.join().unwrap()
-            );
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: out_t.join().unwrap(),
-        stderr: err_t.join().unwrap(),
-    }
+    let what = format!("{:?}", cmd.get_args().collect::<Vec<_>>());
+    run_within(cmd, std::time::Duration::from_secs(60), &what)
 }
 
 /// One `apitrace: error:` line naming `needle`, a hint, exit 2, no panic, nothing on stdout.

@@ -188,6 +188,50 @@ pub fn run(cmd: &mut Command) -> Run {
     }
 }
 
+/// Run to the end, or kill it and fail after `limit` (a guard for behaviour that once
+/// hung, not a timing assertion); `what` names the case in the failure.
+pub fn run_within(cmd: &mut Command, limit: std::time::Duration, what: &str) -> Run {
+    use std::io::Read;
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run apitrace");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{what}: apitrace still running after {limit:?}; stderr: {}",
+                String::from_utf8_lossy(&err_t.join().unwrap())
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out_t.join().unwrap()).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(err_t.join().unwrap()).expect("stderr is UTF-8"),
+    }
+}
+
 /// Parse JSON Lines output.
 pub fn json_lines(s: &str) -> Vec<Value> {
     s.lines()
