@@ -56,6 +56,16 @@ impl Delivered {
 /// Pages of a Describe* call, at most this many.
 const MAX_PAGES: usize = 50;
 
+/// After a listing loop: a token still in hand means it stopped at [`MAX_PAGES`], which is
+/// said (not a silent truncation); the token is dropped so the next listing starts fresh.
+fn end_of_listing(token: &mut Option<String>, what: &str) {
+    if token.take().is_some() {
+        crate::error::warn(format!(
+            "listing {what}: stopped after {MAX_PAGES} pages; the list may be incomplete"
+        ));
+    }
+}
+
 /// The deliveries of the execution logs of REST `api_id`'s `stage` in the client's region.
 pub async fn execution_deliveries(aws: &Aws, api_id: &str, stage: &str) -> Vec<Delivered> {
     match find(aws, api_id, stage).await {
@@ -82,6 +92,7 @@ async fn find(aws: &Aws, api_id: &str, stage: &str) -> Result<Vec<Delivered>, St
     // 1. The stage's EXECUTION_LOGS delivery sources.
     let mut sources = Vec::new();
     let mut token: Option<String> = None;
+    let mut guard = crate::paging::PageGuard::default();
     for _ in 0..MAX_PAGES {
         let out = client
             .describe_delivery_sources()
@@ -99,16 +110,18 @@ async fn find(aws: &Aws, api_id: &str, stage: &str) -> Result<Vec<Delivered>, St
                 sources.push(name.to_string());
             }
         }
-        token = out.next_token().filter(|t| !t.is_empty()).map(String::from);
+        token = guard.next(out.next_token(), "the log delivery sources");
         if token.is_none() {
             break;
         }
     }
+    end_of_listing(&mut token, "the log delivery sources");
     if sources.is_empty() {
         return Ok(Vec::new());
     }
     // 2. Their deliveries.
     let mut deliveries = Vec::new();
+    let mut guard = crate::paging::PageGuard::default();
     for _ in 0..MAX_PAGES {
         let out = client
             .describe_deliveries()
@@ -123,16 +136,18 @@ async fn find(aws: &Aws, api_id: &str, stage: &str) -> Result<Vec<Delivered>, St
                 deliveries.push(d.clone());
             }
         }
-        token = out.next_token().filter(|t| !t.is_empty()).map(String::from);
+        token = guard.next(out.next_token(), "the log deliveries");
         if token.is_none() {
             break;
         }
     }
+    end_of_listing(&mut token, "the log deliveries");
     if deliveries.is_empty() {
         return Ok(Vec::new());
     }
     // 3. Where they go.
     let mut destinations: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+    let mut guard = crate::paging::PageGuard::default();
     for _ in 0..MAX_PAGES {
         let out = client
             .describe_delivery_destinations()
@@ -154,11 +169,12 @@ async fn find(aws: &Aws, api_id: &str, stage: &str) -> Result<Vec<Delivered>, St
                 );
             }
         }
-        token = out.next_token().filter(|t| !t.is_empty()).map(String::from);
+        token = guard.next(out.next_token(), "the log delivery destinations");
         if token.is_none() {
             break;
         }
     }
+    end_of_listing(&mut token, "the log delivery destinations");
     Ok(deliveries
         .iter()
         .map(|d| {
@@ -181,6 +197,24 @@ async fn find(aws: &Aws, api_id: &str, stage: &str) -> Result<Vec<Delivered>, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A listing cut at the page cap is said, and its token never reaches the next
+    /// listing (it did: DescribeDeliveries was sent DescribeDeliverySources' token).
+    #[test]
+    fn a_listing_cut_at_the_page_cap_is_said_and_its_token_dropped() {
+        crate::error::take_captured();
+        let mut token = Some("t".to_string());
+        end_of_listing(&mut token, "the log deliveries");
+        assert!(token.is_none());
+        let said = crate::error::take_captured();
+        assert!(
+            said.contains("listing the log deliveries: stopped after 50 pages"),
+            "{said}"
+        );
+        let mut done = None;
+        end_of_listing(&mut done, "the log deliveries");
+        assert_eq!(crate::error::take_captured(), "");
+    }
 
     #[test]
     fn stage_resources() {

@@ -690,6 +690,7 @@ impl Batch {
         let mut unknown = 0u32;
         let mut rows = Vec::new();
         let mut token: Option<String> = None;
+        let mut pages = crate::paging::PageGuard::default();
         loop {
             if tx.is_closed() {
                 return Ok(Vec::new());
@@ -709,8 +710,10 @@ impl Batch {
                     let before = rows.len();
                     rows.extend(page.iter().filter_map(|r| self.row(r)));
                     self.skipped(page.len() - (rows.len() - before));
-                    if let Some(t) = out.next_token().filter(|t| !t.is_empty()) {
-                        token = Some(t.to_string());
+                    if let Some(t) =
+                        pages.next(out.next_token(), "the rows of a Logs Insights query")
+                    {
+                        token = Some(t);
                         continue;
                     }
                     if let Some(st) = out.statistics() {
