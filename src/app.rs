@@ -573,24 +573,31 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     let left_out = total.saturating_sub(args.limit);
 
     let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
-    let mut traces = Vec::new();
-    for f in found.iter().take(args.limit) {
-        let window = crate::config::Window {
-            start_ms: f.timestamp - 5 * 60_000,
-            end_ms: (f.timestamp + 5 * 60_000).min(cfg.window.end_ms.max(f.timestamp)),
-        };
-        let mut tspec = cfg.fetch_spec();
-        tspec.window = window;
-        // One Logs Insights report for the whole command (bytes scanned, #15).
-        tspec.insights = spec.insights.clone();
-        match crate::trace::trace(&aws, &groups, &f.request_id, window, &tspec).await {
-            Ok(t) => traces.push((f, Some(t))),
-            Err(e) => {
-                warn(format!("request {}: cannot trace it: {e:#}", f.request_id));
-                traces.push((f, None));
-            }
-        }
-    }
+    // Every failure linked in one pass (`link.rs`): the calls do not grow with their number.
+    let shown: Vec<&crate::failures::Failure> = found.iter().take(args.limit).collect();
+    let linking = Arc::new(crate::link::Linking::default());
+    linking
+        .found
+        .store(total as u64, std::sync::atomic::Ordering::Relaxed);
+    let mut tspec = cfg.fetch_spec();
+    // One Logs Insights report for the whole command (bytes scanned, #15).
+    tspec.insights = spec.insights.clone();
+    let link_outcome = Arc::new(Outcome::default());
+    let linked = crate::link::link_all(
+        &aws,
+        &groups,
+        &found[..shown.len()],
+        cfg.window.end_ms,
+        &tspec,
+        &Arc::new(Stats::default()),
+        &link_outcome,
+        &linking,
+    )
+    .await;
+    let mut failed = failed;
+    failed.extend(link_outcome.failed_groups());
+    let traces: Vec<(&crate::failures::Failure, Option<crate::trace::Trace>)> =
+        shown.into_iter().zip(linked).collect();
     if let Some(r) = crate::insights::report(&spec.insights) {
         error::note(r);
     }
