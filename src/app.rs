@@ -35,7 +35,7 @@ pub async fn run(cli: Cli, env: Env) -> Result<u8> {
             let cfg = GetConfig::for_trace(&args, &env)?;
             trace(cfg, &args.aws, true).await
         }
-        Command::Errors(args) => errors(&args, GetConfig::for_errors(&args, &env)?).await,
+        Command::Errors(args) => errors(&args, GetConfig::for_errors(&args, &env)?, &env).await,
         Command::Summary(args) => summary(&args, GetConfig::for_summary(&args, &env)?).await,
         Command::Completions { shell } => {
             // Generated into memory: clap_complete panics when its writer fails (a closed pipe).
@@ -494,7 +494,7 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
 }
 
 /// `apitrace errors`: find the failing requests, trace each, print them.
-async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
+async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result<u8> {
     use crate::failures::{self, Finder};
     if args.output == cli::ErrorsFormat::Github {
         error::set_workflow_commands(true);
@@ -530,8 +530,19 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     spec.engine = engine(&aws, &cfg, &searched, spec.filter_pattern.as_deref(), false).await;
     // Streamed through the finder, which decides each request as its status line
     // arrives: memory does not grow with the traffic of the window.
+    let linking = Arc::new(crate::link::Linking::default());
+    let shown_progress = {
+        let l = linking.clone();
+        crate::progress::Progress::start_with(
+            linking.stats.clone(),
+            groups.len(),
+            crate::progress::wanted(env.stdout_is_tty, env.stderr_is_tty, env.ci, error::quiet()),
+            Arc::new(move || l.progress()),
+        )
+    };
+    // Progress counts the calls of both passes, and the failures found and linked.
     let outcome = Arc::new(Outcome::default());
-    let stats = Arc::new(Stats::default());
+    let stats = linking.stats.clone();
     let mut receivers = fetch::open(&aws, &groups, &which, &spec, stats.clone(), outcome.clone());
     if pattern_used(&spec) {
         // Requests rejected before the integration (authorizer, WAF, throttling, missing
@@ -555,10 +566,14 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     }
     let (include_4xx, limit) = (args.include_4xx, args.limit);
     let scan_groups = groups.clone();
+    let counter = linking.clone();
     let (found, total, unreadable) = tokio::task::spawn_blocking(move || {
         let mut finder = Finder::new(include_4xx, limit);
         for e in Merger::new(receivers) {
             finder.observe(&e, &scan_groups);
+            counter
+                .found
+                .store(finder.found() as u64, Ordering::Relaxed);
         }
         let unreadable = finder.unreadable.warning();
         let (found, total) = finder.finish();
@@ -566,6 +581,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     })
     .await
     .context("the search thread failed")?;
+    linking.found.store(total as u64, Ordering::Relaxed);
     if let Some(w) = unreadable {
         warn(w);
     }
@@ -575,27 +591,21 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
     // Every failure linked in one pass (`link.rs`): the calls do not grow with their number.
     let shown: Vec<&crate::failures::Failure> = found.iter().take(args.limit).collect();
-    let linking = Arc::new(crate::link::Linking::default());
-    linking
-        .found
-        .store(total as u64, std::sync::atomic::Ordering::Relaxed);
     let mut tspec = cfg.fetch_spec();
     // One Logs Insights report for the whole command (bytes scanned, #15).
     tspec.insights = spec.insights.clone();
-    let link_outcome = Arc::new(Outcome::default());
     let linked = crate::link::link_all(
         &aws,
         &groups,
         &found[..shown.len()],
         cfg.window.end_ms,
         &tspec,
-        &Arc::new(Stats::default()),
-        &link_outcome,
         &linking,
     )
     .await;
+    drop(shown_progress);
     let mut failed = failed;
-    failed.extend(link_outcome.failed_groups());
+    failed.extend(linking.outcome.failed_groups());
     let traces: Vec<(&crate::failures::Failure, Option<crate::trace::Trace>)> =
         shown.into_iter().zip(linked).collect();
     if let Some(r) = crate::insights::report(&spec.insights) {

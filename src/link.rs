@@ -41,11 +41,27 @@ pub const MAX_PATTERN: usize = 1024;
 /// always traced them).
 const API_MS: i64 = 5 * 60_000;
 
-/// Counters for the progress line.
+/// What the linking shares with the command: counters for the progress line, the fetch
+/// counters and the failed groups.
 #[derive(Debug, Default)]
 pub struct Linking {
+    /// Failing requests found (all, not only those traced).
     pub found: AtomicU64,
+    /// Traces assembled so far.
     pub linked: AtomicU64,
+    pub stats: Arc<Stats>,
+    pub outcome: Arc<Outcome>,
+}
+
+impl Linking {
+    /// The progress line's addition: `12 failures found, 3 linked`.
+    pub fn progress(&self) -> String {
+        format!(
+            "{} failures found, {} linked",
+            self.found.load(Ordering::Relaxed),
+            self.linked.load(Ordering::Relaxed)
+        )
+    }
 }
 
 /// One pattern matching any of `ids`, if it fits in FilterLogEvents' limit.
@@ -126,6 +142,8 @@ async fn scan<S: Send + 'static>(
     state: S,
     f: impl Fn(&mut S, Event) + Send + 'static,
 ) -> S {
+    // The progress line's `groups` counts this phase's.
+    stats.groups_done.store(0, Ordering::Relaxed);
     let mut receivers = Vec::new();
     for (which, spec) in &reads {
         receivers.extend(fetch::open(
@@ -188,10 +206,9 @@ pub async fn link_all(
     failures: &[Failure],
     end_ms: i64,
     base: &FetchSpec,
-    stats: &Arc<Stats>,
-    outcome: &Arc<Outcome>,
     progress: &Arc<Linking>,
 ) -> Vec<Option<Trace>> {
+    let (stats, outcome) = (&progress.stats, &progress.outcome);
     let mut out: Vec<Option<Trace>> = (0..failures.len()).map(|_| None).collect();
     let windows: Vec<Window> = failures
         .iter()

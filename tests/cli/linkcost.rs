@@ -53,7 +53,10 @@ fn errors_calls_stay_within_3x_get_and_flat_as_failures_grow() {
     let (get_few, err_few, traced_few) = costs(&few);
     let (get_many, err_many, traced_many) = costs(&many);
     let (want_few, want_many) = (failing(&few), failing(&many));
-    assert!(want_few.len() >= 10 && want_many.len() >= 100, "{want_few:?}");
+    assert!(
+        want_few.len() >= 10 && want_many.len() >= 100,
+        "{want_few:?}"
+    );
     assert_eq!(traced_few, want_few);
     assert_eq!(traced_many, want_many);
     eprintln!(
@@ -64,7 +67,10 @@ fn errors_calls_stay_within_3x_get_and_flat_as_failures_grow() {
     );
     assert!(get_few > 0 && get_many > 0);
     assert!(err_few <= 3 * get_few, "errors {err_few} vs get {get_few}");
-    assert!(err_many <= 3 * get_many, "errors {err_many} vs get {get_many}");
+    assert!(
+        err_many <= 3 * get_many,
+        "errors {err_many} vs get {get_many}"
+    );
     // Ten times the failures: (about) the same calls, not ten times as many.
     assert!(
         err_many <= err_few + 3,
@@ -105,7 +111,14 @@ fn errors_links_like_trace() {
             .args(["--end", &(w.window().1 + 60_000).to_string()]));
         assert_eq!(t.code, 0, "{id}: {}", t.stderr);
         let t: Value = serde_json::from_str(&t.stdout).unwrap();
-        for k in ["lambdas", "authorizer", "notes", "events", "status", "reason"] {
+        for k in [
+            "lambdas",
+            "authorizer",
+            "notes",
+            "events",
+            "status",
+            "reason",
+        ] {
             assert_eq!(e[k], t[k], "{id}: {k}");
         }
     }
@@ -133,15 +146,24 @@ fn trace_reads_only_the_groups_the_request_points_to() {
         .filter(|l| l.starts_with("apitrace: debug: trace: "))
         .collect();
     assert!(why.len() >= 3, "{}", r.stderr);
-    let searches: Vec<&&str> = why.iter().filter(|l| l.contains(" searching /aws/lambda/")).collect();
+    let searches: Vec<&&str> = why
+        .iter()
+        .filter(|l| l.contains(" searching /aws/lambda/"))
+        .collect();
     assert_eq!(searches.len(), 1, "{why:#?}");
     let orders = w.m["functions"]["orders"].as_str().unwrap();
-    assert!(searches[0].contains(&format!("/aws/lambda/{orders}")), "{why:#?}");
+    assert!(
+        searches[0].contains(&format!("/aws/lambda/{orders}")),
+        "{why:#?}"
+    );
     for other in ["users", "backend", "reports"] {
         let f = w.m["functions"][other].as_str().unwrap();
         assert!(!searches[0].contains(f), "{other}: {why:#?}");
     }
-    assert!(searches[0].contains("a few seconds either side"), "{why:#?}");
+    assert!(
+        searches[0].contains("a few seconds either side"),
+        "{why:#?}"
+    );
     // One call per group searched: the execution and access logs, the function and its
     // authorizer, each invocation's stream.
     let calls = filter_calls(&r.stderr);
