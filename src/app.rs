@@ -594,97 +594,110 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     let mut tspec = cfg.fetch_spec();
     // One Logs Insights report for the whole command (bytes scanned, #15).
     tspec.insights = spec.insights.clone();
-    let linked = crate::link::link_all(
+    // Printed as each trace is linked (text and github), in the failures' order.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let link = crate::link::link_all(
         &aws,
         &groups,
         &found[..shown.len()],
         cfg.window.end_ms,
         &tspec,
         &linking,
-    )
-    .await;
+        tx,
+    );
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let github = args.output == cli::ErrorsFormat::Github;
+    let print_one = |out: &mut BufWriter<io::StdoutLock<'_>>,
+                     f: &crate::failures::Failure,
+                     t: Option<&crate::trace::Trace>|
+     -> io::Result<()> {
+        let mut stop = String::new();
+        let title = failure_title(f, t);
+        let detail = t.map(failure_detail).unwrap_or_default();
+        if github {
+            writeln!(
+                out,
+                "::error title={}::{}",
+                failures::gh_escape_property(&title),
+                failures::gh_escape_data(&format!(
+                    "request {} at {}{detail}",
+                    f.request_id,
+                    crate::time::format_ms(f.timestamp)
+                ))
+            )?;
+            writeln!(out, "::group::{}", failures::gh_escape_data(&title))?;
+            // The lines come from the logs: the runner must not execute a
+            // `::command::` hidden in them (after a newline, or at column 0).
+            let lines = t
+                .iter()
+                .flat_map(|t| t.events.iter().flat_map(|e| [&*e.message, &*e.stream]));
+            stop = failures::gh_stop_token(lines);
+            writeln!(out, "::stop-commands::{stop}")?;
+        } else {
+            use owo_colors::OwoColorize;
+            let head = format!(
+                "== {title} request {} at {}{detail}",
+                f.request_id,
+                crate::time::format_ms(f.timestamp)
+            );
+            // Method, path, ids and function names come from the logs.
+            let head = if cfg.output.terminal {
+                crate::output::sanitize_field(&head).into_owned()
+            } else {
+                head
+            };
+            if cfg.output.color {
+                writeln!(out, "{}", head.red().bold())?;
+            } else {
+                writeln!(out, "{head}")?;
+            }
+        }
+        if let Some(t) = t {
+            let mut printer = Printer::new(&mut *out, cfg.output.clone(), &groups);
+            for e in &t.events {
+                printer.print(e)?;
+            }
+        }
+        if github {
+            writeln!(out, "::{stop}::")?;
+            writeln!(out, "::endgroup::")?;
+        }
+        out.flush()
+    };
+    let mut arr = Vec::new();
+    let mut written: io::Result<()> = Ok(());
+    let printing = async {
+        while let Some((i, t)) = rx.recv().await {
+            if written.is_err() {
+                continue; // a closed pipe: the linking finishes, nothing more is printed
+            }
+            written = match (args.output, &t) {
+                (cli::ErrorsFormat::Json, Some(t)) => {
+                    trace_json_value(t, api_id, stage, &groups, &cfg).map(|v| arr.push(v))
+                }
+                (cli::ErrorsFormat::Json, None) => Ok(()),
+                _ => {
+                    crate::progress::clear();
+                    print_one(&mut out, shown[i], t.as_ref())
+                }
+            };
+        }
+    };
+    tokio::join!(link, printing);
     drop(shown_progress);
     let mut failed = failed;
     failed.extend(linking.outcome.failed_groups());
-    let traces: Vec<(&crate::failures::Failure, Option<crate::trace::Trace>)> =
-        shown.into_iter().zip(linked).collect();
     if let Some(r) = crate::insights::report(&spec.insights) {
         error::note(r);
     }
-
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let written = (|| -> io::Result<()> {
-        match args.output {
-            cli::ErrorsFormat::Json => {
-                let mut arr = Vec::new();
-                for (_, t) in &traces {
-                    if let Some(t) = t {
-                        arr.push(trace_json_value(t, api_id, stage, &groups, &cfg)?);
-                    }
-                }
-                serde_json::to_writer_pretty(&mut out, &arr).map_err(io::Error::from)?;
-                writeln!(out)?;
-            }
-            cli::ErrorsFormat::Text | cli::ErrorsFormat::Github => {
-                let github = args.output == cli::ErrorsFormat::Github;
-                for (f, t) in &traces {
-                    let mut stop = String::new();
-                    let title = failure_title(f, t.as_ref());
-                    let detail = t.as_ref().map(failure_detail).unwrap_or_default();
-                    if github {
-                        writeln!(
-                            out,
-                            "::error title={}::{}",
-                            failures::gh_escape_property(&title),
-                            failures::gh_escape_data(&format!(
-                                "request {} at {}{detail}",
-                                f.request_id,
-                                crate::time::format_ms(f.timestamp)
-                            ))
-                        )?;
-                        writeln!(out, "::group::{}", failures::gh_escape_data(&title))?;
-                        // The lines come from the logs: the runner must not execute a
-                        // `::command::` hidden in them (after a newline, or at column 0).
-                        let lines = t
-                            .iter()
-                            .flat_map(|t| t.events.iter().flat_map(|e| [&*e.message, &*e.stream]));
-                        stop = failures::gh_stop_token(lines);
-                        writeln!(out, "::stop-commands::{stop}")?;
-                    } else {
-                        use owo_colors::OwoColorize;
-                        let head = format!(
-                            "== {title} request {} at {}{detail}",
-                            f.request_id,
-                            crate::time::format_ms(f.timestamp)
-                        );
-                        // Method, path, ids and function names come from the logs.
-                        let head = if cfg.output.terminal {
-                            crate::output::sanitize_field(&head).into_owned()
-                        } else {
-                            head
-                        };
-                        if cfg.output.color {
-                            writeln!(out, "{}", head.red().bold())?;
-                        } else {
-                            writeln!(out, "{head}")?;
-                        }
-                    }
-                    if let Some(t) = t {
-                        let mut printer = Printer::new(&mut out, cfg.output.clone(), &groups);
-                        for e in &t.events {
-                            printer.print(e)?;
-                        }
-                    }
-                    if github {
-                        writeln!(out, "::{stop}::")?;
-                        writeln!(out, "::endgroup::")?;
-                    }
-                }
-            }
-        }
-        out.flush()
-    })();
+    if written.is_ok() && args.output == cli::ErrorsFormat::Json {
+        written = (|| -> io::Result<()> {
+            serde_json::to_writer_pretty(&mut out, &arr).map_err(io::Error::from)?;
+            writeln!(out)?;
+            out.flush()
+        })();
+    }
     let code = finish_write(written)?;
     let what = if args.include_4xx { "4xx/5xx" } else { "5xx" };
     if total == 0 {

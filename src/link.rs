@@ -198,8 +198,9 @@ fn read_spec(
     }
 }
 
-/// Trace every failure (in order); `None` where it could not be (warned). `end_ms` is the
-/// end of the command's window (a failure's API lines are looked for up to it).
+/// Trace every failure and send each trace on `tx` with the failure's index, in order, as
+/// soon as it is linked; `None` where it could not be (warned). `end_ms` is the end of the
+/// command's window (a failure's API lines are looked for up to it).
 pub async fn link_all(
     aws: &Aws,
     groups: &[LogGroup],
@@ -207,9 +208,14 @@ pub async fn link_all(
     end_ms: i64,
     base: &FetchSpec,
     progress: &Arc<Linking>,
-) -> Vec<Option<Trace>> {
+    tx: tokio::sync::mpsc::UnboundedSender<(usize, Option<Trace>)>,
+) {
     let (stats, outcome) = (&progress.stats, &progress.outcome);
-    let mut out: Vec<Option<Trace>> = (0..failures.len()).map(|_| None).collect();
+    let mut emit = Emit {
+        done: (0..failures.len()).map(|_| None).collect(),
+        next: 0,
+        tx,
+    };
     let windows: Vec<Window> = failures
         .iter()
         .map(|f| Window {
@@ -226,17 +232,20 @@ pub async fn link_all(
         spec.window = windows[i];
         match trace::trace(aws, groups, &failures[i].request_id, windows[i], &spec).await {
             Ok(t) => {
-                out[i] = Some(t);
                 progress.linked.fetch_add(1, Ordering::Relaxed);
+                emit.set(i, Some(t));
             }
-            Err(e) => warn(format!(
-                "request {}: cannot trace it: {e:#}",
-                failures[i].request_id
-            )),
+            Err(e) => {
+                warn(format!(
+                    "request {}: cannot trace it: {e:#}",
+                    failures[i].request_id
+                ));
+                emit.set(i, None);
+            }
         }
     }
     if batch.is_empty() {
-        return out;
+        return;
     }
 
     // 1. The API Gateway lines of every failing request.
@@ -313,7 +322,10 @@ pub async fn link_all(
             Ok(x) => {
                 found.insert(i, x);
             }
-            Err(e) => warn(format!("request {}: cannot trace it: {e:#}", f.request_id)),
+            Err(e) => {
+                warn(format!("request {}: cannot trace it: {e:#}", f.request_id));
+                emit.set(i, None);
+            }
         }
     }
     drop(api_lines);
@@ -434,58 +446,139 @@ pub async fn link_all(
             ));
         }
     }
-    let stream_lines = if reads.is_empty() {
-        HashMap::new()
-    } else {
-        let (_, lines) = scan(
-            aws,
-            groups,
-            reads,
-            stats,
-            outcome,
-            (per_group, HashMap::<(usize, String), Vec<Event>>::new()),
-            |(per_group, keep), e| {
-                let inside = per_group
-                    .get(&e.group)
-                    .and_then(|s| s.get(&*e.stream))
-                    .is_some_and(|ws| {
-                        ws.iter()
-                            .any(|w| e.timestamp >= w.start_ms && e.timestamp <= w.end_ms)
-                    });
-                if inside {
-                    keep.entry((e.group, e.stream.to_string()))
-                        .or_default()
-                        .push(e);
-                }
-            },
-        )
-        .await;
-        lines
-    };
-
-    for (i, searched, lines, ws) in wants {
-        let Some(f) = found.remove(&i) else { continue };
-        let reads: Vec<(Want, Vec<Event>)> = ws
-            .into_iter()
-            .map(|w| {
-                let evs = stream_lines
-                    .get(&(w.group, w.stream.clone()))
-                    .map(|v| {
-                        v.iter()
-                            .filter(|e| {
-                                e.timestamp >= w.window.start_ms && e.timestamp <= w.window.end_ms
-                            })
-                            .cloned()
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                (w, evs)
+    // Each trace is passed on as soon as the merged read is past its invocations' ranges
+    // (the read is in time order), in the failures' order.
+    let mut pending: std::collections::VecDeque<Pending> = wants
+        .into_iter()
+        .filter_map(|(i, searched, lines, ws)| {
+            let found = found.remove(&i)?;
+            let end = ws.iter().map(|w| w.window.end_ms).max().unwrap_or(i64::MIN);
+            Some(Pending {
+                i,
+                end,
+                searched,
+                lines,
+                wants: ws,
+                found,
             })
-            .collect();
-        out[i] = Some(f.assemble(groups, lines, reads, searched));
-        progress.linked.fetch_add(1, Ordering::Relaxed);
+        })
+        .collect();
+    pending.make_contiguous().sort_by_key(|p| p.i);
+    let mut state = Streams {
+        windows: per_group,
+        lines: HashMap::new(),
+        pending,
+        emit,
+        groups: groups.to_vec(),
+        progress: progress.clone(),
+    };
+    if !reads.is_empty() {
+        state = scan(aws, groups, reads, stats, outcome, state, |st, e| {
+            let inside = st
+                .windows
+                .get(&e.group)
+                .and_then(|s| s.get(&*e.stream))
+                .is_some_and(|ws| {
+                    ws.iter()
+                        .any(|w| e.timestamp >= w.start_ms && e.timestamp <= w.end_ms)
+                });
+            let ts = e.timestamp;
+            if inside {
+                st.lines
+                    .entry((e.group, e.stream.to_string()))
+                    .or_default()
+                    .push(e);
+            }
+            st.ready(ts);
+        })
+        .await;
     }
-    out
+    state.ready(i64::MAX);
+}
+
+/// A request whose API and Lambda lines are known, waiting for its invocations' streams.
+struct Pending {
+    i: usize,
+    /// The end of its last invocation's range.
+    end: i64,
+    searched: Window,
+    lines: Vec<Event>,
+    wants: Vec<Want>,
+    found: Found,
+}
+
+/// The state of the streams' read.
+struct Streams {
+    /// Per group and stream, the ranges of the invocations in it.
+    windows: BTreeMap<usize, BTreeMap<String, Vec<Window>>>,
+    /// Their lines.
+    lines: HashMap<(usize, String), Vec<Event>>,
+    /// In the failures' order.
+    pending: std::collections::VecDeque<Pending>,
+    emit: Emit,
+    groups: Vec<LogGroup>,
+    progress: Arc<Linking>,
+}
+
+impl Streams {
+    /// Assemble and pass on the traces whose ranges end before `now` (the read's time).
+    fn ready(&mut self, now: i64) {
+        while self
+            .pending
+            .front()
+            .is_some_and(|p| p.end < now || now == i64::MAX)
+        {
+            let Some(p) = self.pending.pop_front() else {
+                break;
+            };
+            let reads: Vec<(Want, Vec<Event>)> = p
+                .wants
+                .into_iter()
+                .map(|w| {
+                    let evs = self
+                        .lines
+                        .get(&(w.group, w.stream.clone()))
+                        .map(|v| {
+                            v.iter()
+                                .filter(|e| {
+                                    e.timestamp >= w.window.start_ms
+                                        && e.timestamp <= w.window.end_ms
+                                })
+                                .cloned()
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (w, evs)
+                })
+                .collect();
+            let t = p.found.assemble(&self.groups, p.lines, reads, p.searched);
+            self.progress.linked.fetch_add(1, Ordering::Relaxed);
+            self.emit.set(p.i, Some(t));
+        }
+    }
+}
+
+/// Passes traces on in the failures' order, each as soon as it and those before it are
+/// final.
+pub struct Emit {
+    /// Per failure: `Some` once final (`Some(None)`: it could not be traced).
+    done: Vec<Option<Option<Trace>>>,
+    next: usize,
+    tx: tokio::sync::mpsc::UnboundedSender<(usize, Option<Trace>)>,
+}
+
+impl Emit {
+    fn set(&mut self, i: usize, t: Option<Trace>) {
+        self.done[i] = Some(t);
+        while self.next < self.done.len() {
+            let Some(t) = self.done[self.next].take() else {
+                break;
+            };
+            // The printer may have gone (a closed pipe): the rest is still linked, unread.
+            let _ = self.tx.send((self.next, t));
+            self.next += 1;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -502,6 +595,24 @@ mod tests {
         let too_many: Vec<&str> = std::iter::repeat_n(id, 26).collect();
         assert!(ids_pattern(&too_many).is_none());
         assert!(ids_pattern(&[]).is_none());
+    }
+
+    #[test]
+    fn traces_are_passed_on_in_order_as_soon_as_those_before_are_final() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut emit = Emit {
+            done: (0..3).map(|_| None).collect(),
+            next: 0,
+            tx,
+        };
+        emit.set(1, None);
+        assert!(rx.try_recv().is_err(), "1 waits for 0");
+        emit.set(0, None);
+        assert_eq!(rx.try_recv().unwrap().0, 0);
+        assert_eq!(rx.try_recv().unwrap().0, 1);
+        assert!(rx.try_recv().is_err());
+        emit.set(2, None);
+        assert_eq!(rx.try_recv().unwrap().0, 2);
     }
 
     #[test]
