@@ -35,7 +35,7 @@ pub async fn run(cli: Cli, env: Env) -> Result<u8> {
             let cfg = GetConfig::for_trace(&args, &env)?;
             trace(cfg, &args.aws, true).await
         }
-        Command::Errors(args) => errors(&args, GetConfig::for_errors(&args, &env)?).await,
+        Command::Errors(args) => errors(&args, GetConfig::for_errors(&args, &env)?, &env).await,
         Command::Summary(args) => summary(&args, GetConfig::for_summary(&args, &env)?).await,
         Command::Completions { shell } => {
             // Generated into memory: clap_complete panics when its writer fails (a closed pipe).
@@ -494,7 +494,7 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
 }
 
 /// `apitrace errors`: find the failing requests, trace each, print them.
-async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
+async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result<u8> {
     use crate::failures::{self, Finder};
     if args.output == cli::ErrorsFormat::Github {
         error::set_workflow_commands(true);
@@ -530,8 +530,19 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     spec.engine = engine(&aws, &cfg, &searched, spec.filter_pattern.as_deref(), false).await;
     // Streamed through the finder, which decides each request as its status line
     // arrives: memory does not grow with the traffic of the window.
+    let linking = Arc::new(crate::link::Linking::default());
+    let shown_progress = {
+        let l = linking.clone();
+        crate::progress::Progress::start_with(
+            linking.stats.clone(),
+            groups.len(),
+            crate::progress::wanted(env.stdout_is_tty, env.stderr_is_tty, env.ci, error::quiet()),
+            Arc::new(move || l.progress()),
+        )
+    };
+    // Progress counts the calls of both passes, and the failures found and linked.
     let outcome = Arc::new(Outcome::default());
-    let stats = Arc::new(Stats::default());
+    let stats = linking.stats.clone();
     let mut receivers = fetch::open(&aws, &groups, &which, &spec, stats.clone(), outcome.clone());
     if pattern_used(&spec) {
         // Requests rejected before the integration (authorizer, WAF, throttling, missing
@@ -555,10 +566,14 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     }
     let (include_4xx, limit) = (args.include_4xx, args.limit);
     let scan_groups = groups.clone();
+    let counter = linking.clone();
     let (found, total, unreadable) = tokio::task::spawn_blocking(move || {
         let mut finder = Finder::new(include_4xx, limit);
         for e in Merger::new(receivers) {
             finder.observe(&e, &scan_groups);
+            counter
+                .found
+                .store(finder.found() as u64, Ordering::Relaxed);
         }
         let unreadable = finder.unreadable.warning();
         let (found, total) = finder.finish();
@@ -566,6 +581,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     })
     .await
     .context("the search thread failed")?;
+    linking.found.store(total as u64, Ordering::Relaxed);
     if let Some(w) = unreadable {
         warn(w);
     }
@@ -573,101 +589,115 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     let left_out = total.saturating_sub(args.limit);
 
     let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
-    let mut traces = Vec::new();
-    for f in found.iter().take(args.limit) {
-        let window = crate::config::Window {
-            start_ms: f.timestamp - 5 * 60_000,
-            end_ms: (f.timestamp + 5 * 60_000).min(cfg.window.end_ms.max(f.timestamp)),
-        };
-        let mut tspec = cfg.fetch_spec();
-        tspec.window = window;
-        // One Logs Insights report for the whole command (bytes scanned, #15).
-        tspec.insights = spec.insights.clone();
-        match crate::trace::trace(&aws, &groups, &f.request_id, window, &tspec).await {
-            Ok(t) => traces.push((f, Some(t))),
-            Err(e) => {
-                warn(format!("request {}: cannot trace it: {e:#}", f.request_id));
-                traces.push((f, None));
+    // Every failure linked in one pass (`link.rs`): the calls do not grow with their number.
+    let shown: Vec<&crate::failures::Failure> = found.iter().take(args.limit).collect();
+    let mut tspec = cfg.fetch_spec();
+    // One Logs Insights report for the whole command (bytes scanned, #15).
+    tspec.insights = spec.insights.clone();
+    // Printed as each trace is linked (text and github), in the failures' order.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let link = crate::link::link_all(
+        &aws,
+        &groups,
+        &found[..shown.len()],
+        cfg.window.end_ms,
+        &tspec,
+        &linking,
+        tx,
+    );
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let github = args.output == cli::ErrorsFormat::Github;
+    let print_one = |out: &mut BufWriter<io::StdoutLock<'_>>,
+                     f: &crate::failures::Failure,
+                     t: Option<&crate::trace::Trace>|
+     -> io::Result<()> {
+        let mut stop = String::new();
+        let title = failure_title(f, t);
+        let detail = t.map(failure_detail).unwrap_or_default();
+        if github {
+            writeln!(
+                out,
+                "::error title={}::{}",
+                failures::gh_escape_property(&title),
+                failures::gh_escape_data(&format!(
+                    "request {} at {}{detail}",
+                    f.request_id,
+                    crate::time::format_ms(f.timestamp)
+                ))
+            )?;
+            writeln!(out, "::group::{}", failures::gh_escape_data(&title))?;
+            // The lines come from the logs: the runner must not execute a
+            // `::command::` hidden in them (after a newline, or at column 0).
+            let lines = t
+                .iter()
+                .flat_map(|t| t.events.iter().flat_map(|e| [&*e.message, &*e.stream]));
+            stop = failures::gh_stop_token(lines);
+            writeln!(out, "::stop-commands::{stop}")?;
+        } else {
+            use owo_colors::OwoColorize;
+            let head = format!(
+                "== {title} request {} at {}{detail}",
+                f.request_id,
+                crate::time::format_ms(f.timestamp)
+            );
+            // Method, path, ids and function names come from the logs.
+            let head = if cfg.output.terminal {
+                crate::output::sanitize_field(&head).into_owned()
+            } else {
+                head
+            };
+            if cfg.output.color {
+                writeln!(out, "{}", head.red().bold())?;
+            } else {
+                writeln!(out, "{head}")?;
             }
         }
-    }
+        if let Some(t) = t {
+            let mut printer = Printer::new(&mut *out, cfg.output.clone(), &groups);
+            for e in &t.events {
+                printer.print(e)?;
+            }
+        }
+        if github {
+            writeln!(out, "::{stop}::")?;
+            writeln!(out, "::endgroup::")?;
+        }
+        out.flush()
+    };
+    let mut arr = Vec::new();
+    let mut written: io::Result<()> = Ok(());
+    let printing = async {
+        while let Some((i, t)) = rx.recv().await {
+            if written.is_err() {
+                continue; // a closed pipe: the linking finishes, nothing more is printed
+            }
+            written = match (args.output, &t) {
+                (cli::ErrorsFormat::Json, Some(t)) => {
+                    trace_json_value(t, api_id, stage, &groups, &cfg).map(|v| arr.push(v))
+                }
+                (cli::ErrorsFormat::Json, None) => Ok(()),
+                _ => {
+                    crate::progress::clear();
+                    print_one(&mut out, shown[i], t.as_ref())
+                }
+            };
+        }
+    };
+    tokio::join!(link, printing);
+    drop(shown_progress);
+    let mut failed = failed;
+    failed.extend(linking.outcome.failed_groups());
     if let Some(r) = crate::insights::report(&spec.insights) {
         error::note(r);
     }
-
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let written = (|| -> io::Result<()> {
-        match args.output {
-            cli::ErrorsFormat::Json => {
-                let mut arr = Vec::new();
-                for (_, t) in &traces {
-                    if let Some(t) = t {
-                        arr.push(trace_json_value(t, api_id, stage, &groups, &cfg)?);
-                    }
-                }
-                serde_json::to_writer_pretty(&mut out, &arr).map_err(io::Error::from)?;
-                writeln!(out)?;
-            }
-            cli::ErrorsFormat::Text | cli::ErrorsFormat::Github => {
-                let github = args.output == cli::ErrorsFormat::Github;
-                for (f, t) in &traces {
-                    let mut stop = String::new();
-                    let title = failure_title(f, t.as_ref());
-                    let detail = t.as_ref().map(failure_detail).unwrap_or_default();
-                    if github {
-                        writeln!(
-                            out,
-                            "::error title={}::{}",
-                            failures::gh_escape_property(&title),
-                            failures::gh_escape_data(&format!(
-                                "request {} at {}{detail}",
-                                f.request_id,
-                                crate::time::format_ms(f.timestamp)
-                            ))
-                        )?;
-                        writeln!(out, "::group::{}", failures::gh_escape_data(&title))?;
-                        // The lines come from the logs: the runner must not execute a
-                        // `::command::` hidden in them (after a newline, or at column 0).
-                        let lines = t
-                            .iter()
-                            .flat_map(|t| t.events.iter().flat_map(|e| [&*e.message, &*e.stream]));
-                        stop = failures::gh_stop_token(lines);
-                        writeln!(out, "::stop-commands::{stop}")?;
-                    } else {
-                        use owo_colors::OwoColorize;
-                        let head = format!(
-                            "== {title} request {} at {}{detail}",
-                            f.request_id,
-                            crate::time::format_ms(f.timestamp)
-                        );
-                        // Method, path, ids and function names come from the logs.
-                        let head = if cfg.output.terminal {
-                            crate::output::sanitize_field(&head).into_owned()
-                        } else {
-                            head
-                        };
-                        if cfg.output.color {
-                            writeln!(out, "{}", head.red().bold())?;
-                        } else {
-                            writeln!(out, "{head}")?;
-                        }
-                    }
-                    if let Some(t) = t {
-                        let mut printer = Printer::new(&mut out, cfg.output.clone(), &groups);
-                        for e in &t.events {
-                            printer.print(e)?;
-                        }
-                    }
-                    if github {
-                        writeln!(out, "::{stop}::")?;
-                        writeln!(out, "::endgroup::")?;
-                    }
-                }
-            }
-        }
-        out.flush()
-    })();
+    if written.is_ok() && args.output == cli::ErrorsFormat::Json {
+        written = (|| -> io::Result<()> {
+            serde_json::to_writer_pretty(&mut out, &arr).map_err(io::Error::from)?;
+            writeln!(out)?;
+            out.flush()
+        })();
+    }
     let code = finish_write(written)?;
     let what = if args.include_4xx { "4xx/5xx" } else { "5xx" };
     if total == 0 {

@@ -84,6 +84,11 @@ impl Finder {
         status >= 500 || (self.include_4xx && status >= 400)
     }
 
+    /// Failing requests decided so far (for progress; [`Finder::finish`] has the count).
+    pub fn found(&self) -> usize {
+        self.total
+    }
+
     /// Requests tracked (waiting or remembered): what bounds memory besides `limit`.
     #[cfg(test)]
     fn tracked(&self) -> usize {

@@ -20,6 +20,7 @@ mod extract;
 mod failures;
 mod fetch;
 mod insights;
+mod link;
 mod live;
 mod manpage;
 mod merge;

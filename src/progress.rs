@@ -48,6 +48,17 @@ pub struct Progress {
 
 impl Progress {
     pub fn start(stats: Arc<Stats>, total_groups: usize, enabled: bool) -> Progress {
+        Progress::start_with(stats, total_groups, enabled, Arc::new(String::new))
+    }
+
+    /// The same, with `extra()` appended to the line (e.g. `errors`' failures found and
+    /// linked).
+    pub fn start_with(
+        stats: Arc<Stats>,
+        total_groups: usize,
+        enabled: bool,
+        extra: Arc<dyn Fn() -> String + Send + Sync>,
+    ) -> Progress {
         if !enabled {
             return Progress { task: None };
         }
@@ -58,7 +69,13 @@ impl Progress {
             loop {
                 {
                     let mut e = std::io::stderr().lock();
-                    let _ = write!(e, "\r\x1b[2K{}", line(&stats, total_groups, t0.elapsed()));
+                    let more = extra();
+                    let sep = if more.is_empty() { "" } else { ", " };
+                    let _ = write!(
+                        e,
+                        "\r\x1b[2K{}{sep}{more}",
+                        line(&stats, total_groups, t0.elapsed())
+                    );
                     let _ = e.flush();
                 }
                 tokio::time::sleep(Duration::from_millis(250)).await;

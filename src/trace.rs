@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::aws::Aws;
 use crate::config::Window;
+use crate::debug;
 use crate::error::{Hinted, warn};
 use crate::extract::{self, ApiFacts, LambdaLine, Report};
 use crate::fetch::{self, FetchSpec};
@@ -66,17 +67,14 @@ pub async fn trace(
     window: Window,
     base: &FetchSpec,
 ) -> Result<Trace> {
-    let idx = |pred: &dyn Fn(&LogGroup) -> bool| -> Vec<usize> {
-        groups
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| pred(g))
-            .map(|(i, _)| i)
-            .collect()
-    };
-    let api_groups =
-        idx(&|g| matches!(g.source, Source::Execution | Source::Access | Source::Extra));
-    let lambda_groups = idx(&|g| matches!(g.source, Source::Lambda | Source::Authorizer));
+    let api_groups: Vec<usize> = (0..groups.len())
+        .filter(|&i| {
+            matches!(
+                groups[i].source,
+                Source::Execution | Source::Access | Source::Extra
+            )
+        })
+        .collect();
     // The first search covers the whole window (Insights when the caller chose it); the
     // later ones are narrow windows and single streams, which paging does best.
     let spec = |filter: Option<String>, w: Window, streams: Vec<String>| FetchSpec {
@@ -90,9 +88,22 @@ pub async fn trace(
         streams,
         ..base.clone()
     };
+    let names = |which: &[usize]| -> String {
+        which
+            .iter()
+            .map(|&i| groups[i].name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let mut failed = Vec::new();
 
     // 1. The API Gateway lines.
+    debug::log(format!(
+        "trace: searching {} for \"{id}\" between {} and {} (the request's own API Gateway lines)",
+        names(&api_groups),
+        format_ms(window.start_ms),
+        format_ms(window.end_ms)
+    ));
     let (mut api_events, f) = fetch::collect(
         aws,
         groups,
@@ -109,7 +120,13 @@ pub async fn trace(
             (rest.trim() == format!("Extended Request Id: {id}")).then(|| rid.to_string())
         });
         if let Some(rid) = req {
-            let execs = idx(&|g| g.source == Source::Execution);
+            let execs: Vec<usize> = (0..groups.len())
+                .filter(|&i| groups[i].source == Source::Execution)
+                .collect();
+            debug::log(format!(
+                "trace: searching {} for \"{rid}\" (the request id that extended id {id} names)",
+                names(&execs)
+            ));
             let (more, f) = fetch::collect(
                 aws,
                 groups,
@@ -122,245 +139,447 @@ pub async fn trace(
             facts.request_id = Some(rid);
         }
     }
-    let rid = facts.request_id.clone().unwrap_or_else(|| id.to_string());
-    api_events.retain(|e| {
-        let g = &groups[e.group];
-        match g.source {
-            Source::Execution => match extract::exec_prefix(&e.message) {
-                Some((p, _)) => p == rid,
-                None => e.message.contains(&rid),
-            },
-            Source::Access => {
-                facts.clone().scan_access(&e.message, id)
-                    || facts.clone().scan_access(&e.message, &rid)
-            }
-            _ => e.message.contains(id) || e.message.contains(&rid),
-        }
-    });
-    dedup(&mut api_events);
-    for e in &api_events {
-        match groups[e.group].source {
-            Source::Execution => facts.scan_exec(&e.message),
-            Source::Access if !facts.scan_access(&e.message, id) => {
-                facts.scan_access(&e.message, &rid);
-            }
-            _ => {}
-        }
-    }
     for (g, why) in &failed {
         warn(format!("log group {g}: {why}"));
     }
-    if api_events.is_empty() {
-        return Err(Hinted::new(
-            format!(
-                "no log line mentions request {id} between {} and {}",
-                format_ms(window.start_ms),
-                format_ms(window.end_ms)
-            ),
-            "widen the window with --start (e.g. --start '3d ago'), and check --api-id, --stage and --region; \
-             request ids are case-sensitive",
-        )
-        .into());
-    }
-    facts.request_id.get_or_insert_with(|| rid.clone());
-    let first = api_events.first().map_or(window.start_ms, |e| e.timestamp);
-    let last = api_events.last().map_or(window.end_ms, |e| e.timestamp);
-    if facts.latency_ms.is_none() && last > first {
-        // No access log with the latency: the span of the execution log is the best estimate.
-        facts.latency_ms = Some((last - first) as f64);
-    }
+    let found = Found::new(groups, id, facts, api_events, window)?;
 
-    // 2–3. Lambda lines that mention a linked id or the request id itself.
-    let mut ids: Vec<String> = facts.lambda_request_ids.clone();
-    ids.extend(facts.authorizer_request_id.clone());
-    ids.push(rid.clone());
-    ids.extend(facts.extended_request_id.clone());
-    if id != rid && !ids.iter().any(|x| x == id) {
-        ids.push(id.to_string());
-    }
-    ids.dedup();
-    let near = Window {
-        start_ms: first.saturating_sub(BEFORE_MS),
-        end_ms: last
-            .saturating_add(AFTER_MS)
-            .min(chrono::Utc::now().timestamp_millis().max(last)),
+    // 2–3. Lambda lines that mention a linked id or the request id itself: only in the
+    // groups the request points to, a few seconds either side of it first.
+    let lambda_groups = found.lambda_groups.clone();
+    let search = |w: Window, why: String| {
+        debug::log(format!(
+            "trace: searching {} for {} between {} and {} ({why})",
+            names(&lambda_groups),
+            found.ids.join(", "),
+            format_ms(w.start_ms),
+            format_ms(w.end_ms)
+        ));
+        let s = spec(Some(found.pattern()), w, vec![]);
+        let lg = &lambda_groups;
+        async move { fetch::collect(aws, groups, lg, &s).await }
     };
-    let pattern = if ids.len() == 1 {
-        quoted(&ids[0])
-    } else {
-        ids.iter()
-            .map(|i| format!("?{}", quoted(i)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let (mut matched, f) = fetch::collect(
-        aws,
-        groups,
-        &lambda_groups,
-        &spec(Some(pattern), near, vec![]),
-    )
-    .await;
+    let (mut searched, mut why) = (found.near, found.why_near());
+    let (mut matched, f) = search(searched, why.clone()).await;
     for (g, why) in &f {
         warn(format!("log group {g}: {why}"));
     }
     // The server may not support every pattern form (the emulator matches everything for
     // `?a ?b`): keep what really mentions an id.
-    matched.retain(|e| ids.iter().any(|i| e.message.contains(i.as_str())));
-
-    // The invocations: (group, Lambda request id) of every matched line.
-    let mut invocations: BTreeMap<(usize, String), Vec<Event>> = BTreeMap::new();
-    for e in &matched {
-        if let (_, Some(lid)) = extract::lambda_line(&e.message) {
-            invocations
-                .entry((e.group, lid))
-                .or_default()
-                .push(e.clone());
-        }
-    }
-    // 4. Each invocation's whole stream between START and REPORT.
-    let mut lambdas = Vec::new();
-    let mut lambda_events: Vec<Event> = matched.clone();
-    let reads = invocations.into_iter().map(|((group, lid), evs)| {
-        let stream = evs
-            .iter()
-            .find(|e| extract::lambda_line(&e.message).0 == LambdaLine::Start)
-            .unwrap_or(&evs[0])
-            .stream
-            .clone();
-        let lo = evs.iter().map(|e| e.timestamp).min().unwrap_or(first);
-        let hi = evs.iter().map(|e| e.timestamp).max().unwrap_or(last);
-        let kinds: Vec<LambdaLine> = evs
-            .iter()
-            .map(|e| extract::lambda_line(&e.message).0)
-            .collect();
-        let init_ms = evs
-            .iter()
-            .find_map(|e| extract::parse_report(&e.message).and_then(|r| r.init_duration_ms))
-            .unwrap_or(0.0) as i64;
-        // Read the stream from before START (and its INIT_START) to REPORT; where those
-        // were not matched, as far as an invocation can reach.
-        let w = Window {
-            start_ms: if kinds.contains(&LambdaLine::Start) {
-                lo - init_ms - 2_000
-            } else {
-                (lo - AFTER_MS).max(near.start_ms - AFTER_MS)
-            },
-            end_ms: if kinds.contains(&LambdaLine::Report) {
-                hi + 1_000
-            } else {
-                (hi + AFTER_MS).min(near.end_ms.max(hi + 1_000))
-            },
-        };
-        let s = spec(None, w, vec![stream.to_string()]);
-        async move {
-            let (evs, f) = fetch::collect(aws, groups, &[group], &s).await;
-            (group, lid, stream, evs, f)
-        }
-    });
-    let results = futures::future::join_all(reads).await;
-    for (group, lid, stream, evs, f) in results {
+    matched.retain(|e| found.mentions(&e.message));
+    if found.near != found.wide && !found.all_known_found(&matched) {
+        (searched, why) = (
+            found.wide,
+            "not all the invocations the API lines name were within seconds of the request: \
+             as far as a function can run"
+                .to_string(),
+        );
+        let (more, f) = search(searched, why).await;
         for (g, why) in &f {
             warn(format!("log group {g}: {why}"));
         }
-        let lines = invocation_lines(&evs, &lid, &stream);
-        let report = lines
-            .iter()
-            .find_map(|e| extract::parse_report(&e.message))
-            .unwrap_or_default();
-        let failure = lines
-            .iter()
-            .find_map(|e| extract::is_failure_line(&e.message));
-        let saw_report = lines
-            .iter()
-            .any(|e| extract::lambda_line(&e.message).0 == LambdaLine::Report);
-        let status = match (report.status.as_deref(), failure) {
-            (Some("success"), Some(f)) => f.to_string(),
-            (Some(s), _) => s.to_string(),
-            (None, Some(f)) => f.to_string(),
-            (None, None) if saw_report => "success".to_string(),
-            (None, None) => "unknown".to_string(),
-        };
-        let g = &groups[group];
-        lambdas.push(Invocation {
-            function: g.function.clone(),
-            request_id: lid,
-            log_group: g.name.clone(),
-            source: g.source,
-            report,
-            status,
-            first_ms: lines.first().map_or(0, |e| e.timestamp),
-        });
-        lambda_events.extend(lines);
+        matched = more;
+        matched.retain(|e| found.mentions(&e.message));
     }
-    lambdas.sort_by_key(|l| l.first_ms);
 
-    // Which invocation is the authorizer's.
-    let auth_pos = lambdas.iter().position(|l| {
-        Some(&l.request_id) == facts.authorizer_request_id.as_ref()
-            || (l.source == Source::Authorizer && !facts.lambda_request_ids.contains(&l.request_id))
+    // 4. Each invocation's whole stream between START and REPORT.
+    let wants = found.invocations(&matched, searched);
+    let reads = wants.into_iter().map(|w| {
+        let s = spec(None, w.window, vec![w.stream.clone()]);
+        debug::log(format!(
+            "trace: reading stream {} of {} between {} and {} (invocation {}: its START … REPORT)",
+            w.stream,
+            groups[w.group].name,
+            format_ms(w.window.start_ms),
+            format_ms(w.window.end_ms),
+            w.lid
+        ));
+        async move {
+            let (evs, f) = fetch::collect(aws, groups, &[w.group], &s).await;
+            for (g, why) in &f {
+                warn(format!("log group {g}: {why}"));
+            }
+            (w, evs)
+        }
     });
-    let authorizer = auth_pos.map(|i| lambdas.remove(i));
+    let results = futures::future::join_all(reads).await;
+    Ok(found.assemble(groups, matched, results, searched))
+}
 
-    let mut notes = Vec::new();
-    if facts.integration_timed_out && facts.lambda_request_ids.is_empty() {
-        notes.push(
-            "API Gateway timed out before the integration answered, so the execution log names no Lambda request id"
-                .to_string()
-                + if lambdas.is_empty() {
-                    "; no function logged this request id either"
-                } else {
-                    "; the invocation was found through the request id the function logged"
+/// One request's API Gateway lines, what they say, and where its Lambda lines can be:
+/// the linking rules `trace` and `errors` share (`errors` feeds it events read for many
+/// requests at once, `trace` the answers of its searches).
+#[derive(Debug)]
+pub struct Found {
+    pub facts: ApiFacts,
+    pub api_events: Vec<Event>,
+    /// Ids whose mention links a Lambda line to the request.
+    pub ids: Vec<String>,
+    /// Where Lambda lines are looked for first: a few seconds either side of the request
+    /// when the API lines name its invocations, else [`Found::wide`].
+    pub near: Window,
+    /// The request's first line − 1 min … last line + 15 min (the longest a function can run).
+    pub wide: Window,
+    /// The Lambda (and authorizer) groups the request points to: the functions its
+    /// execution log names, or every one when it names none found among `groups`.
+    pub lambda_groups: Vec<usize>,
+    first: i64,
+    last: i64,
+}
+
+/// Seconds either side of the request's API lines where its invocations' START lines are.
+const NEAR_MS: i64 = 10_000;
+
+/// An invocation to read whole: its stream between START and REPORT.
+#[derive(Debug, Clone)]
+pub struct Want {
+    pub group: usize,
+    pub lid: String,
+    pub stream: String,
+    pub window: Window,
+}
+
+impl Found {
+    /// From the API Gateway lines that mention `id` (more may be given; those of other
+    /// requests are dropped) within `window`. `facts` may already hold the request id (an
+    /// extended `id`). Fails when no line is the request's.
+    pub fn new(
+        groups: &[LogGroup],
+        id: &str,
+        mut facts: ApiFacts,
+        mut api_events: Vec<Event>,
+        window: Window,
+    ) -> Result<Found> {
+        let rid = facts.request_id.clone().unwrap_or_else(|| id.to_string());
+        api_events.retain(|e| {
+            let g = &groups[e.group];
+            match g.source {
+                Source::Execution => match extract::exec_prefix(&e.message) {
+                    Some((p, _)) => p == rid,
+                    None => e.message.contains(&rid),
                 },
-        );
+                Source::Access => {
+                    facts.clone().scan_access(&e.message, id)
+                        || facts.clone().scan_access(&e.message, &rid)
+                }
+                _ => e.message.contains(id) || e.message.contains(&rid),
+            }
+        });
+        dedup(&mut api_events);
+        for e in &api_events {
+            match groups[e.group].source {
+                Source::Execution => facts.scan_exec(&e.message),
+                Source::Access if !facts.scan_access(&e.message, id) => {
+                    facts.scan_access(&e.message, &rid);
+                }
+                _ => {}
+            }
+        }
+        if api_events.is_empty() {
+            return Err(Hinted::new(
+                format!(
+                    "no log line mentions request {id} between {} and {}",
+                    format_ms(window.start_ms),
+                    format_ms(window.end_ms)
+                ),
+                "widen the window with --start (e.g. --start '3d ago'), and check --api-id, --stage and --region; \
+                 request ids are case-sensitive",
+            )
+            .into());
+        }
+        facts.request_id.get_or_insert_with(|| rid.clone());
+        let first = api_events.first().map_or(window.start_ms, |e| e.timestamp);
+        let last = api_events.last().map_or(window.end_ms, |e| e.timestamp);
+        if facts.latency_ms.is_none() && last > first {
+            // No access log with the latency: the span of the execution log is the best estimate.
+            facts.latency_ms = Some((last - first) as f64);
+        }
+        let mut ids: Vec<String> = facts.lambda_request_ids.clone();
+        ids.extend(facts.authorizer_request_id.clone());
+        ids.push(rid.clone());
+        ids.extend(facts.extended_request_id.clone());
+        if id != rid && !ids.iter().any(|x| x == id) {
+            ids.push(id.to_string());
+        }
+        ids.dedup();
+        let now = chrono::Utc::now().timestamp_millis().max(last);
+        let wide = Window {
+            start_ms: first.saturating_sub(BEFORE_MS),
+            end_ms: last.saturating_add(AFTER_MS).min(now),
+        };
+        let known = !facts.lambda_request_ids.is_empty() || facts.authorizer_request_id.is_some();
+        let near = if known {
+            Window {
+                start_ms: first.saturating_sub(NEAR_MS),
+                end_ms: last.saturating_add(NEAR_MS).min(now),
+            }
+        } else {
+            wide
+        };
+        let lambda_groups = pointed_groups(groups, &facts);
+        Ok(Found {
+            facts,
+            api_events,
+            ids,
+            near,
+            wide,
+            lambda_groups,
+            first,
+            last,
+        })
     }
-    if facts.lambda_throttled {
-        notes.push(
-            "the Lambda service refused the integration call (429 TooManyRequestsException): throttled, no invocation ran"
-                .to_string(),
-        );
-    }
-    for lid in &facts.lambda_request_ids {
-        if !lambdas.iter().any(|l| &l.request_id == lid) && !facts.lambda_throttled {
-            notes.push(format!(
-                "Lambda request {lid} was not found in the function log groups within {} … {}",
-                format_ms(near.start_ms),
-                format_ms(near.end_ms)
-            ));
+
+    /// Why [`Found::near`] is what it is (for `--debug`).
+    pub fn why_near(&self) -> String {
+        if self.near == self.wide {
+            "no API line names an invocation: as far as a function can run after the request".into()
+        } else {
+            "the invocations the API lines name, a few seconds either side of the request".into()
         }
     }
-    if let Some(a) = &facts.authorizer_request_id
-        && authorizer.is_none()
-    {
-        notes.push(format!(
-            "the authorizer's invocation {a} was not found in its log group"
-        ));
-    }
-    if authorizer_cached(&facts, authorizer.as_ref()) {
-        notes.push(
-            "the authorizer's result came from its cache: no authorizer invocation ran for this request"
-                .into(),
-        );
-    } else if facts.authorizer_result.is_some()
-        && facts.authorizer_request_id.is_none()
-        && authorizer.is_none()
-    {
-        notes.push(
-            "the authorizer ran, but no log names its invocation: add $context.authorizer.requestId to the \
-             stage's access log format to link it"
-                .into(),
-        );
+
+    /// The server-side pattern for the ids.
+    pub fn pattern(&self) -> String {
+        if self.ids.len() == 1 {
+            quoted(&self.ids[0])
+        } else {
+            self.ids
+                .iter()
+                .map(|i| format!("?{}", quoted(i)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
     }
 
-    let mut events = api_events;
-    events.extend(lambda_events);
-    dedup(&mut events);
-    Ok(Trace {
-        facts,
-        lambdas,
-        authorizer,
-        events,
-        notes,
-    })
+    /// Whether a Lambda line mentions one of the request's ids.
+    pub fn mentions(&self, msg: &str) -> bool {
+        self.ids.iter().any(|i| msg.contains(i.as_str()))
+    }
+
+    /// Whether every invocation the API lines name is among `matched` (else the wide
+    /// window is searched).
+    pub fn all_known_found(&self, matched: &[Event]) -> bool {
+        self.facts
+            .lambda_request_ids
+            .iter()
+            .chain(self.facts.authorizer_request_id.iter())
+            .all(|k| matched.iter().any(|e| e.message.contains(k.as_str())))
+    }
+
+    /// The invocations of the matched lines (already limited to what mentions an id, in
+    /// the searched window): the stream and time range to read each one whole.
+    pub fn invocations(&self, matched: &[Event], searched: Window) -> Vec<Want> {
+        let (first, last) = (self.first, self.last);
+        let mut invocations: BTreeMap<(usize, String), Vec<&Event>> = BTreeMap::new();
+        for e in matched {
+            if let (_, Some(lid)) = extract::lambda_line(&e.message) {
+                invocations.entry((e.group, lid)).or_default().push(e);
+            }
+        }
+        invocations
+            .into_iter()
+            .map(|((group, lid), evs)| {
+                let stream = evs
+                    .iter()
+                    .find(|e| extract::lambda_line(&e.message).0 == LambdaLine::Start)
+                    .unwrap_or(&evs[0])
+                    .stream
+                    .to_string();
+                let lo = evs.iter().map(|e| e.timestamp).min().unwrap_or(first);
+                let hi = evs.iter().map(|e| e.timestamp).max().unwrap_or(last);
+                let kinds: Vec<LambdaLine> = evs
+                    .iter()
+                    .map(|e| extract::lambda_line(&e.message).0)
+                    .collect();
+                let init_ms = evs
+                    .iter()
+                    .find_map(|e| {
+                        extract::parse_report(&e.message).and_then(|r| r.init_duration_ms)
+                    })
+                    .unwrap_or(0.0) as i64;
+                // Read the stream from before START (and its INIT_START) to REPORT; where
+                // those were not matched, as far as an invocation can reach.
+                let window = Window {
+                    start_ms: if kinds.contains(&LambdaLine::Start) {
+                        lo - init_ms - 2_000
+                    } else {
+                        (lo - AFTER_MS).max(searched.start_ms - AFTER_MS)
+                    },
+                    end_ms: if kinds.contains(&LambdaLine::Report) {
+                        hi + 1_000
+                    } else {
+                        (hi + AFTER_MS).min(searched.end_ms.max(hi + 1_000))
+                    },
+                };
+                Want {
+                    group,
+                    lid,
+                    stream,
+                    window,
+                }
+            })
+            .collect()
+    }
+
+    /// The trace, from the matched Lambda lines and each invocation's stream read over
+    /// its [`Want::window`] (more lines may be given: only that stream and range count).
+    pub fn assemble(
+        self,
+        groups: &[LogGroup],
+        matched: Vec<Event>,
+        reads: Vec<(Want, Vec<Event>)>,
+        searched: Window,
+    ) -> Trace {
+        let Found {
+            facts, api_events, ..
+        } = self;
+        let mut lambdas = Vec::new();
+        let mut lambda_events: Vec<Event> = matched;
+        for (w, evs) in reads {
+            let in_window: Vec<Event> = evs
+                .into_iter()
+                .filter(|e| {
+                    e.group == w.group
+                        && e.timestamp >= w.window.start_ms
+                        && e.timestamp <= w.window.end_ms
+                })
+                .collect();
+            let lines = invocation_lines(&in_window, &w.lid, &w.stream);
+            let report = lines
+                .iter()
+                .find_map(|e| extract::parse_report(&e.message))
+                .unwrap_or_default();
+            let failure = lines
+                .iter()
+                .find_map(|e| extract::is_failure_line(&e.message));
+            let saw_report = lines
+                .iter()
+                .any(|e| extract::lambda_line(&e.message).0 == LambdaLine::Report);
+            let status = match (report.status.as_deref(), failure) {
+                (Some("success"), Some(f)) => f.to_string(),
+                (Some(s), _) => s.to_string(),
+                (None, Some(f)) => f.to_string(),
+                (None, None) if saw_report => "success".to_string(),
+                (None, None) => "unknown".to_string(),
+            };
+            let g = &groups[w.group];
+            lambdas.push(Invocation {
+                function: g.function.clone(),
+                request_id: w.lid,
+                log_group: g.name.clone(),
+                source: g.source,
+                report,
+                status,
+                first_ms: lines.first().map_or(0, |e| e.timestamp),
+            });
+            lambda_events.extend(lines);
+        }
+        lambdas.sort_by_key(|l| l.first_ms);
+        let near = searched;
+        // Which invocation is the authorizer's.
+        let auth_pos = lambdas.iter().position(|l| {
+            Some(&l.request_id) == facts.authorizer_request_id.as_ref()
+                || (l.source == Source::Authorizer
+                    && !facts.lambda_request_ids.contains(&l.request_id))
+        });
+        let authorizer = auth_pos.map(|i| lambdas.remove(i));
+
+        let mut notes = Vec::new();
+        if facts.integration_timed_out && facts.lambda_request_ids.is_empty() {
+            notes.push(
+                "API Gateway timed out before the integration answered, so the execution log names no Lambda request id"
+                    .to_string()
+                    + if lambdas.is_empty() {
+                        "; no function logged this request id either"
+                    } else {
+                        "; the invocation was found through the request id the function logged"
+                    },
+            );
+        }
+        if facts.lambda_throttled {
+            notes.push(
+                "the Lambda service refused the integration call (429 TooManyRequestsException): throttled, no invocation ran"
+                    .to_string(),
+            );
+        }
+        for lid in &facts.lambda_request_ids {
+            if !lambdas.iter().any(|l| &l.request_id == lid) && !facts.lambda_throttled {
+                notes.push(format!(
+                    "Lambda request {lid} was not found in the function log groups within {} … {}",
+                    format_ms(near.start_ms),
+                    format_ms(near.end_ms)
+                ));
+            }
+        }
+        if let Some(a) = &facts.authorizer_request_id
+            && authorizer.is_none()
+        {
+            notes.push(format!(
+                "the authorizer's invocation {a} was not found in its log group"
+            ));
+        }
+        if authorizer_cached(&facts, authorizer.as_ref()) {
+            notes.push(
+                "the authorizer's result came from its cache: no authorizer invocation ran for this request"
+                    .into(),
+            );
+        } else if facts.authorizer_result.is_some()
+            && facts.authorizer_request_id.is_none()
+            && authorizer.is_none()
+        {
+            notes.push(
+                "the authorizer ran, but no log names its invocation: add $context.authorizer.requestId to the \
+                 stage's access log format to link it"
+                    .into(),
+            );
+        }
+
+        let mut events = api_events;
+        events.extend(lambda_events);
+        dedup(&mut events);
+        Trace {
+            facts,
+            lambdas,
+            authorizer,
+            events,
+            notes,
+        }
+    }
+}
+
+/// The Lambda groups a request points to: those of the functions its execution log names
+/// (integration and authorizer), plus the authorizer groups when it ran but no line names
+/// its function; every Lambda group when none of those is among `groups`.
+fn pointed_groups(groups: &[LogGroup], facts: &ApiFacts) -> Vec<usize> {
+    let all: Vec<usize> = (0..groups.len())
+        .filter(|&i| matches!(groups[i].source, Source::Lambda | Source::Authorizer))
+        .collect();
+    let named: Vec<String> = facts
+        .integration_function_arns
+        .iter()
+        .chain(facts.authorizer_function_arn.iter())
+        .filter_map(|a| crate::resolve::parse_function(a).map(|f| f.name))
+        .collect();
+    if named.is_empty() {
+        return all;
+    }
+    let authorizer_unnamed = facts.authorizer_function_arn.is_none()
+        && (facts.authorizer_started
+            || facts.authorizer_called
+            || facts.authorizer_request_id.is_some()
+            || facts.authorizer_result.is_some());
+    let pointed: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| {
+            groups[i]
+                .function
+                .as_ref()
+                .is_some_and(|f| named.contains(f))
+                || (authorizer_unnamed && groups[i].source == Source::Authorizer)
+        })
+        .collect();
+    if pointed.is_empty() { all } else { pointed }
 }
 
 /// The lines of one invocation in its stream: START … REPORT (inclusive) of `lid`, plus

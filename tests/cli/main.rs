@@ -12,6 +12,7 @@ mod groups;
 mod hostile;
 mod hostile_data;
 mod insights;
+mod linkcost;
 mod live;
 mod mistakes;
 mod pipes;

@@ -1,0 +1,171 @@
+//! `errors` and `trace` at the cost of one pass (#17): FilterLogEvents calls counted from
+//! `--debug` (one `→` line per request sent, with its `x-amz-target`), on seeded worlds.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+/// FilterLogEvents requests sent, from `--debug` stderr.
+fn filter_calls(stderr: &str) -> usize {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("apitrace: debug: → ") && l.contains("FilterLogEvents"))
+        .count()
+}
+
+fn failing(w: &World) -> BTreeSet<String> {
+    w.requests()
+        .iter()
+        .filter(|r| r["api"] == "rest" && r["status"].as_u64().unwrap() >= 500)
+        .map(|r| r["request_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// (calls of `get`, calls of `errors --limit 10000`, the requests `errors` traced).
+fn costs(w: &World) -> (usize, usize, BTreeSet<String>) {
+    let base = |cmd: &str| {
+        let mut c = apitrace();
+        c.args([cmd, "--api-id", w.rest_api(), "--stage", "prod", "--debug"])
+            .args(w.window_args());
+        c
+    };
+    let g = run(base("get").args(["-o", "json"]));
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    let e = run(base("errors").args(["-o", "json", "--limit", "10000"]));
+    assert_eq!(e.code, 0, "{}", e.stderr);
+    let arr: Vec<Value> = serde_json::from_str(&e.stdout).unwrap();
+    for t in &arr {
+        assert!(!t["events"].as_array().unwrap().is_empty(), "{t}");
+    }
+    let traced = arr
+        .iter()
+        .map(|t| t["request_id"].as_str().unwrap().to_string())
+        .collect();
+    (filter_calls(&g.stderr), filter_calls(&e.stderr), traced)
+}
+
+#[test]
+fn errors_calls_stay_within_3x_get_and_flat_as_failures_grow() {
+    let few = World::seed("fewfail", &["--requests", "40"]);
+    let many = World::seed("manyfail", &["--requests", "400"]);
+    let (get_few, err_few, traced_few) = costs(&few);
+    let (get_many, err_many, traced_many) = costs(&many);
+    let (want_few, want_many) = (failing(&few), failing(&many));
+    assert!(
+        want_few.len() >= 10 && want_many.len() >= 100,
+        "{want_few:?}"
+    );
+    assert_eq!(traced_few, want_few);
+    assert_eq!(traced_many, want_many);
+    eprintln!(
+        "FilterLogEvents calls: {} failures: get {get_few}, errors {err_few}; \
+         {} failures: get {get_many}, errors {err_many}",
+        want_few.len(),
+        want_many.len()
+    );
+    assert!(get_few > 0 && get_many > 0);
+    assert!(err_few <= 3 * get_few, "errors {err_few} vs get {get_few}");
+    assert!(
+        err_many <= 3 * get_many,
+        "errors {err_many} vs get {get_many}"
+    );
+    // Ten times the failures: (about) the same calls, not ten times as many.
+    assert!(
+        err_many <= err_few + 3,
+        "{} failures: {err_few} calls; {}: {err_many}",
+        want_few.len(),
+        want_many.len()
+    );
+}
+
+/// Each failure `errors` links is the trace `trace` makes of it over the same window:
+/// same linked invocations, statuses, notes and lines.
+#[test]
+fn errors_links_like_trace() {
+    let w = World::shared();
+    let r = run(apitrace()
+        .args([
+            "errors",
+            "--api-id",
+            w.rest_api(),
+            "--stage",
+            "prod",
+            "-o",
+            "json",
+            "--limit",
+            "100",
+            "--include-4xx",
+        ])
+        .args(w.window_args()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let arr: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    assert!(arr.len() >= 6, "{}", r.stdout);
+    for e in &arr {
+        let id = e["request_id"].as_str().unwrap();
+        let ts = e["events"][0]["timestamp"].as_i64().unwrap();
+        let t = run(apitrace()
+            .args(["trace", id, "--api-id", w.rest_api(), "--stage", "prod"])
+            .args(["-o", "json", "--start", &(ts - 60_000).to_string()])
+            .args(["--end", &(w.window().1 + 60_000).to_string()]));
+        assert_eq!(t.code, 0, "{id}: {}", t.stderr);
+        let t: Value = serde_json::from_str(&t.stdout).unwrap();
+        for k in [
+            "lambdas",
+            "authorizer",
+            "notes",
+            "events",
+            "status",
+            "reason",
+        ] {
+            assert_eq!(e[k], t[k], "{id}: {k}");
+        }
+    }
+}
+
+/// `trace` reads the function its execution log names, not every function of the stage,
+/// and says why each search is made.
+#[test]
+fn trace_reads_only_the_groups_the_request_points_to() {
+    let w = World::shared();
+    let req = w
+        .requests()
+        .iter()
+        .find(|r| r["kind"] == "order")
+        .expect("an order request");
+    let id = req["request_id"].as_str().unwrap();
+    let r = run(apitrace()
+        .args(["trace", id, "--api-id", w.rest_api(), "--stage", "prod"])
+        .args(["--debug"])
+        .args(w.window_args()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let why: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("apitrace: debug: trace: "))
+        .collect();
+    assert!(why.len() >= 3, "{}", r.stderr);
+    let searches: Vec<&&str> = why
+        .iter()
+        .filter(|l| l.contains(" searching /aws/lambda/"))
+        .collect();
+    assert_eq!(searches.len(), 1, "{why:#?}");
+    let orders = w.m["functions"]["orders"].as_str().unwrap();
+    assert!(
+        searches[0].contains(&format!("/aws/lambda/{orders}")),
+        "{why:#?}"
+    );
+    for other in ["users", "backend", "reports"] {
+        let f = w.m["functions"][other].as_str().unwrap();
+        assert!(!searches[0].contains(f), "{other}: {why:#?}");
+    }
+    assert!(
+        searches[0].contains("a few seconds either side"),
+        "{why:#?}"
+    );
+    // One call per group searched: the execution and access logs, the function and its
+    // authorizer, each invocation's stream.
+    let calls = filter_calls(&r.stderr);
+    assert!(calls <= 6, "{calls} calls: {why:#?}");
+}
