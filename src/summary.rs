@@ -857,4 +857,102 @@ mod tests {
         assert_eq!(r.by_route[0].c5xx, 1);
         assert_eq!(r.integration_latency_ms.count, 1);
     }
+
+    fn report(id: &str, ms: f64, extra: &str) -> String {
+        format!(
+            "REPORT RequestId: {id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t{extra}",
+            ms.ceil()
+        )
+    }
+
+    fn at(group: usize, ts: i64, msg: &str) -> Event {
+        Event {
+            timestamp: ts,
+            ..ev(group, msg)
+        }
+    }
+
+    #[test]
+    fn shared_functions_count_only_this_stages_invocations() {
+        let groups = vec![
+            group(Source::Access, None),
+            group(Source::Lambda, Some("f")),
+            group(Source::Lambda, Some("g")),
+        ];
+        let mine = [
+            "11111111-1111-1111-1111-111111111111",
+            "22222222-2222-2222-2222-222222222222",
+        ];
+        let theirs = [
+            "33333333-3333-3333-3333-333333333333",
+            "44444444-4444-4444-4444-444444444444",
+            "55555555-5555-5555-5555-555555555555",
+        ];
+        let run = |shared: crate::sharing::Shared| {
+            let mut s = Summary::new(&groups).with_shared(shared);
+            // This stage's first request: its access line comes after the REPORT; the
+            // second names its invocation before the REPORT (and the timeout line).
+            s.observe(&at(
+                1,
+                10,
+                &report(mine[0], 10.0, "Init Duration: 100.00 ms"),
+            ));
+            s.observe(&at(0, 11, &format!(r#"{{"requestId":"a","status":"200","routeKey":"GET /x","integrationRequestId":"{}"}}"#, mine[0])));
+            s.observe(&at(0, 20, &format!(r#"{{"requestId":"b","status":"200","routeKey":"GET /x","integrationRequestId":"{}"}}"#, mine[1])));
+            s.observe(&at(
+                1,
+                21,
+                &format!(
+                    "2024-04-14T01:17:35.426Z {} Task timed out after 3.00 seconds",
+                    mine[1]
+                ),
+            ));
+            s.observe(&at(1, 22, &report(mine[1], 3000.0, "Status: timeout")));
+            // Another API's invocations of the same function: errors and timeouts.
+            s.observe(&at(1, 30, &report(theirs[0], 5.0, "Status: error")));
+            s.observe(&at(1, 31, &report(theirs[1], 3000.0, "Status: timeout")));
+            // g: not shared, one unnamed invocation, long after: past the horizon.
+            s.observe(&at(2, 40, &report(theirs[2], 7.0, "")));
+            s.observe(&at(
+                0,
+                40 + LINK_HORIZON_MS + 1,
+                r#"{"requestId":"c","status":"200","routeKey":"GET /x"}"#,
+            ));
+            s.finish()
+        };
+        let shared: crate::sharing::Shared = [
+            ("f".to_string(), Some(vec!["API other".to_string()])),
+            ("g".to_string(), Some(vec![])),
+        ]
+        .into_iter()
+        .collect();
+        let r = run(shared);
+        let f = &r.functions[0];
+        assert_eq!(
+            (
+                f.invocations,
+                f.cold_starts,
+                f.timeouts,
+                f.errors,
+                f.not_linked,
+                f.counted
+            ),
+            (2, 1, 1, 0, 2, "linked")
+        );
+        assert_eq!(f.duration_ms.max, Some(3000.0));
+        let g = &r.functions[1];
+        assert_eq!((g.invocations, g.not_linked, g.counted), (1, 1, "all"));
+        let notes = shared_notes(&r);
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains("only the 2 invocations"), "{notes:?}");
+        assert!(render_text(&r)[2].1[0][9].contains("2 others left out"));
+        // Without the policy: every invocation is counted, and none is called shared.
+        let r = run(crate::sharing::Shared::new());
+        let f = &r.functions[0];
+        assert_eq!(
+            (f.invocations, f.timeouts, f.errors, f.not_linked, f.counted),
+            (4, 2, 1, 2, "all")
+        );
+        assert!(shared_notes(&r).is_empty());
+    }
 }
