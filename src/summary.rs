@@ -7,6 +7,14 @@
 //! of the execution log (`HTTP Method: … Resource Path: …` then `Method completed with
 //! status: …`); the map of requests in flight is bounded. For APIs without an execution log
 //! (HTTP APIs) the access log's JSON fields are read instead.
+//!
+//! One pass: cold starts (REPORT `Init Duration`) and timeouts (`Task timed out` lines and
+//! REPORT `Status: timeout`) come from the same stream, never from a second read. Lambda
+//! invocations are linked to this stage's requests by the Lambda request id its execution
+//! or access log names (see `link`); an invocation waits for its link at most
+//! [`LINK_HORIZON_MS`] of log time (and the maps are capped), so memory stays bounded. A
+//! function other callers share (`sharing.rs`) is counted from its linked invocations only,
+//! when there are any. The route table keeps at most [`MAX_ROUTES`] rows.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
@@ -17,6 +25,10 @@ use crate::model::{Event, LogGroup, Source};
 
 /// Requests whose route is remembered while waiting for their status line.
 const MAX_IN_FLIGHT: usize = 100_000;
+
+/// Distinct rows of the route table; beyond them requests count under [`OTHER_ROUTES`].
+const MAX_ROUTES: usize = 1_000;
+const OTHER_ROUTES: &str = "(other routes)";
 
 /// A log-bucketed histogram of positive values (milliseconds).
 #[derive(Debug, Clone)]
@@ -274,6 +286,14 @@ impl<'a> Summary<'a> {
             .classes
             .entry(format!("{}xx", status / 100))
             .or_default() += 1;
+        // Routes that match none of the API's (scanners' random paths on a `--log-group`
+        // run without routes) would grow the table without end: past MAX_ROUTES distinct
+        // rows, new ones are folded into one row.
+        let route = if self.routes.len() >= MAX_ROUTES && !self.routes.contains_key(&route) {
+            OTHER_ROUTES.to_string()
+        } else {
+            route
+        };
         let r = self
             .routes
             .entry(route.clone())
@@ -954,5 +974,25 @@ mod tests {
             (4, 2, 1, 2, "all")
         );
         assert!(shared_notes(&r).is_empty());
+    }
+
+    #[test]
+    fn the_route_table_is_bounded() {
+        let groups = vec![group(Source::Access, None)];
+        let mut s = Summary::new(&groups);
+        for i in 0..5_000 {
+            s.observe(&ev(
+                0,
+                &format!(
+                    r#"{{"requestId":"r{i}","status":"404","httpMethod":"GET","path":"/scan/{i}"}}"#
+                ),
+            ));
+        }
+        let r = s.finish();
+        assert_eq!(r.requests, 5_000);
+        assert_eq!(r.by_route.len(), MAX_ROUTES + 1);
+        assert_eq!(r.by_route[0].route, OTHER_ROUTES);
+        assert_eq!(r.by_route[0].requests, 5_000 - MAX_ROUTES as u64);
+        assert_eq!(r.by_route.iter().map(|x| x.c4xx).sum::<u64>(), 5_000);
     }
 }
