@@ -21,6 +21,8 @@ What gets created (p = prefix):
   logging) and stage ``dev`` (no logging, no variables).
 * HTTP API ``{p}-http`` with GET /items (``${stageVariables.fn}``) and POST /items
   (plain ARN), stage ``$default`` with access logging (destination ARN ending in ``:*``).
+* Lambda permissions (resource policy) for each API that invokes a function; ``{p}-users``
+  and ``{p}-orders`` are behind both APIs (manifest ``shared_functions``: name → API ids).
 * Log groups and events: REST execution log, REST access log, HTTP access log and the
   ``/aws/lambda/...`` groups, with lines in the real formats (see
   the team notes ../shared/aws-notes.md, sections 1-4). One event lies 2 h before the window.
@@ -343,6 +345,37 @@ def create_http_api(cl, prefix, region, account, funcs):
                         "Format": HTTP_ACCESS_FORMAT,
                     })
     return {"id": api_id}
+
+
+# --------------------------------------------------------------------------- Lambda permissions
+
+def grant_invoke(cl, region, account, funcs, rest, http):
+    """The resource-policy statements AWS needs before API Gateway may invoke a function
+    (as the console adds them: one per API, any stage): ``users`` and ``orders`` are behind
+    both APIs, so each one's policy names both (a shared function)."""
+    uses = [  # (function key, source ARN resource part)
+        ("users", "%s/*/GET/users" % rest["id"]),
+        ("users", "%s/*/GET/users/*" % rest["id"]),
+        ("orders", "%s/*/POST/orders" % rest["id"]),
+        ("orders", "%s/*/GET/orders/*" % rest["id"]),
+        ("backend", "%s/*/*/backend" % rest["id"]),
+        ("reports", "%s/*/GET/reports" % rest["id"]),
+        ("auth", "%s/authorizers/%s" % (rest["id"], rest["authorizer_id"])),
+        ("users", "%s/*/*/items" % http["id"]),
+        ("orders", "%s/*/*/items" % http["id"]),
+    ]
+    shared = {}
+    for n, (key, resource) in enumerate(uses):
+        f = funcs[key]
+        client = cl["lambda2"] if f["second_region"] else cl["lambda"]
+        client.add_permission(
+            FunctionName=f["name"], StatementId="apigateway-%d" % n, Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn="arn:aws:execute-api:%s:%s:%s" % (region, account, resource))
+        api = resource.split("/")[0]
+        if api not in shared.setdefault(f["name"], []):
+            shared[f["name"]].append(api)
+    return {name: apis for name, apis in shared.items() if len(apis) > 1}
 
 
 # --------------------------------------------------------------------------- log generation
@@ -898,6 +931,7 @@ def main(argv=None):
     account = funcs["users"]["arn"].split(":")[4]
     rest = create_rest_api(cl, args.prefix, args.region, account, funcs)
     http = create_http_api(cl, args.prefix, args.region, account, funcs)
+    shared = grant_invoke(cl, args.region, account, funcs, rest, http)
 
     world = World(rng, args.prefix, args.region, account, funcs, rest, http, now_ms, args.minutes_ago)
     world.generate(args.requests, args.noise)
@@ -918,6 +952,7 @@ def main(argv=None):
         "functions": {k: f["name"] for k, f in funcs.items()},
         "function_arns": {k: f["arn"] for k, f in funcs.items()},
         "function_regions": {f["name"]: f["region"] for f in funcs.values()},
+        "shared_functions": shared,
         "log_groups": {
             "execution": world.exec_group,
             "access": world.access_group,

@@ -813,6 +813,7 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     let aws = Aws::connect(&args.aws).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
+    let shared = crate::sharing::other_callers(&aws, &res.api_id, &res.stage, &groups).await;
     let outcome = Arc::new(Outcome::default());
     let all: Vec<usize> = (0..groups.len()).collect();
     let mut spec = cfg.fetch_spec();
@@ -826,7 +827,9 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
         outcome.clone(),
     );
     let report = tokio::task::spawn_blocking(move || {
-        let mut s = crate::summary::Summary::new(&groups).with_routes(res.routes);
+        let mut s = crate::summary::Summary::new(&groups)
+            .with_routes(res.routes)
+            .with_shared(shared);
         for e in Merger::new(receivers) {
             s.observe(&e);
         }
@@ -840,6 +843,9 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     let terminal = io::stdout().is_terminal();
     if let Some(r) = crate::insights::report(&spec.insights) {
         error::note(r);
+    }
+    for n in crate::summary::shared_notes(&report) {
+        error::note(n);
     }
     let mut out = io::stdout().lock();
     let written = match args.output {
@@ -877,6 +883,9 @@ struct GroupRow<'a> {
     exists: Option<bool>,
     /// DescribeLogGroups' `logGroupClass`, when checked.
     class: Option<&'a str>,
+    /// A function's log: the callers other than this stage its resource policy allows
+    /// (`[]`: none; `null`: not a function's log, or the policy could not be read).
+    shared_with: Option<Vec<String>>,
     reasons: &'a [String],
 }
 
@@ -885,6 +894,7 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
     let aws = Aws::connect(&args.aws).await?;
     let select = Selection::new(&args.select);
     let res = resolve::resolve(&aws, args.api.target().as_ref(), &select).await?;
+    let shared = crate::sharing::other_callers(&aws, &res.api_id, &res.stage, &res.groups).await;
     let rows: Vec<GroupRow> = res
         .groups
         .iter()
@@ -894,6 +904,10 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
             function: g.function.as_deref(),
             exists: g.exists,
             class: g.class.as_deref(),
+            shared_with: g
+                .function
+                .as_ref()
+                .and_then(|f| shared.get(f).cloned().flatten()),
             reasons: &g.reasons,
         })
         .collect();
@@ -917,13 +931,26 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
                         }
                         .to_string(),
                         group_class(r.class),
+                        match &r.shared_with {
+                            None if r.function.is_some() => "?".to_string(),
+                            Some(s) if !s.is_empty() => format!("yes: {}", s.join(", ")),
+                            _ => "no".to_string(),
+                        },
                         r.reasons.join("; "),
                     ]
                 })
                 .collect();
             write_table(
                 &mut out,
-                &["LOG GROUP", "SOURCE", "FUNCTION", "EXISTS", "CLASS", "WHY"],
+                &[
+                    "LOG GROUP",
+                    "SOURCE",
+                    "FUNCTION",
+                    "EXISTS",
+                    "CLASS",
+                    "SHARED",
+                    "WHY",
+                ],
                 &table,
                 io::stdout().is_terminal(),
             )

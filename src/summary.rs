@@ -7,8 +7,16 @@
 //! of the execution log (`HTTP Method: … Resource Path: …` then `Method completed with
 //! status: …`); the map of requests in flight is bounded. For APIs without an execution log
 //! (HTTP APIs) the access log's JSON fields are read instead.
+//!
+//! One pass: cold starts (REPORT `Init Duration`) and timeouts (`Task timed out` lines and
+//! REPORT `Status: timeout`) come from the same stream, never from a second read. Lambda
+//! invocations are linked to this stage's requests by the Lambda request id its execution
+//! or access log names (see `link`); an invocation waits for its link at most
+//! [`LINK_HORIZON_MS`] of log time (and the maps are capped), so memory stays bounded. A
+//! function other callers share (`sharing.rs`) is counted from its linked invocations only,
+//! when there are any. The route table keeps at most [`MAX_ROUTES`] rows.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde::Serialize;
 
@@ -17,6 +25,10 @@ use crate::model::{Event, LogGroup, Source};
 
 /// Requests whose route is remembered while waiting for their status line.
 const MAX_IN_FLIGHT: usize = 100_000;
+
+/// Distinct rows of the route table; beyond them requests count under [`OTHER_ROUTES`].
+const MAX_ROUTES: usize = 1_000;
+const OTHER_ROUTES: &str = "(other routes)";
 
 /// A log-bucketed histogram of positive values (milliseconds).
 #[derive(Debug, Clone)]
@@ -108,6 +120,47 @@ struct FunctionAcc {
     errors: u64,
 }
 
+impl FunctionAcc {
+    fn add(&mut self, i: &Invocation) {
+        if let Some(d) = i.duration_ms {
+            self.durations.add(d);
+        }
+        self.cold_starts += u64::from(i.cold);
+        self.timeouts += u64::from(i.timed_out);
+        self.errors += u64::from(i.error);
+    }
+}
+
+/// Per function: every invocation its log shows, and those a request of this stage names.
+#[derive(Debug, Default)]
+struct FunctionTotals {
+    all: FunctionAcc,
+    linked: FunctionAcc,
+    settled: u64,
+    /// Invocations no request of this stage named (`all` − `linked`).
+    not_linked: u64,
+}
+
+/// One invocation waiting for its REPORT or for the line of this stage that names it.
+#[derive(Debug, Default)]
+struct Invocation {
+    function: String,
+    /// Timestamp of its last line seen, for the horizon.
+    ts: i64,
+    reported: bool,
+    /// A line of this stage named it.
+    linked: bool,
+    duration_ms: Option<f64>,
+    cold: bool,
+    timed_out: bool,
+    error: bool,
+}
+
+/// How long after an invocation's REPORT (or a link) the other half may still come: the
+/// longest Lambda run (15 min) plus a minute. Both halves are logged when the invocation
+/// ends, so in practice they lie milliseconds to seconds apart.
+const LINK_HORIZON_MS: i64 = 16 * 60_000;
+
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
 pub struct RouteRow {
     pub route: String,
@@ -126,6 +179,15 @@ pub struct FunctionRow {
     pub timeouts: u64,
     pub errors: u64,
     pub duration_ms: Stats,
+    /// Which invocations the figures cover: `linked` (only those a request of this stage
+    /// names: the function is shared) or `all` (every invocation in its log).
+    pub counted: &'static str,
+    /// Invocations in the function's log that no request of this stage named (left out
+    /// when `counted` is `linked`, included when `all`).
+    pub not_linked: u64,
+    /// Callers other than this stage that the function's resource policy allows; `null`
+    /// when it could not be read.
+    pub shared_with: Option<Vec<String>>,
 }
 
 /// The result, as printed by `summary -o json`.
@@ -155,8 +217,18 @@ pub struct Summary<'a> {
     classes: BTreeMap<String, u64>,
     routes: BTreeMap<String, RouteRow>,
     integration: Histogram,
-    functions: BTreeMap<String, FunctionAcc>,
-    timed_out: HashSet<String>,
+    functions: BTreeMap<String, FunctionTotals>,
+    /// Invocations seen in a function's log, by Lambda request id, until they are settled
+    /// (linked, or past the horizon); `pending_order` gives their age.
+    pending: HashMap<String, Invocation>,
+    pending_order: VecDeque<(i64, String)>,
+    /// Lambda request ids this stage's logs named before their invocation was seen.
+    links: HashMap<String, i64>,
+    links_order: VecDeque<(i64, String)>,
+    /// The newest timestamp seen.
+    now: i64,
+    /// Per function: callers other than this stage (from `sharing`).
+    shared: crate::sharing::Shared,
     throttles: u64,
 }
 
@@ -174,7 +246,12 @@ impl<'a> Summary<'a> {
             routes: BTreeMap::new(),
             integration: Histogram::default(),
             functions: BTreeMap::new(),
-            timed_out: HashSet::new(),
+            pending: HashMap::new(),
+            pending_order: VecDeque::new(),
+            links: HashMap::new(),
+            links_order: VecDeque::new(),
+            now: i64::MIN,
+            shared: crate::sharing::Shared::new(),
             throttles: 0,
         }
     }
@@ -182,6 +259,12 @@ impl<'a> Summary<'a> {
     /// Name concrete paths by these routes (`GET /users/{id}`, `ANY /v2/{proxy+}`).
     pub fn with_routes(mut self, routes: Vec<String>) -> Self {
         self.routes_known = routes;
+        self
+    }
+
+    /// What each function's resource policy says about other callers.
+    pub fn with_shared(mut self, shared: crate::sharing::Shared) -> Self {
+        self.shared = shared;
         self
     }
 
@@ -203,6 +286,14 @@ impl<'a> Summary<'a> {
             .classes
             .entry(format!("{}xx", status / 100))
             .or_default() += 1;
+        // Routes that match none of the API's (scanners' random paths on a `--log-group`
+        // run without routes) would grow the table without end: past MAX_ROUTES distinct
+        // rows, new ones are folded into one row.
+        let route = if self.routes.len() >= MAX_ROUTES && !self.routes.contains_key(&route) {
+            OTHER_ROUTES.to_string()
+        } else {
+            route
+        };
         let r = self
             .routes
             .entry(route.clone())
@@ -223,6 +314,7 @@ impl<'a> Summary<'a> {
 
     pub fn observe(&mut self, e: &Event) {
         let g = &self.groups[e.group];
+        self.now = self.now.max(e.timestamp);
         match g.source {
             Source::Execution => self.exec_line(&e.message),
             Source::Access => self.access_line(&e.message),
@@ -232,12 +324,76 @@ impl<'a> Summary<'a> {
             }
             _ => {}
         }
+        self.expire();
+    }
+
+    /// A line of this stage names Lambda request `id` (integration or authorizer).
+    fn link(&mut self, id: &str) {
+        if !extract::is_uuid(id) {
+            return;
+        }
+        if let Some(inv) = self.pending.get_mut(id) {
+            inv.linked = true;
+            if inv.reported
+                && let Some(inv) = self.pending.remove(id)
+            {
+                self.settle(inv);
+            }
+        } else if self.links.insert(id.to_string(), self.now).is_none() {
+            self.links_order.push_back((self.now, id.to_string()));
+        }
+    }
+
+    fn settle(&mut self, inv: Invocation) {
+        let t = self.functions.entry(inv.function.clone()).or_default();
+        t.settled += 1;
+        t.all.add(&inv);
+        if inv.linked {
+            t.linked.add(&inv);
+        } else {
+            t.not_linked += 1;
+        }
+    }
+
+    /// Settle invocations and forget links past the horizon (or beyond the memory bound).
+    fn expire(&mut self) {
+        let horizon = self.now.saturating_sub(LINK_HORIZON_MS);
+        while let Some((ts, _)) = self.pending_order.front() {
+            if *ts >= horizon && self.pending_order.len() <= MAX_IN_FLIGHT {
+                break;
+            }
+            let (ts, id) = self.pending_order.pop_front().expect("front");
+            if self.pending.get(&id).is_some_and(|i| i.ts == ts)
+                && let Some(inv) = self.pending.remove(&id)
+            {
+                self.settle(inv);
+            }
+        }
+        while let Some((ts, _)) = self.links_order.front() {
+            if *ts >= horizon && self.links_order.len() <= MAX_IN_FLIGHT {
+                break;
+            }
+            let (ts, id) = self.links_order.pop_front().expect("front");
+            if self.links.get(&id) == Some(&ts) {
+                self.links.remove(&id);
+            }
+        }
     }
 
     fn exec_line(&mut self, msg: &str) {
         let Some((rid, text)) = extract::exec_prefix(msg) else {
             return;
         };
+        if text.starts_with("Endpoint response headers:")
+            || text.starts_with("AWS Integration Endpoint RequestId")
+            || text.contains("Lambda request id:")
+        {
+            let mut f = extract::ApiFacts::default();
+            f.scan_exec(text);
+            for id in &f.lambda_request_ids {
+                self.link(id);
+            }
+        }
         if let Some(rest) = text.strip_prefix("HTTP Method: ") {
             if let Some((m, p)) = rest.split_once(", Resource Path: ") {
                 if self.in_flight.len() >= MAX_IN_FLIGHT {
@@ -291,31 +447,55 @@ impl<'a> Summary<'a> {
         if let Some(l) = r.integration_latency_ms {
             self.integration.add(l);
         }
+        for id in [&r.integration_request_id, &r.authorizer_request_id]
+            .into_iter()
+            .flatten()
+        {
+            self.link(id);
+        }
     }
 
     fn lambda_line(&mut self, function: String, msg: &str) {
         let (kind, id) = extract::lambda_line(msg);
-        let acc = self.functions.entry(function).or_default();
-        if kind == LambdaLine::Report
-            && let Some(r) = extract::parse_report(msg)
+        let report = if kind == LambdaLine::Report {
+            extract::parse_report(msg)
+        } else {
+            None
+        };
+        let timed_out_line = report.is_none() && msg.contains("Task timed out after");
+        if report.is_none() && !timed_out_line {
+            self.functions.entry(function).or_default();
+            return;
+        }
+        let mut inv = match &id {
+            Some(id) => self.pending.remove(id).unwrap_or_default(),
+            None => Invocation::default(),
+        };
+        inv.function = function;
+        inv.ts = self.now;
+        if let Some(id) = &id
+            && self.links.remove(id).is_some()
         {
-            if let Some(d) = r.duration_ms {
-                acc.durations.add(d);
-            }
-            if r.init_duration_ms.is_some() {
-                acc.cold_starts += 1;
-            }
+            inv.linked = true;
+        }
+        if let Some(r) = report {
+            inv.reported = true;
+            inv.duration_ms = r.duration_ms;
+            inv.cold = r.init_duration_ms.is_some();
             match r.status.as_deref() {
-                Some("timeout") if id.as_ref().is_none_or(|i| self.timed_out.insert(i.clone())) => {
-                    acc.timeouts += 1;
-                }
-                Some("error") | Some("failure") => acc.errors += 1,
+                Some("timeout") => inv.timed_out = true,
+                Some("error") | Some("failure") => inv.error = true,
                 _ => {}
             }
-        } else if msg.contains("Task timed out after")
-            && id.as_ref().is_none_or(|i| self.timed_out.insert(i.clone()))
-        {
-            acc.timeouts += 1;
+        } else {
+            inv.timed_out = true;
+        }
+        match id {
+            Some(id) if !(inv.reported && inv.linked) => {
+                self.pending_order.push_back((inv.ts, id.clone()));
+                self.pending.insert(id, inv);
+            }
+            _ => self.settle(inv),
         }
     }
 
@@ -336,6 +516,9 @@ impl<'a> Summary<'a> {
                 r.c4xx += 1;
             }
         }
+        for (_, inv) in std::mem::take(&mut self.pending) {
+            self.settle(inv);
+        }
         let mut by_route: Vec<RouteRow> = self.routes.into_values().collect();
         by_route.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.route.cmp(&b.route)));
         Report {
@@ -346,13 +529,23 @@ impl<'a> Summary<'a> {
             functions: self
                 .functions
                 .into_iter()
-                .map(|(function, a)| FunctionRow {
-                    function,
-                    invocations: a.durations.count(),
-                    cold_starts: a.cold_starts,
-                    timeouts: a.timeouts,
-                    errors: a.errors,
-                    duration_ms: a.durations.stats(),
+                .map(|(function, t)| {
+                    let shared_with = self.shared.get(&function).cloned().flatten();
+                    // Shared, and this stage's logs name invocations: count only those.
+                    let linked = shared_with.as_ref().is_some_and(|s| !s.is_empty())
+                        && t.settled > t.not_linked;
+                    let a = if linked { &t.linked } else { &t.all };
+                    FunctionRow {
+                        invocations: a.durations.count(),
+                        cold_starts: a.cold_starts,
+                        timeouts: a.timeouts,
+                        errors: a.errors,
+                        duration_ms: a.durations.stats(),
+                        counted: if linked { "linked" } else { "all" },
+                        not_linked: t.not_linked,
+                        shared_with,
+                        function,
+                    }
                 })
                 .collect(),
             throttles: self.throttles,
@@ -407,9 +600,48 @@ pub fn match_route(routes: &[String], concrete: &str) -> Option<String> {
     best.map(|(_, r)| r.clone())
 }
 
-/// The text rendering: three small tables.
+/// What the SHARED column of the function table says.
+fn shared_cell(f: &FunctionRow) -> String {
+    match &f.shared_with {
+        Some(w) if !w.is_empty() && f.counted == "linked" => format!(
+            "with {}: only this stage's invocations counted ({} others left out)",
+            w.join(", "),
+            f.not_linked
+        ),
+        Some(w) if !w.is_empty() => format!(
+            "with {}: figures include other callers (no request of this stage names an invocation)",
+            w.join(", ")
+        ),
+        Some(_) => "no".into(),
+        None => "?".into(),
+    }
+}
+
+/// One note per shared function, for stderr: what its figures cover.
+pub fn shared_notes(r: &Report) -> Vec<String> {
+    r.functions
+        .iter()
+        .filter(|f| f.shared_with.as_ref().is_some_and(|w| !w.is_empty()))
+        .map(|f| {
+            let with = f.shared_with.as_deref().unwrap_or_default().join(", ");
+            if f.counted == "linked" {
+                format!(
+                    "function {} is shared (its resource policy allows {with}); only the {} invocations this stage's requests name are counted, {} others are left out",
+                    f.function, f.invocations, f.not_linked
+                )
+            } else {
+                format!(
+                    "function {} is shared (its resource policy allows {with}) and this stage's logs name none of its invocations (log the Lambda request id: $context.integration.requestId in the access log, or INFO execution logging); its figures include other callers",
+                    f.function
+                )
+            }
+        })
+        .collect()
+}
+
+/// The text rendering: three small tables. Durations go through `numfmt`.
 pub fn render_text(r: &Report) -> Vec<(Vec<&'static str>, Vec<Vec<String>>)> {
-    let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v}"));
+    let opt = crate::numfmt::opt_duration_ms;
     let mut status_rows: Vec<Vec<String>> = r
         .by_status_class
         .iter()
@@ -419,14 +651,8 @@ pub fn render_text(r: &Report) -> Vec<(Vec<&'static str>, Vec<Vec<String>>)> {
     status_rows.push(vec!["throttled (429)".into(), r.throttles.to_string()]);
     let l = &r.integration_latency_ms;
     status_rows.push(vec![
-        "integration ms".into(),
-        format!(
-            "p50 {} p95 {} p99 {} max {}",
-            opt(l.p50),
-            opt(l.p95),
-            opt(l.p99),
-            opt(l.max)
-        ),
+        "integration latency".into(),
+        crate::numfmt::percentiles(l.p50, l.p95, l.p99, l.max),
     ]);
     let routes = r
         .by_route
@@ -454,6 +680,7 @@ pub fn render_text(r: &Report) -> Vec<(Vec<&'static str>, Vec<Vec<String>>)> {
                 opt(f.duration_ms.p95),
                 opt(f.duration_ms.p99),
                 opt(f.duration_ms.max),
+                shared_cell(f),
             ]
         })
         .collect();
@@ -467,10 +694,11 @@ pub fn render_text(r: &Report) -> Vec<(Vec<&'static str>, Vec<Vec<String>>)> {
                 "COLD",
                 "TIMEOUTS",
                 "ERRORS",
-                "P50 MS",
-                "P95 MS",
-                "P99 MS",
-                "MAX MS",
+                "P50",
+                "P95",
+                "P99",
+                "MAX",
+                "SHARED",
             ],
             funcs,
         ),
@@ -648,5 +876,123 @@ mod tests {
         assert_eq!(r.requests, 2);
         assert_eq!(r.by_route[0].c5xx, 1);
         assert_eq!(r.integration_latency_ms.count, 1);
+    }
+
+    fn report(id: &str, ms: f64, extra: &str) -> String {
+        format!(
+            "REPORT RequestId: {id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\t{extra}",
+            ms.ceil()
+        )
+    }
+
+    fn at(group: usize, ts: i64, msg: &str) -> Event {
+        Event {
+            timestamp: ts,
+            ..ev(group, msg)
+        }
+    }
+
+    #[test]
+    fn shared_functions_count_only_this_stages_invocations() {
+        let groups = vec![
+            group(Source::Access, None),
+            group(Source::Lambda, Some("f")),
+            group(Source::Lambda, Some("g")),
+        ];
+        let mine = [
+            "11111111-1111-1111-1111-111111111111",
+            "22222222-2222-2222-2222-222222222222",
+        ];
+        let theirs = [
+            "33333333-3333-3333-3333-333333333333",
+            "44444444-4444-4444-4444-444444444444",
+            "55555555-5555-5555-5555-555555555555",
+        ];
+        let run = |shared: crate::sharing::Shared| {
+            let mut s = Summary::new(&groups).with_shared(shared);
+            // This stage's first request: its access line comes after the REPORT; the
+            // second names its invocation before the REPORT (and the timeout line).
+            s.observe(&at(
+                1,
+                10,
+                &report(mine[0], 10.0, "Init Duration: 100.00 ms"),
+            ));
+            s.observe(&at(0, 11, &format!(r#"{{"requestId":"a","status":"200","routeKey":"GET /x","integrationRequestId":"{}"}}"#, mine[0])));
+            s.observe(&at(0, 20, &format!(r#"{{"requestId":"b","status":"200","routeKey":"GET /x","integrationRequestId":"{}"}}"#, mine[1])));
+            s.observe(&at(
+                1,
+                21,
+                &format!(
+                    "2024-04-14T01:17:35.426Z {} Task timed out after 3.00 seconds",
+                    mine[1]
+                ),
+            ));
+            s.observe(&at(1, 22, &report(mine[1], 3000.0, "Status: timeout")));
+            // Another API's invocations of the same function: errors and timeouts.
+            s.observe(&at(1, 30, &report(theirs[0], 5.0, "Status: error")));
+            s.observe(&at(1, 31, &report(theirs[1], 3000.0, "Status: timeout")));
+            // g: not shared, one unnamed invocation, long after: past the horizon.
+            s.observe(&at(2, 40, &report(theirs[2], 7.0, "")));
+            s.observe(&at(
+                0,
+                40 + LINK_HORIZON_MS + 1,
+                r#"{"requestId":"c","status":"200","routeKey":"GET /x"}"#,
+            ));
+            s.finish()
+        };
+        let shared: crate::sharing::Shared = [
+            ("f".to_string(), Some(vec!["API other".to_string()])),
+            ("g".to_string(), Some(vec![])),
+        ]
+        .into_iter()
+        .collect();
+        let r = run(shared);
+        let f = &r.functions[0];
+        assert_eq!(
+            (
+                f.invocations,
+                f.cold_starts,
+                f.timeouts,
+                f.errors,
+                f.not_linked,
+                f.counted
+            ),
+            (2, 1, 1, 0, 2, "linked")
+        );
+        assert_eq!(f.duration_ms.max, Some(3000.0));
+        let g = &r.functions[1];
+        assert_eq!((g.invocations, g.not_linked, g.counted), (1, 1, "all"));
+        let notes = shared_notes(&r);
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains("only the 2 invocations"), "{notes:?}");
+        assert!(render_text(&r)[2].1[0][9].contains("2 others left out"));
+        // Without the policy: every invocation is counted, and none is called shared.
+        let r = run(crate::sharing::Shared::new());
+        let f = &r.functions[0];
+        assert_eq!(
+            (f.invocations, f.timeouts, f.errors, f.not_linked, f.counted),
+            (4, 2, 1, 2, "all")
+        );
+        assert!(shared_notes(&r).is_empty());
+    }
+
+    #[test]
+    fn the_route_table_is_bounded() {
+        let groups = vec![group(Source::Access, None)];
+        let mut s = Summary::new(&groups);
+        for i in 0..5_000 {
+            s.observe(&ev(
+                0,
+                &format!(
+                    r#"{{"requestId":"r{i}","status":"404","httpMethod":"GET","path":"/scan/{i}"}}"#
+                ),
+            ));
+        }
+        let r = s.finish();
+        assert_eq!(r.requests, 5_000);
+        assert_eq!(r.by_route.len(), MAX_ROUTES + 1);
+        assert_eq!(r.by_route[0].route, OTHER_ROUTES);
+        assert_eq!(r.by_route[0].requests, 5_000 - MAX_ROUTES as u64);
+        assert_eq!(r.by_route.iter().map(|x| x.c4xx).sum::<u64>(), 5_000);
     }
 }

@@ -770,7 +770,7 @@ impl<'a> From<&'a Invocation> for InvocationJson<'a> {
 /// The summary block printed before the timeline.
 pub fn summary_lines(t: &Trace, api_id: &str, stage: &str) -> Vec<(String, String)> {
     let f = &t.facts;
-    let ms = |v: Option<f64>| v.map(|v| format!("{v} ms")).unwrap_or_else(|| "?".into());
+    let ms = |v: Option<f64>| v.map_or_else(|| "?".into(), crate::numfmt::duration_ms);
     let mut rows = vec![(
         "request".to_string(),
         match &f.extended_request_id {
@@ -814,13 +814,13 @@ pub fn summary_lines(t: &Trace, api_id: &str, stage: &str) -> Vec<(String, Strin
             ms(r.duration_ms)
         );
         if let Some(b) = r.billed_duration_ms {
-            s.push_str(&format!(", billed {b} ms"));
+            s.push_str(&format!(", billed {}", ms(Some(b))));
         }
         if let Some(m) = r.max_memory_mb {
-            s.push_str(&format!(", {m} MB max"));
+            s.push_str(&format!(", {} max", crate::numfmt::megabytes(m)));
         }
         if let Some(i) = r.init_duration_ms {
-            s.push_str(&format!(", cold start (init {i} ms)"));
+            s.push_str(&format!(", cold start (init {})", ms(Some(i))));
         }
         s
     };

@@ -14,6 +14,8 @@ struct Row {
     exists: Option<bool>,
     /// DescribeLogGroups' `logGroupClass` (null when not checked).
     class: Option<String>,
+    /// A function's callers other than this stage, from its resource policy.
+    shared_with: Option<Vec<String>>,
     reasons: Vec<String>,
 }
 

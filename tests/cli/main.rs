@@ -17,6 +17,7 @@ mod live;
 mod mistakes;
 mod pipes;
 mod realworld;
+mod shared;
 mod support;
 mod trace;
 mod version;
