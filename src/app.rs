@@ -235,8 +235,8 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     if cfg.request_id.is_some() {
         return trace(cfg, &args.aws, false).await;
     }
-    let aws = Aws::connect(&args.aws).await?;
     let mut cfg = cfg;
+    let aws = connect(&args.aws, &mut cfg).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (_res, groups, absent) =
         resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, cfg.watch.is_some()).await?;
@@ -415,6 +415,37 @@ async fn engine(
     .await
 }
 
+/// Connect to AWS, and settle `--api`/`--url` into `cfg.target` (#21).
+async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
+    let aws = Aws::connect(aws_args).await?;
+    let Some(lookup) = cfg.lookup.take() else {
+        return Ok(aws);
+    };
+    let (aws, api_id, stage) = settle(aws, &lookup).await?;
+    cfg.target = Some((api_id, stage));
+    Ok(aws)
+}
+
+/// `--api`/`--url` → the API's id and stage, and the client for the URL's region.
+async fn settle(aws: Aws, lookup: &crate::lookup::Lookup) -> Result<(Aws, String, String)> {
+    let s = crate::lookup::settle(&aws, lookup).await?;
+    let aws = match &s.region {
+        Some(r) => aws.in_region(r),
+        None => aws,
+    };
+    error::note(format!(
+        "API {} stage {} in {}{}",
+        s.api_id,
+        s.stage,
+        aws.region,
+        s.path
+            .as_deref()
+            .map(|p| format!(", path {p}"))
+            .unwrap_or_default()
+    ));
+    Ok((aws, s.api_id, s.stage))
+}
+
 /// `--since-deploy`: start the window at the stage's current deployment, and say which.
 async fn since_deploy(aws: &Aws, cfg: &mut GetConfig) -> Result<()> {
     let (true, Some((api, stage))) = (cfg.since_deploy, cfg.target.as_ref()) else {
@@ -443,7 +474,7 @@ async fn since_deploy(aws: &Aws, cfg: &mut GetConfig) -> Result<()> {
 /// `trace` (with its summary) and `get --request-id` (the lines only).
 async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Result<u8> {
     let id = cfg.request_id.clone().unwrap_or_default();
-    let aws = Aws::connect(aws_args).await?;
+    let aws = connect(aws_args, &mut cfg).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
     let mut spec = cfg.fetch_spec();
@@ -499,7 +530,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig) -> Result<u8> {
     if args.output == cli::ErrorsFormat::Github {
         error::set_workflow_commands(true);
     }
-    let aws = Aws::connect(&args.aws).await?;
+    let aws = connect(&args.aws, &mut cfg).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
     // The execution log decides; the access log only where there is none (HTTP APIs).
@@ -780,7 +811,7 @@ fn trace_json_value(
 
 /// `apitrace summary`: stream every group of the window through the summary.
 async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
-    let aws = Aws::connect(&args.aws).await?;
+    let aws = connect(&args.aws, &mut cfg).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
     let outcome = Arc::new(Outcome::default());
@@ -853,8 +884,15 @@ struct GroupRow<'a> {
 async fn groups(args: cli::GroupsArgs) -> Result<u8> {
     crate::config::check_names(&args.api, &args.select)?;
     let aws = Aws::connect(&args.aws).await?;
+    let (aws, target) = match args.api.lookup() {
+        Some(l) => {
+            let (aws, id, stage) = settle(aws, &l).await?;
+            (aws, Some((id, stage)))
+        }
+        None => (aws, args.api.target()),
+    };
     let select = Selection::new(&args.select);
-    let res = resolve::resolve(&aws, args.api.target().as_ref(), &select).await?;
+    let res = resolve::resolve(&aws, target.as_ref(), &select).await?;
     let rows: Vec<GroupRow> = res
         .groups
         .iter()

@@ -77,25 +77,47 @@ pub enum Command {
 /// Which API and stage; shared by `get` and `groups`. Both may be left out when
 /// `--log-group` names the groups to read (then nothing is resolved).
 #[derive(Debug, Args, Clone)]
+#[command(group(clap::ArgGroup::new("which_api").args(["api_id", "api", "url"])))]
 pub struct ApiArgs {
     /// The API id (REST, HTTP or WebSocket), e.g. abc123 (see `apitrace apis`).
     #[arg(
         long,
         value_name = "ID",
         requires = "stage",
-        required_unless_present = "log_groups"
+        required_unless_present_any = ["log_groups", "api", "url"]
     )]
     pub api_id: Option<String>,
 
+    /// The API by name or id, looked up across the REST, HTTP and WebSocket APIs of the
+    /// region (a name shared by several APIs is an error listing them); --stage may be
+    /// left out when the API has exactly one stage.
+    #[arg(long, value_name = "NAME_OR_ID")]
+    pub api: Option<String>,
+
+    /// The URL that was called: https://ID.execute-api.REGION.amazonaws.com/STAGE/path
+    /// names the API, region and stage; a custom domain
+    /// (https://api.example.com/v1/orders/42) is resolved through its API mappings.
+    #[arg(long, value_name = "URL", conflicts_with = "stage")]
+    pub url: Option<String>,
+
     /// The stage name, e.g. prod (HTTP APIs often use $default).
-    #[arg(long, value_name = "STAGE", requires = "api_id")]
+    #[arg(long, value_name = "STAGE", requires = "which_api")]
     pub stage: Option<String>,
 }
 
 impl ApiArgs {
-    /// `(api id, stage)` when an API was named.
+    /// `(api id, stage)` when an API was named by id.
     pub fn target(&self) -> Option<(String, String)> {
         Some((self.api_id.clone()?, self.stage.clone()?))
+    }
+
+    /// What is to be looked up (`--api`, `--url`) before the API can be resolved.
+    pub fn lookup(&self) -> Option<crate::lookup::Lookup> {
+        (self.api.is_some() || self.url.is_some()).then(|| crate::lookup::Lookup {
+            api: self.api.clone(),
+            url: self.url.clone(),
+            stage: self.stage.clone(),
+        })
     }
 }
 

@@ -182,6 +182,8 @@ pub fn color_enabled(when: ColorWhen, env: &Env) -> bool {
 pub struct GetConfig {
     /// `(api id, stage)`, or `None` when only `--log-group` groups are read.
     pub target: Option<(String, String)>,
+    /// `--api`/`--url`, settled into `target` once connected (`app::connect`).
+    pub lookup: Option<crate::lookup::Lookup>,
     pub window: Window,
     /// `--since-deploy`: `window.start_ms` is replaced by the deployment time once the
     /// stage has been read (it needs AWS).
@@ -241,6 +243,15 @@ pub fn check_names(api: &cli::ApiArgs, select: &cli::SelectArgs) -> Result<()> {
         )
         .into());
     }
+    for (flag, v) in [("--api", &api.api), ("--url", &api.url)] {
+        if v.as_deref().is_some_and(blank) {
+            return Err(Hinted::usage(
+                format!("{flag} is empty"),
+                "name the API: --api NAME_OR_ID, --url URL or --api-id ID",
+            )
+            .into());
+        }
+    }
     if api.stage.as_deref().is_some_and(blank) {
         return Err(Hinted::usage(
             "--stage is empty",
@@ -267,7 +278,7 @@ impl Common<'_> {
     fn config(self, output: OutputConfig, env: &Env) -> Result<GetConfig> {
         check_names(self.api, self.select)?;
         check_tps(self.rate.max_tps)?;
-        if self.since_deploy && self.api.target().is_none() {
+        if self.since_deploy && self.api.target().is_none() && self.api.lookup().is_none() {
             return Err(Hinted::usage(
                 "--since-deploy needs --api-id and --stage",
                 "name the API and stage whose deployment starts the window",
@@ -282,6 +293,7 @@ impl Common<'_> {
         };
         Ok(GetConfig {
             target: self.api.target(),
+            lookup: self.api.lookup(),
             window: parse_window(start, self.end, env.now_ms)?,
             since_deploy: self.since_deploy,
             filter_pattern: None,

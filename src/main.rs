@@ -21,6 +21,7 @@ mod failures;
 mod fetch;
 mod insights;
 mod live;
+mod lookup;
 mod manpage;
 mod merge;
 mod model;

@@ -13,6 +13,7 @@ mod hostile;
 mod hostile_data;
 mod insights;
 mod live;
+mod lookup;
 mod mistakes;
 mod pipes;
 mod realworld;

@@ -1,0 +1,171 @@
+//! `--api NAME_OR_ID` and `--url URL` (#21): names, execute-api URLs and custom domains
+//! settle into the same stage as `--api-id ID --stage STAGE`.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+/// Run boto3 code against the emulator (`c(service)` makes a client).
+fn boto(code: &str, args: &[&str]) {
+    let script = format!(
+        "import boto3, sys\n\
+         def c(s): return boto3.client(s, endpoint_url=sys.argv[1], region_name='us-east-1')\n{code}"
+    );
+    let status = Command::new(std::env::var("APITRACE_TEST_PYTHON").unwrap_or("python3".into()))
+        .arg("-c")
+        .arg(script)
+        .arg(endpoint())
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .status()
+        .expect("run python");
+    assert!(status.success(), "boto3 setup failed");
+}
+
+fn groups_json(args: &[&str]) -> Value {
+    let r = run(apitrace().arg("groups").args(args).args(["-o", "json"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).expect("groups JSON")
+}
+
+#[test]
+fn api_by_name_finds_the_same_groups_as_by_id() {
+    let w = World::shared();
+    let by_id = groups_json(&["--api-id", w.rest_api(), "--stage", "prod"]);
+    let name = format!("{}-api", w.prefix());
+    assert_eq!(groups_json(&["--api", &name, "--stage", "prod"]), by_id);
+    // An id given to --api works too.
+    assert_eq!(
+        groups_json(&["--api", w.rest_api(), "--stage", "prod"]),
+        by_id
+    );
+}
+
+#[test]
+fn api_with_one_stage_needs_no_stage() {
+    let w = World::shared();
+    let by_id = groups_json(&["--api-id", w.http_api(), "--stage", "$default"]);
+    let name = format!("{}-http", w.prefix());
+    assert_eq!(groups_json(&["--api", &name]), by_id);
+}
+
+#[test]
+fn api_with_several_stages_names_them() {
+    let w = World::shared();
+    let name = format!("{}-api", w.prefix());
+    let r = run(apitrace().args(["groups", "--api", &name]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("has 2 stages"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("prod") && r.stderr.contains("dev"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn an_ambiguous_or_unknown_name_is_an_error_listing_candidates() {
+    let w = World::shared();
+    let twin = format!("{}-twin", w.prefix());
+    boto(
+        "n = sys.argv[2]\n\
+         c('apigateway').create_rest_api(name=n)\n\
+         c('apigatewayv2').create_api(Name=n, ProtocolType='WEBSOCKET', RouteSelectionExpression='$request.body.action')\n",
+        &[&twin],
+    );
+    let r = run(apitrace().args(["groups", "--api", &twin, "--stage", "prod"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("2 APIs are named"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("REST, created") && r.stderr.contains("WEBSOCKET, created"),
+        "{}",
+        r.stderr
+    );
+    let r = run(apitrace().args(["groups", "--api", "no-such-api-anywhere", "--stage", "prod"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("no API named"), "{}", r.stderr);
+}
+
+#[test]
+fn execute_api_urls_name_api_and_stage() {
+    let w = World::shared();
+    let rest = format!(
+        "https://{}.execute-api.us-east-1.amazonaws.com/prod/users/42",
+        w.rest_api()
+    );
+    assert_eq!(
+        groups_json(&["--url", &rest]),
+        groups_json(&["--api-id", w.rest_api(), "--stage", "prod"])
+    );
+    // An HTTP API's $default stage has no segment in the URL.
+    let http = format!(
+        "https://{}.execute-api.us-east-1.amazonaws.com/items?x=1",
+        w.http_api()
+    );
+    assert_eq!(
+        groups_json(&["--url", &http]),
+        groups_json(&["--api-id", w.http_api(), "--stage", "$default"])
+    );
+    let bad = format!(
+        "https://{}.execute-api.us-east-1.amazonaws.com/nostage/x",
+        w.rest_api()
+    );
+    let r = run(apitrace().args(["groups", "--url", &bad]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("'nostage' is none"), "{}", r.stderr);
+}
+
+#[test]
+fn custom_domain_urls_go_through_the_mappings() {
+    let w = World::shared();
+    let rest_host = format!("{}-rest.example.com", w.prefix());
+    let http_host = format!("{}-http.example.com", w.prefix());
+    boto(
+        "g, g2 = c('apigateway'), c('apigatewayv2')\n\
+         rh, hh, rest, http = sys.argv[2:6]\n\
+         g.create_domain_name(domainName=rh, certificateArn='arn:aws:acm:us-east-1:123456789012:certificate/x')\n\
+         g.create_base_path_mapping(domainName=rh, restApiId=rest, basePath='v1', stage='prod')\n\
+         g.create_base_path_mapping(domainName=rh, restApiId=rest, basePath='any')\n\
+         g2.create_domain_name(DomainName=hh)\n\
+         g2.create_api_mapping(DomainName=hh, ApiId=http, ApiMappingKey='shop/v2', Stage='$default')\n",
+        &[&rest_host, &http_host, w.rest_api(), w.http_api()],
+    );
+    let rest_groups = groups_json(&["--api-id", w.rest_api(), "--stage", "prod"]);
+    let dev_groups = groups_json(&["--api-id", w.rest_api(), "--stage", "dev"]);
+    assert_ne!(rest_groups, dev_groups);
+    let url = format!("https://{rest_host}/v1/users/42");
+    assert_eq!(groups_json(&["--url", &url]), rest_groups);
+    // A mapping without a stage takes it from the next segment.
+    let url = format!("https://{rest_host}/any/dev/users/42");
+    assert_eq!(groups_json(&["--url", &url]), dev_groups);
+    let url = format!("https://{http_host}/shop/v2/items");
+    assert_eq!(
+        groups_json(&["--url", &url]),
+        groups_json(&["--api-id", w.http_api(), "--stage", "$default"])
+    );
+    let url = format!("https://{http_host}/shop/items");
+    let r = run(apitrace().args(["groups", "--url", &url]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("/shop/v2 ->"), "{}", r.stderr);
+
+    // trace finds a request through the custom domain.
+    let req = w
+        .requests()
+        .iter()
+        .find(|r| r["api"] == "rest" && r["kind"] == "ok")
+        .or_else(|| w.requests().iter().find(|r| r["api"] == "rest"))
+        .unwrap();
+    let rid = req["request_id"].as_str().unwrap();
+    let url = format!("https://{rest_host}/v1/orders/42");
+    let r = run(apitrace()
+        .args(["trace", rid, "--url", &url, "-o", "json"])
+        .args(w.window_args()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let t: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(t["api_id"], w.rest_api());
+    assert_eq!(t["stage"], "prod");
+    assert_eq!(t["request_id"], rid);
+}
