@@ -187,6 +187,12 @@ pub struct GetArgs {
     #[arg(long, value_name = "ID")]
     pub request_id: Option<String>,
 
+    /// Only the log streams whose name starts with this (repeatable), in every group: e.g.
+    /// '2026/12/06/[3]' for version 3 of a function. One prefix is sent to CloudWatch
+    /// (logStreamNamePrefix); several are matched here, after reading every stream.
+    #[arg(long = "stream-prefix", value_name = "PREFIX", conflicts_with_all = ["watch", "live", "request_id"])]
+    pub stream_prefixes: Vec<String>,
+
     #[command(flatten)]
     pub select: SelectArgs,
 

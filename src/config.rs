@@ -184,6 +184,8 @@ pub struct GetConfig {
     pub target: Option<(String, String)>,
     /// `--api`/`--url`, settled into `target` once connected (`app::connect`).
     pub lookup: Option<crate::lookup::Lookup>,
+    /// `get --stream-prefix` (#21).
+    pub stream_prefixes: Vec<String>,
     pub window: Window,
     /// `--since-deploy`: `window.start_ms` is replaced by the deployment time once the
     /// stage has been read (it needs AWS).
@@ -294,6 +296,7 @@ impl Common<'_> {
         Ok(GetConfig {
             target: self.api.target(),
             lookup: self.api.lookup(),
+            stream_prefixes: Vec::new(),
             window: parse_window(start, self.end, env.now_ms)?,
             since_deploy: self.since_deploy,
             filter_pattern: None,
@@ -353,6 +356,14 @@ impl GetConfig {
         let mut cfg = common!(args).config(output, env)?;
         cfg.filter_pattern = filter_pattern;
         cfg.request_id = args.request_id.clone();
+        if args.stream_prefixes.iter().any(|p| p.is_empty()) {
+            return Err(Hinted::usage(
+                "--stream-prefix is empty",
+                "give the start of the stream names, e.g. --stream-prefix '2026/12/06/[3]'",
+            )
+            .into());
+        }
+        cfg.stream_prefixes = args.stream_prefixes.clone();
         cfg.watch = follow.then_some(crate::watch::WatchSpec {
             live: args.live,
             interval: args.watch_interval,
@@ -406,6 +417,7 @@ impl GetConfig {
             concurrency: self.concurrency,
             max_tps: self.max_tps,
             streams: Vec::new(),
+            stream_prefixes: self.stream_prefixes.clone(),
             throttle_budget: self.throttle_budget,
             engine: crate::fetch::Engine::Filter,
             infrequent_via_insights: self.engine == cli::Engine::Auto,

@@ -407,6 +407,7 @@ pub fn start(
                 idx,
                 terms: terms.clone(),
                 streams: spec.streams.clone(),
+                stream_prefixes: spec.stream_prefixes.clone(),
                 limiter: limiter.clone(),
                 stats: stats.clone(),
                 outcome: outcome.clone(),
@@ -446,6 +447,8 @@ struct Batch {
     terms: Terms,
     /// Only these streams (as FilterLogEvents' `logStreamNames`), matched here; empty: all.
     streams: Vec<String>,
+    /// `--stream-prefix`, matched here.
+    stream_prefixes: Vec<String>,
     limiter: RateLimiter,
     stats: Arc<InsightsStats>,
     outcome: Arc<crate::fetch::Outcome>,
@@ -523,6 +526,7 @@ impl Batch {
                 .filter(|ev| {
                     self.streams.is_empty() || self.streams.iter().any(|s| **s == *ev.stream)
                 })
+                .filter(|ev| crate::fetch::stream_wanted(&self.stream_prefixes, &ev.stream))
                 .collect();
             page.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             if !page.is_empty() && tx.send(page).await.is_err() {
@@ -970,6 +974,7 @@ mod tests {
                 idx: vec![0],
                 terms: Terms::default(),
                 streams: Vec::new(),
+                stream_prefixes: Vec::new(),
                 limiter: RateLimiter::new(1000.0),
                 stats: Arc::default(),
                 outcome: Arc::default(),

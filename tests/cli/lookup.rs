@@ -169,3 +169,51 @@ fn custom_domain_urls_go_through_the_mappings() {
     assert_eq!(t["stage"], "prod");
     assert_eq!(t["request_id"], rid);
 }
+
+/// `get --stream-prefix` (#21): only the streams that start with a prefix, in every group;
+/// the emulator ignores `logStreamNamePrefix`, so this checks the matching done here.
+#[test]
+fn stream_prefix_narrows_get_to_those_streams() {
+    let w = World::shared();
+    let groups = w.rest_groups();
+    let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
+    let all = w.expected(&groups);
+    let mut streams: Vec<&str> = all
+        .iter()
+        .map(|t| t.1.as_str())
+        .filter(|s| s.contains("[$LATEST]") || s.contains(']'))
+        .collect();
+    streams.sort();
+    streams.dedup();
+    assert!(streams.len() >= 2, "{streams:?}");
+    // The whole name less its last 3 characters: a prefix of that stream (and maybe others).
+    let prefixes: Vec<String> = [streams[0], streams[streams.len() - 1]]
+        .iter()
+        .map(|s| s[..s.len() - 3].to_string())
+        .collect();
+    for chosen in [&prefixes[..1], &prefixes[..]] {
+        let want: Vec<_> = all
+            .iter()
+            .filter(|t| chosen.iter().any(|p| t.1.starts_with(p.as_str())))
+            .cloned()
+            .collect();
+        assert!(!want.is_empty() && want.len() < all.len());
+        let mut cmd = apitrace();
+        cmd.args([
+            "get",
+            "--api-id",
+            w.rest_api(),
+            "--stage",
+            "prod",
+            "-o",
+            "json",
+        ])
+        .args(w.window_args());
+        for p in chosen {
+            cmd.args(["--stream-prefix", p]);
+        }
+        let r = run(&mut cmd);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(tuples(&json_lines(&r.stdout)), want, "prefixes {chosen:?}");
+    }
+}
