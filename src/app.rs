@@ -512,6 +512,9 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
                     writeln!(out, "{k:>10}  {v}")?;
                 }
             }
+            if cfg.links {
+                write_trace_links(&mut out, &trace_links(&t, &groups, &cfg))?;
+            }
             writeln!(out)?;
         }
         let mut printer = Printer::new(&mut out, cfg.output.clone(), &groups);
@@ -806,7 +809,88 @@ fn trace_json_value(
         notes: &t.notes,
         events,
     };
-    serde_json::to_value(&j).map_err(io::Error::other)
+    let mut v = serde_json::to_value(&j).map_err(io::Error::other)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("links".into(), trace_links(t, groups, cfg));
+    }
+    Ok(v)
+}
+
+/// Console links of a trace (#21): a Logs Insights query for its ids over its groups and
+/// time, each group, each Lambda invocation's stream, and the X-Ray trace.
+fn trace_links(t: &crate::trace::Trace, groups: &[LogGroup], cfg: &GetConfig) -> serde_json::Value {
+    use crate::links;
+    let region = groups
+        .first()
+        .map(|g| g.region.as_str())
+        .unwrap_or_default();
+    let mut ids: Vec<&str> = Vec::new();
+    for id in [&t.facts.request_id, &t.facts.extended_request_id]
+        .into_iter()
+        .flatten()
+    {
+        ids.push(id);
+    }
+    for l in t.lambdas.iter().chain(t.authorizer.as_ref()) {
+        ids.push(&l.request_id);
+    }
+    if ids.is_empty() {
+        ids.extend(cfg.request_id.as_deref());
+    }
+    ids.dedup();
+    // The request's own minutes when its lines were found, else the searched window.
+    let (start, end) = match (t.events.first(), t.events.last()) {
+        (Some(a), Some(b)) => (a.timestamp - 60_000, b.timestamp + 60_000),
+        _ => (cfg.window.start_ms, cfg.window.end_ms),
+    };
+    let same_region: Vec<&str> = groups
+        .iter()
+        .filter(|g| g.region == region)
+        .map(|g| g.name.as_str())
+        .collect();
+    let streams: Vec<serde_json::Value> = t
+        .lambdas
+        .iter()
+        .chain(t.authorizer.as_ref())
+        .filter_map(|l| {
+            let e = t.events.iter().find(|e| {
+                groups.get(e.group).is_some_and(|g| g.name == l.log_group)
+                    && e.message.contains(l.request_id.as_str())
+            })?;
+            let g = &groups[e.group];
+            Some(serde_json::json!({
+                "request_id": l.request_id,
+                "log_group": g.name,
+                "log_stream": &*e.stream,
+                "url": links::log_stream(&g.region, &g.name, &e.stream),
+            }))
+        })
+        .collect();
+    serde_json::json!({
+        "insights": links::insights(region, &same_region, &links::ids_query(&ids), start, end),
+        "log_groups": groups.iter().map(|g| serde_json::json!({
+            "log_group": g.name,
+            "url": links::log_group(&g.region, &g.name),
+        })).collect::<Vec<_>>(),
+        "streams": streams,
+        "xray": t.facts.xray_trace_id.as_deref().map(|x| links::xray(region, x)),
+    })
+}
+
+/// The links of [`trace_links`] as text lines after the summary.
+fn write_trace_links(out: &mut impl Write, links: &serde_json::Value) -> io::Result<()> {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    writeln!(out, "{:>10}  {}", "insights", s(&links["insights"]))?;
+    if !links["xray"].is_null() {
+        writeln!(out, "{:>10}  {}", "x-ray", s(&links["xray"]))?;
+    }
+    for l in links["streams"].as_array().into_iter().flatten() {
+        writeln!(out, "{:>10}  {}", "stream", s(&l["url"]))?;
+    }
+    for l in links["log_groups"].as_array().into_iter().flatten() {
+        writeln!(out, "{:>10}  {}", "group", s(&l["url"]))?;
+    }
+    Ok(())
 }
 
 /// `apitrace summary`: stream every group of the window through the summary.
@@ -879,6 +963,8 @@ struct GroupRow<'a> {
     /// DescribeLogGroups' `logGroupClass`, when checked.
     class: Option<&'a str>,
     reasons: &'a [String],
+    /// The group in the CloudWatch console (#21).
+    console_url: String,
 }
 
 async fn groups(args: cli::GroupsArgs) -> Result<u8> {
@@ -903,6 +989,7 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
             exists: g.exists,
             class: g.class.as_deref(),
             reasons: &g.reasons,
+            console_url: crate::links::log_group(&g.region, &g.name),
         })
         .collect();
     let mut out = io::stdout().lock();
@@ -935,6 +1022,15 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
                 &table,
                 io::stdout().is_terminal(),
             )
+            .and_then(|_| {
+                // The console link of each group, in the table's order (#21).
+                if args.no_links || rows.is_empty() {
+                    return Ok(());
+                }
+                writeln!(out)?;
+                rows.iter()
+                    .try_for_each(|r| writeln!(out, "{}", r.console_url))
+            })
         }
     };
     finish_write(written)

@@ -228,6 +228,10 @@ pub struct TraceArgs {
     #[arg(long, conflicts_with = "start")]
     pub since_deploy: bool,
 
+    /// Leave the CloudWatch console links out of the text summary (JSON keeps `links`).
+    #[arg(long)]
+    pub no_links: bool,
+
     #[command(flatten)]
     pub select: SelectArgs,
 
@@ -411,6 +415,11 @@ pub struct GroupsArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+
+    /// Leave out the CloudWatch console link of each group, printed after the table (JSON
+    /// keeps `console_url`).
+    #[arg(long)]
+    pub no_links: bool,
 
     #[command(flatten)]
     pub aws: AwsArgs,

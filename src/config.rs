@@ -186,6 +186,8 @@ pub struct GetConfig {
     pub lookup: Option<crate::lookup::Lookup>,
     /// `get --stream-prefix` (#21).
     pub stream_prefixes: Vec<String>,
+    /// Print console links in `trace`'s text summary (not `--no-links`).
+    pub links: bool,
     pub window: Window,
     /// `--since-deploy`: `window.start_ms` is replaced by the deployment time once the
     /// stage has been read (it needs AWS).
@@ -297,6 +299,7 @@ impl Common<'_> {
             target: self.api.target(),
             lookup: self.api.lookup(),
             stream_prefixes: Vec::new(),
+            links: true,
             window: parse_window(start, self.end, env.now_ms)?,
             since_deploy: self.since_deploy,
             filter_pattern: None,
@@ -376,6 +379,7 @@ impl GetConfig {
     pub fn for_trace(args: &cli::TraceArgs, env: &Env) -> Result<GetConfig> {
         let mut cfg = common!(args).config(OutputConfig::new(&args.out, env)?, env)?;
         cfg.request_id = Some(args.request_id.clone());
+        cfg.links = !args.no_links;
         Ok(cfg)
     }
 

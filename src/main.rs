@@ -20,6 +20,7 @@ mod extract;
 mod failures;
 mod fetch;
 mod insights;
+mod links;
 mod live;
 mod lookup;
 mod manpage;

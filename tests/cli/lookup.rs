@@ -217,3 +217,98 @@ fn stream_prefix_narrows_get_to_those_streams() {
         assert_eq!(tuples(&json_lines(&r.stdout)), want, "prefixes {chosen:?}");
     }
 }
+
+/// Console links (#21): `trace` text and JSON, with the request's ids, groups, streams and
+/// X-Ray trace; `--no-links` leaves them out of the text.
+#[test]
+fn trace_prints_console_links() {
+    let w = World::shared();
+    let req = w
+        .requests()
+        .iter()
+        .find(|r| r["api"] == "rest" && r["kind"] == "function_error")
+        .unwrap();
+    let rid = req["request_id"].as_str().unwrap();
+    let trace = |extra: &[&str]| {
+        run(apitrace()
+            .args(["trace", rid, "--api-id", w.rest_api(), "--stage", "prod"])
+            .args(w.window_args())
+            .args(extra))
+    };
+    let r = trace(&["-o", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let t: Value = serde_json::from_str(&r.stdout).unwrap();
+    let links = &t["links"];
+    let insights = links["insights"].as_str().unwrap();
+    assert!(
+        insights.starts_with(
+            "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights$3FqueryDetail$3D~(end~'"
+        ),
+        "{insights}"
+    );
+    // The request id and each invocation's id are in the query; every group is a source.
+    assert!(
+        insights.contains(&format!("like*20*22{rid}*22")),
+        "{insights}"
+    );
+    for l in t["lambdas"].as_array().unwrap() {
+        let id = l["request_id"].as_str().unwrap();
+        assert!(insights.contains(id), "{id} not in {insights}");
+    }
+    let groups = links["log_groups"].as_array().unwrap();
+    assert_eq!(groups.len(), w.rest_groups().len());
+    for g in groups {
+        let name = g["log_group"].as_str().unwrap();
+        // A function of the world's second region: its own region's console, and not in
+        // the query (Logs Insights reads one region).
+        let region = name
+            .strip_prefix("/aws/lambda/")
+            .and_then(|f| w.m["function_regions"][f].as_str())
+            .unwrap_or("us-east-1");
+        let source = format!("~'{}", name.replace('/', "*2f"));
+        assert_eq!(insights.contains(&source), region == "us-east-1", "{name}");
+        let url = g["url"].as_str().unwrap();
+        assert!(
+            url.starts_with(&format!("https://{region}.console.aws.amazon.com/"))
+                && url.ends_with(&format!("log-group/{}", name.replace('/', "$252F"))),
+            "{g}"
+        );
+    }
+    // The function's invocation: its stream, as the console encodes it.
+    let streams = links["streams"].as_array().unwrap();
+    assert!(!streams.is_empty(), "{links}");
+    for s in streams {
+        let stream = s["log_stream"].as_str().unwrap();
+        let enc = stream
+            .replace('/', "$252F")
+            .replace('[', "$255B")
+            .replace(']', "$255D")
+            .replace('$', "$2524")
+            .replace("$2524252F", "$252F")
+            .replace("$2524255B", "$255B")
+            .replace("$2524255D", "$255D");
+        assert!(s["url"].as_str().unwrap().ends_with(&enc), "{s}");
+    }
+    if let Some(x) = t["xray_trace_id"].as_str() {
+        assert!(
+            links["xray"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("#xray:traces/{x}")),
+            "{links}"
+        );
+    }
+    let text = trace(&["--color", "never"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout.contains(&format!("  insights  {insights}\n")),
+        "{}",
+        text.stdout
+    );
+    let none = trace(&["--color", "never", "--no-links"]);
+    assert!(
+        !none.stdout.contains("console.aws.amazon.com"),
+        "{}",
+        none.stdout
+    );
+}
