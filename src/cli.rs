@@ -55,6 +55,8 @@ pub enum Command {
     Summary(SummaryArgs),
     /// List the REST, HTTP and WebSocket APIs in the region, with their stages.
     Apis(ApisArgs),
+    /// Run your own Logs Insights query across the stage's log groups over the window.
+    Query(QueryArgs),
     /// Print a shell completion script (e.g. `apitrace completions bash >
     /// ~/.local/share/bash-completion/completions/apitrace`).
     Completions {
@@ -420,6 +422,48 @@ pub struct GroupsArgs {
     /// keeps `console_url`).
     #[arg(long)]
     pub no_links: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The Logs Insights query, e.g. 'fields @timestamp, @message | filter @message like /ERROR/
+    /// | limit 20'.
+    #[arg(
+        value_name = "QUERY",
+        required_unless_present = "query_file",
+        conflicts_with = "query_file"
+    )]
+    pub query: Option<String>,
+
+    /// Read the query from this file (- for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub query_file: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    /// Start of the window (see TIME in `apitrace get --help`).
+    #[arg(short = 's', long, value_name = "TIME", default_value = "1h ago")]
+    pub start: String,
+
+    /// End of the window.
+    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
+    pub end: String,
+
+    /// Start the window at the stage's current deployment (less a minute), instead of --start.
+    #[arg(long, conflicts_with = "start")]
+    pub since_deploy: bool,
+
+    /// Output: text (an aligned table on a terminal, tab-separated values in a pipe) or json
+    /// (JSON Lines, one object per row).
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
 
     #[command(flatten)]
     pub aws: AwsArgs,

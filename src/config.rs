@@ -402,6 +402,32 @@ impl GetConfig {
         common!(args).config(OutputConfig::new(&out, env)?, env)
     }
 
+    /// `apitrace query` (#21): the window and groups; the query runs on Logs Insights.
+    pub fn for_query(args: &cli::QueryArgs, env: &Env) -> Result<GetConfig> {
+        let rate = cli::RateArgs {
+            concurrency: 1,
+            max_tps: None,
+            engine: cli::Engine::Insights,
+            max_scan: 0,
+        };
+        let out = cli::OutputArgs {
+            output: args.output,
+            color: ColorWhen::Never,
+            no_color: true,
+            ..cli::OutputArgs::default()
+        };
+        Common {
+            api: &args.api,
+            start: &args.start,
+            end: &args.end,
+            since_deploy: args.since_deploy,
+            select: &args.select,
+            rate: &rate,
+            aws: &args.aws,
+        }
+        .config(OutputConfig::new(&out, env)?, env)
+    }
+
     /// `apitrace summary`.
     pub fn for_summary(args: &cli::SummaryArgs, env: &Env) -> Result<GetConfig> {
         let out = cli::OutputArgs {

@@ -312,3 +312,88 @@ fn trace_prints_console_links() {
         none.stdout
     );
 }
+
+/// `apitrace query` (#21) on the emulator, which understands `fields`, `sort` and `limit`:
+/// JSON Lines of the asked fields, TSV in a pipe, `--query-file` the same as the argument.
+#[test]
+fn query_runs_the_users_query_over_the_stage() {
+    let w = World::shared();
+    let q = "fields @timestamp, @message | sort @timestamp asc | limit 3";
+    let run_q = |extra: &[&str]| {
+        run(apitrace()
+            .arg("query")
+            .args(extra)
+            .args(["--api-id", w.rest_api(), "--stage", "prod"])
+            // One region, so one query (a function of the world lives in another region).
+            .args(["--only", "execution,access"])
+            .args(w.window_args()))
+    };
+    let r = run_q(&[q, "-o", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("Logs Insights: 1 query"), "{}", r.stderr);
+    let rows = json_lines(&r.stdout);
+    assert_eq!(rows.len(), 3, "{}", r.stdout);
+    let groups = w.rest_groups();
+    let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
+    let messages: Vec<String> = w.expected(&groups).into_iter().map(|t| t.3).collect();
+    for row in &rows {
+        let keys: Vec<&String> = row.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["@timestamp", "@message"], "{row}");
+        assert!(messages.contains(&row["@message"].as_str().unwrap().to_string()));
+    }
+    let tsv = run_q(&[q]);
+    assert_eq!(tsv.code, 0, "{}", tsv.stderr);
+    let lines: Vec<&str> = tsv.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", tsv.stdout);
+    assert_eq!(lines[0], "@timestamp\t@message");
+    for (line, row) in lines[1..].iter().zip(&rows) {
+        let msg = row["@message"].as_str().unwrap().replace('\n', "\\n");
+        assert!(line.ends_with(&format!("\t{msg}")), "{line}");
+    }
+    let file = std::env::temp_dir().join(format!("apitrace-query-{}.txt", std::process::id()));
+    std::fs::write(&file, q).unwrap();
+    let from_file = run_q(&["--query-file", file.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(from_file.stdout, tsv.stdout);
+    let empty = run_q(&[" "]);
+    assert_eq!(empty.code, 2, "{}", empty.stderr);
+}
+
+/// More than 50 groups: one query per batch of 50 (the fake records each StartQuery and
+/// returns every event of the window, whatever the query).
+#[test]
+fn query_runs_in_batches_of_fifty_groups() {
+    let fake = crate::faults::Fake::start(&["--groups", "60", "--events", "5"]);
+    let mut cmd = apitrace();
+    cmd.args(["query", "fields @timestamp, @message", "-o", "json"])
+        .args(["--endpoint-url", &fake.url()])
+        .args([
+            "--start",
+            &(fake.start_ms - 1000).to_string(),
+            "--end",
+            "now",
+        ]);
+    for i in 0..60 {
+        cmd.args(["--log-group", &format!("fake-{i}")]);
+    }
+    let r = run(&mut cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Logs Insights: 2 queries"),
+        "{}",
+        r.stderr
+    );
+    let sizes: Vec<usize> = fake.stats()["insights_queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["groups"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [50, 10]);
+    let rows = json_lines(&r.stdout);
+    assert_eq!(rows.len(), 60 * 5);
+    assert!(
+        rows.iter()
+            .all(|r| r.get("@ptr").is_none() && r.get("@log").is_some())
+    );
+}
