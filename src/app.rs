@@ -422,13 +422,20 @@ async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
     let Some(lookup) = cfg.lookup.take() else {
         return Ok(aws);
     };
-    let (aws, api_id, stage) = settle(aws, &lookup).await?;
+    let (aws, api_id, stage, path) = settle(aws, &lookup).await?;
     cfg.target = Some((api_id, stage));
+    // A trace follows the URL's request: only the functions behind its route.
+    if cfg.request_id.is_some() && cfg.select.route.is_none() {
+        cfg.select.route_path = path;
+    }
     Ok(aws)
 }
 
 /// `--api`/`--url` → the API's id and stage, and the client for the URL's region.
-async fn settle(aws: Aws, lookup: &crate::lookup::Lookup) -> Result<(Aws, String, String)> {
+async fn settle(
+    aws: Aws,
+    lookup: &crate::lookup::Lookup,
+) -> Result<(Aws, String, String, Option<String>)> {
     let s = crate::lookup::settle(&aws, lookup).await?;
     let aws = match &s.region {
         Some(r) => aws.in_region(r),
@@ -444,7 +451,7 @@ async fn settle(aws: Aws, lookup: &crate::lookup::Lookup) -> Result<(Aws, String
             .map(|p| format!(", path {p}"))
             .unwrap_or_default()
     ));
-    Ok((aws, s.api_id, s.stage))
+    Ok((aws, s.api_id, s.stage, s.path))
 }
 
 /// `--since-deploy`: start the window at the stage's current deployment, and say which.
@@ -973,7 +980,7 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
     let aws = Aws::connect(&args.aws).await?;
     let (aws, target) = match args.api.lookup() {
         Some(l) => {
-            let (aws, id, stage) = settle(aws, &l).await?;
+            let (aws, id, stage, _) = settle(aws, &l).await?;
             (aws, Some((id, stage)))
         }
         None => (aws, args.api.target()),

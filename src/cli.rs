@@ -138,6 +138,12 @@ pub struct SelectArgs {
     /// only these groups.
     #[arg(long = "log-group", value_name = "NAME")]
     pub log_groups: Vec<String>,
+
+    /// Only the Lambda functions behind this route: 'GET /orders/{id}' as the API defines
+    /// it, or a path that was called ('GET /orders/42'); the API's own logs and its
+    /// authorizers are still read.
+    #[arg(long, value_name = "ROUTE")]
+    pub route: Option<String>,
 }
 
 #[derive(Debug, Args)]

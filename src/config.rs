@@ -57,6 +57,10 @@ pub struct Selection {
     pub functions: Vec<String>,
     /// Extra log groups (`--log-group`), read as source `extra`.
     pub extra_groups: Vec<String>,
+    /// `--route` (#21): only the functions behind it.
+    pub route: Option<String>,
+    /// The path of a `--url` (#21), for `trace`: the functions behind the routes it matches.
+    pub route_path: Option<String>,
 }
 
 impl Selection {
@@ -66,6 +70,8 @@ impl Selection {
                 .then(|| args.only.iter().map(|&s| Source::from(s)).collect()),
             functions: args.functions.clone(),
             extra_groups: args.log_groups.clone(),
+            route: args.route.clone(),
+            route_path: None,
         }
     }
 
@@ -670,6 +676,7 @@ mod tests {
             only: None,
             functions: vec!["a".into()],
             extra_groups: vec![],
+            ..Selection::default()
         };
         assert!(s.wants(Source::Execution, None));
         assert!(s.wants(Source::Lambda, Some("a")));

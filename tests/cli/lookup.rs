@@ -151,23 +151,51 @@ fn custom_domain_urls_go_through_the_mappings() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("/shop/v2 ->"), "{}", r.stderr);
 
-    // trace finds a request through the custom domain.
+    // trace finds a request through the custom domain, and its path's route keeps the
+    // request's function (only the functions behind that route are read).
     let req = w
         .requests()
         .iter()
-        .find(|r| r["api"] == "rest" && r["kind"] == "ok")
-        .or_else(|| w.requests().iter().find(|r| r["api"] == "rest"))
+        .find(|r| r["api"] == "rest" && r["kind"] == "function_error")
         .unwrap();
     let rid = req["request_id"].as_str().unwrap();
-    let url = format!("https://{rest_host}/v1/orders/42");
-    let r = run(apitrace()
-        .args(["trace", rid, "--url", &url, "-o", "json"])
+    let path = req["path"].as_str().unwrap();
+    let trace = |url: &str| {
+        let r = run(apitrace()
+            .args(["trace", rid, "--url", url, "-o", "json"])
+            .args(w.window_args()));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let t: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(t["api_id"], w.rest_api());
+        assert_eq!(t["stage"], "prod");
+        assert_eq!(t["request_id"], rid);
+        (t, r.stderr)
+    };
+    let by_id = run(apitrace()
+        .args([
+            "trace",
+            rid,
+            "--api-id",
+            w.rest_api(),
+            "--stage",
+            "prod",
+            "-o",
+            "json",
+        ])
         .args(w.window_args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let t: Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(t["api_id"], w.rest_api());
-    assert_eq!(t["stage"], "prod");
-    assert_eq!(t["request_id"], rid);
+    let by_id: Value = serde_json::from_str(&by_id.stdout).unwrap();
+    assert!(!by_id["lambdas"].as_array().unwrap().is_empty());
+    let (t, stderr) = trace(&format!("https://{rest_host}/v1{path}"));
+    assert!(stderr.contains("only the functions behind it"), "{stderr}");
+    assert_eq!(t["lambdas"], by_id["lambdas"]);
+    // Another route's path: the request's function is not read.
+    let other = if path.starts_with("/health") {
+        "/users/1"
+    } else {
+        "/health"
+    };
+    let (t, _) = trace(&format!("https://{rest_host}/v1{other}"));
+    assert_ne!(t["lambdas"], by_id["lambdas"]);
 }
 
 /// `get --stream-prefix` (#21): only the streams that start with a prefix, in every group;
@@ -395,5 +423,59 @@ fn query_runs_in_batches_of_fifty_groups() {
     assert!(
         rows.iter()
             .all(|r| r.get("@ptr").is_none() && r.get("@log").is_some())
+    );
+}
+
+/// `--route` (#21): only the Lambda functions behind the route; the API's own groups and
+/// the authorizer stay. A concrete path finds its route; an unknown one lists them.
+#[test]
+fn route_narrows_the_functions() {
+    let w = World::shared();
+    let api = ["--api-id", w.rest_api(), "--stage", "prod"];
+    let all = groups_json(&api);
+    let lambda = |v: &Value| -> Vec<Value> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["source"] == "lambda")
+            .cloned()
+            .collect()
+    };
+    let others = |v: &Value| -> Vec<Value> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["source"] != "lambda")
+            .cloned()
+            .collect()
+    };
+    for route in ["GET /users/{id}", "get /users/42"] {
+        let some = groups_json(&[&api[..], &["--route", route]].concat());
+        assert_eq!(others(&some), others(&all), "{route}");
+        let chosen = lambda(&some);
+        assert!(
+            !chosen.is_empty() && chosen.len() < lambda(&all).len(),
+            "{some}"
+        );
+        for g in &chosen {
+            assert!(
+                g["reasons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r.as_str().unwrap().starts_with("GET /users/{id} ")),
+                "{g}"
+            );
+        }
+    }
+    let r = run(apitrace()
+        .args(["groups"])
+        .args(api)
+        .args(["--route", "DELETE /nothing"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("its routes: ") && r.stderr.contains("GET /users/{id}"),
+        "{}",
+        r.stderr
     );
 }
