@@ -46,6 +46,7 @@ pub async fn run(cli: Cli, env: Env) -> Result<u8> {
         }
         Command::Man { page, dir } => man(page.as_deref(), dir.as_deref()),
         Command::Apis(args) => apis(args).await,
+        Command::Query(args) => query(&args, GetConfig::for_query(&args, &env)?).await,
     }
 }
 
@@ -235,8 +236,8 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     if cfg.request_id.is_some() {
         return trace(cfg, &args.aws, false).await;
     }
-    let aws = Aws::connect(&args.aws).await?;
     let mut cfg = cfg;
+    let aws = connect(&args.aws, &mut cfg).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (_res, groups, absent) =
         resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, cfg.watch.is_some()).await?;
@@ -415,6 +416,44 @@ async fn engine(
     .await
 }
 
+/// Connect to AWS, and settle `--api`/`--url` into `cfg.target` (#21).
+async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
+    let aws = Aws::connect(aws_args).await?;
+    let Some(lookup) = cfg.lookup.take() else {
+        return Ok(aws);
+    };
+    let (aws, api_id, stage, path) = settle(aws, &lookup).await?;
+    cfg.target = Some((api_id, stage));
+    // A trace follows the URL's request: only the functions behind its route.
+    if cfg.request_id.is_some() && cfg.select.route.is_none() {
+        cfg.select.route_path = path;
+    }
+    Ok(aws)
+}
+
+/// `--api`/`--url` → the API's id and stage, and the client for the URL's region.
+async fn settle(
+    aws: Aws,
+    lookup: &crate::lookup::Lookup,
+) -> Result<(Aws, String, String, Option<String>)> {
+    let s = crate::lookup::settle(&aws, lookup).await?;
+    let aws = match &s.region {
+        Some(r) => aws.in_region(r),
+        None => aws,
+    };
+    error::note(format!(
+        "API {} stage {} in {}{}",
+        s.api_id,
+        s.stage,
+        aws.region,
+        s.path
+            .as_deref()
+            .map(|p| format!(", path {p}"))
+            .unwrap_or_default()
+    ));
+    Ok((aws, s.api_id, s.stage, s.path))
+}
+
 /// `--since-deploy`: start the window at the stage's current deployment, and say which.
 async fn since_deploy(aws: &Aws, cfg: &mut GetConfig) -> Result<()> {
     let (true, Some((api, stage))) = (cfg.since_deploy, cfg.target.as_ref()) else {
@@ -443,7 +482,7 @@ async fn since_deploy(aws: &Aws, cfg: &mut GetConfig) -> Result<()> {
 /// `trace` (with its summary) and `get --request-id` (the lines only).
 async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Result<u8> {
     let id = cfg.request_id.clone().unwrap_or_default();
-    let aws = Aws::connect(aws_args).await?;
+    let aws = connect(aws_args, &mut cfg).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
     let mut spec = cfg.fetch_spec();
@@ -481,6 +520,9 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
                     writeln!(out, "{k:>10}  {v}")?;
                 }
             }
+            if cfg.links {
+                write_trace_links(&mut out, &trace_links(&t, &groups, &cfg))?;
+            }
             writeln!(out)?;
         }
         let mut printer = Printer::new(&mut out, cfg.output.clone(), &groups);
@@ -499,7 +541,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     if args.output == cli::ErrorsFormat::Github {
         error::set_workflow_commands(true);
     }
-    let aws = Aws::connect(&args.aws).await?;
+    let aws = connect(&args.aws, &mut cfg).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
     // The execution log decides; the access log only where there is none (HTTP APIs).
@@ -805,12 +847,93 @@ fn trace_json_value(
         notes: &t.notes,
         events,
     };
-    serde_json::to_value(&j).map_err(io::Error::other)
+    let mut v = serde_json::to_value(&j).map_err(io::Error::other)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("links".into(), trace_links(t, groups, cfg));
+    }
+    Ok(v)
+}
+
+/// Console links of a trace (#21): a Logs Insights query for its ids over its groups and
+/// time, each group, each Lambda invocation's stream, and the X-Ray trace.
+fn trace_links(t: &crate::trace::Trace, groups: &[LogGroup], cfg: &GetConfig) -> serde_json::Value {
+    use crate::links;
+    let region = groups
+        .first()
+        .map(|g| g.region.as_str())
+        .unwrap_or_default();
+    let mut ids: Vec<&str> = Vec::new();
+    for id in [&t.facts.request_id, &t.facts.extended_request_id]
+        .into_iter()
+        .flatten()
+    {
+        ids.push(id);
+    }
+    for l in t.lambdas.iter().chain(t.authorizer.as_ref()) {
+        ids.push(&l.request_id);
+    }
+    if ids.is_empty() {
+        ids.extend(cfg.request_id.as_deref());
+    }
+    ids.dedup();
+    // The request's own minutes when its lines were found, else the searched window.
+    let (start, end) = match (t.events.first(), t.events.last()) {
+        (Some(a), Some(b)) => (a.timestamp - 60_000, b.timestamp + 60_000),
+        _ => (cfg.window.start_ms, cfg.window.end_ms),
+    };
+    let same_region: Vec<&str> = groups
+        .iter()
+        .filter(|g| g.region == region)
+        .map(|g| g.name.as_str())
+        .collect();
+    let streams: Vec<serde_json::Value> = t
+        .lambdas
+        .iter()
+        .chain(t.authorizer.as_ref())
+        .filter_map(|l| {
+            let e = t.events.iter().find(|e| {
+                groups.get(e.group).is_some_and(|g| g.name == l.log_group)
+                    && e.message.contains(l.request_id.as_str())
+            })?;
+            let g = &groups[e.group];
+            Some(serde_json::json!({
+                "request_id": l.request_id,
+                "log_group": g.name,
+                "log_stream": &*e.stream,
+                "url": links::log_stream(&g.region, &g.name, &e.stream),
+            }))
+        })
+        .collect();
+    serde_json::json!({
+        "insights": links::insights(region, &same_region, &links::ids_query(&ids), start, end),
+        "log_groups": groups.iter().map(|g| serde_json::json!({
+            "log_group": g.name,
+            "url": links::log_group(&g.region, &g.name),
+        })).collect::<Vec<_>>(),
+        "streams": streams,
+        "xray": t.facts.xray_trace_id.as_deref().map(|x| links::xray(region, x)),
+    })
+}
+
+/// The links of [`trace_links`] as text lines after the summary.
+fn write_trace_links(out: &mut impl Write, links: &serde_json::Value) -> io::Result<()> {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    writeln!(out, "{:>10}  {}", "insights", s(&links["insights"]))?;
+    if !links["xray"].is_null() {
+        writeln!(out, "{:>10}  {}", "x-ray", s(&links["xray"]))?;
+    }
+    for l in links["streams"].as_array().into_iter().flatten() {
+        writeln!(out, "{:>10}  {}", "stream", s(&l["url"]))?;
+    }
+    for l in links["log_groups"].as_array().into_iter().flatten() {
+        writeln!(out, "{:>10}  {}", "group", s(&l["url"]))?;
+    }
+    Ok(())
 }
 
 /// `apitrace summary`: stream every group of the window through the summary.
 async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
-    let aws = Aws::connect(&args.aws).await?;
+    let aws = connect(&args.aws, &mut cfg).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
     let shared = crate::sharing::other_callers(&aws, &res.api_id, &res.stage, &groups).await;
@@ -887,13 +1010,22 @@ struct GroupRow<'a> {
     /// (`[]`: none; `null`: not a function's log, or the policy could not be read).
     shared_with: Option<Vec<String>>,
     reasons: &'a [String],
+    /// The group in the CloudWatch console (#21).
+    console_url: String,
 }
 
 async fn groups(args: cli::GroupsArgs) -> Result<u8> {
     crate::config::check_names(&args.api, &args.select)?;
     let aws = Aws::connect(&args.aws).await?;
+    let (aws, target) = match args.api.lookup() {
+        Some(l) => {
+            let (aws, id, stage, _) = settle(aws, &l).await?;
+            (aws, Some((id, stage)))
+        }
+        None => (aws, args.api.target()),
+    };
     let select = Selection::new(&args.select);
-    let res = resolve::resolve(&aws, args.api.target().as_ref(), &select).await?;
+    let res = resolve::resolve(&aws, target.as_ref(), &select).await?;
     let shared = crate::sharing::other_callers(&aws, &res.api_id, &res.stage, &res.groups).await;
     let rows: Vec<GroupRow> = res
         .groups
@@ -909,6 +1041,7 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
                 .as_ref()
                 .and_then(|f| shared.get(f).cloned().flatten()),
             reasons: &g.reasons,
+            console_url: crate::links::log_group(&g.region, &g.name),
         })
         .collect();
     let mut out = io::stdout().lock();
@@ -954,9 +1087,141 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
                 &table,
                 io::stdout().is_terminal(),
             )
+            .and_then(|_| {
+                // The console link of each group, in the table's order (#21).
+                if args.no_links || rows.is_empty() {
+                    return Ok(());
+                }
+                writeln!(out)?;
+                rows.iter()
+                    .try_for_each(|r| writeln!(out, "{}", r.console_url))
+            })
         }
     };
     finish_write(written)
+}
+
+/// The text of `apitrace query`: the argument, or `--query-file` (`-`: standard input).
+fn query_text(args: &cli::QueryArgs) -> Result<String> {
+    let text = match (&args.query, &args.query_file) {
+        (Some(q), _) => q.clone(),
+        (None, Some(p)) if p.as_os_str() == "-" => {
+            let mut s = String::new();
+            io::Read::read_to_string(&mut io::stdin(), &mut s)
+                .context("reading the query from standard input")?;
+            s
+        }
+        (None, Some(p)) => std::fs::read_to_string(p).map_err(|e| {
+            Hinted::usage(
+                format!("cannot read the query file {}: {e}", p.display()),
+                "give a readable text file, or the query itself as an argument",
+            )
+        })?,
+        (None, None) => String::new(),
+    };
+    if text.trim().is_empty() {
+        return Err(Hinted::usage(
+            "the query is empty",
+            "give a Logs Insights query, e.g. apitrace query 'fields @timestamp, @message | limit 20' --api NAME",
+        )
+        .into());
+    }
+    Ok(text)
+}
+
+/// `apitrace query` (#21): the user's Logs Insights query over the resolved groups.
+async fn query(args: &cli::QueryArgs, mut cfg: GetConfig) -> Result<u8> {
+    let text = query_text(args)?;
+    let aws = connect(&args.aws, &mut cfg).await?;
+    since_deploy(&aws, &mut cfg).await?;
+    let (_res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
+    let batches = groups.len().div_ceil(crate::insights::MAX_GROUPS);
+    if batches > 1 {
+        error::note(format!(
+            "{} groups: the query runs {batches} times, over at most {} groups each; sort, limit and stats apply to each run",
+            groups.len(),
+            crate::insights::MAX_GROUPS
+        ));
+    }
+    let stats = Arc::new(crate::insights::InsightsStats::default());
+    let (rows, failed) =
+        crate::insights::user_query(&aws, &groups, &text, cfg.window, &stats).await;
+    if let Some(r) = crate::insights::report(&stats) {
+        error::note(r);
+    }
+    if !failed.is_empty() && rows.is_empty() && failed.len() == batches {
+        return Err(Hinted::new(
+            format!("the query failed: {}", failed[0].1),
+            "check the query's syntax in the CloudWatch console, or narrow the window",
+        )
+        .into());
+    }
+    let mut columns: Vec<&str> = Vec::new();
+    for r in &rows {
+        for (k, _) in r {
+            if !columns.contains(&k.as_str()) {
+                columns.push(k);
+            }
+        }
+    }
+    let cell = |r: &crate::insights::Row, c: &str| {
+        r.iter()
+            .find(|(k, _)| k == c)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let terminal = io::stdout().is_terminal();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = (|| -> io::Result<()> {
+        match args.output {
+            OutputFormat::Json => {
+                for r in &rows {
+                    let o: serde_json::Map<String, serde_json::Value> = r
+                        .iter()
+                        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                        .collect();
+                    serde_json::to_writer(&mut out, &o).map_err(io::Error::from)?;
+                    writeln!(out)?;
+                }
+            }
+            OutputFormat::Text if terminal => {
+                let table: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|r| {
+                        columns
+                            .iter()
+                            .map(|c| cell(r, c).replace('\n', " "))
+                            .collect()
+                    })
+                    .collect();
+                write_table(&mut out, &columns, &table, true)?;
+            }
+            OutputFormat::Text => {
+                // TSV: tabs, newlines and backslashes escaped, so a row is one line.
+                let esc = |v: String| {
+                    v.replace('\\', "\\\\")
+                        .replace('\t', "\\t")
+                        .replace('\n', "\\n")
+                        .replace('\r', "\\r")
+                };
+                writeln!(out, "{}", columns.join("\t"))?;
+                for r in &rows {
+                    let line: Vec<String> = columns.iter().map(|c| esc(cell(r, c))).collect();
+                    writeln!(out, "{}", line.join("\t"))?;
+                }
+            }
+        }
+        out.flush()
+    })();
+    if rows.is_empty() {
+        error::note("the query returned no rows");
+    }
+    let code = finish_write(written)?;
+    Ok(if failed.is_empty() {
+        code
+    } else {
+        error::EXIT_FAILURE.max(code)
+    })
 }
 
 /// The CLASS column of `groups`: the log class, with how an Infrequent Access group is read.

@@ -164,6 +164,28 @@ impl Aws {
         }
     }
 
+    /// The same credentials and settings, with the API Gateway clients in `region` (an
+    /// execute-api URL of another region, #21).
+    pub fn in_region(&self, region: &str) -> Aws {
+        if region == self.region {
+            return self.clone();
+        }
+        let base = self.config_for(region);
+        Aws {
+            apigateway: aws_sdk_apigateway::Client::from_conf(
+                debugged!(aws_sdk_apigateway, &base).build(),
+            ),
+            apigatewayv2: aws_sdk_apigatewayv2::Client::from_conf(
+                debugged!(aws_sdk_apigatewayv2, &base).build(),
+            ),
+            sts: self.sts.clone(),
+            logs: self.logs.clone(),
+            lambda: self.lambda.clone(),
+            region: region.to_string(),
+            base,
+        }
+    }
+
     fn config_for(&self, region: &str) -> SdkConfig {
         if region == self.region {
             self.base.clone()

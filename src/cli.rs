@@ -55,6 +55,8 @@ pub enum Command {
     Summary(SummaryArgs),
     /// List the REST, HTTP and WebSocket APIs in the region, with their stages.
     Apis(ApisArgs),
+    /// Run your own Logs Insights query across the stage's log groups over the window.
+    Query(QueryArgs),
     /// Print a shell completion script (e.g. `apitrace completions bash >
     /// ~/.local/share/bash-completion/completions/apitrace`).
     Completions {
@@ -77,25 +79,47 @@ pub enum Command {
 /// Which API and stage; shared by `get` and `groups`. Both may be left out when
 /// `--log-group` names the groups to read (then nothing is resolved).
 #[derive(Debug, Args, Clone)]
+#[command(group(clap::ArgGroup::new("which_api").args(["api_id", "api", "url"])))]
 pub struct ApiArgs {
     /// The API id (REST, HTTP or WebSocket), e.g. abc123 (see `apitrace apis`).
     #[arg(
         long,
         value_name = "ID",
         requires = "stage",
-        required_unless_present = "log_groups"
+        required_unless_present_any = ["log_groups", "api", "url"]
     )]
     pub api_id: Option<String>,
 
+    /// The API by name or id, looked up across the REST, HTTP and WebSocket APIs of the
+    /// region (a name shared by several APIs is an error listing them); --stage may be
+    /// left out when the API has exactly one stage.
+    #[arg(long, value_name = "NAME_OR_ID")]
+    pub api: Option<String>,
+
+    /// The URL that was called: https://ID.execute-api.REGION.amazonaws.com/STAGE/path
+    /// names the API, region and stage; a custom domain
+    /// (https://api.example.com/v1/orders/42) is resolved through its API mappings.
+    #[arg(long, value_name = "URL", conflicts_with = "stage")]
+    pub url: Option<String>,
+
     /// The stage name, e.g. prod (HTTP APIs often use $default).
-    #[arg(long, value_name = "STAGE", requires = "api_id")]
+    #[arg(long, value_name = "STAGE", requires = "which_api")]
     pub stage: Option<String>,
 }
 
 impl ApiArgs {
-    /// `(api id, stage)` when an API was named.
+    /// `(api id, stage)` when an API was named by id.
     pub fn target(&self) -> Option<(String, String)> {
         Some((self.api_id.clone()?, self.stage.clone()?))
+    }
+
+    /// What is to be looked up (`--api`, `--url`) before the API can be resolved.
+    pub fn lookup(&self) -> Option<crate::lookup::Lookup> {
+        (self.api.is_some() || self.url.is_some()).then(|| crate::lookup::Lookup {
+            api: self.api.clone(),
+            url: self.url.clone(),
+            stage: self.stage.clone(),
+        })
     }
 }
 
@@ -114,6 +138,12 @@ pub struct SelectArgs {
     /// only these groups.
     #[arg(long = "log-group", value_name = "NAME")]
     pub log_groups: Vec<String>,
+
+    /// Only the Lambda functions behind this route: 'GET /orders/{id}' as the API defines
+    /// it, or a path that was called ('GET /orders/42'); the API's own logs and its
+    /// authorizers are still read.
+    #[arg(long, value_name = "ROUTE")]
+    pub route: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -165,6 +195,12 @@ pub struct GetArgs {
     #[arg(long, value_name = "ID")]
     pub request_id: Option<String>,
 
+    /// Only the log streams whose name starts with this (repeatable), in every group: e.g.
+    /// '2026/12/06/[3]' for version 3 of a function. One prefix is sent to CloudWatch
+    /// (logStreamNamePrefix); several are matched here, after reading every stream.
+    #[arg(long = "stream-prefix", value_name = "PREFIX", conflicts_with_all = ["watch", "live", "request_id"])]
+    pub stream_prefixes: Vec<String>,
+
     #[command(flatten)]
     pub select: SelectArgs,
 
@@ -199,6 +235,10 @@ pub struct TraceArgs {
     /// Search from the stage's current deployment (less a minute), instead of --start.
     #[arg(long, conflicts_with = "start")]
     pub since_deploy: bool,
+
+    /// Leave the CloudWatch console links out of the text summary (JSON keeps `links`).
+    #[arg(long)]
+    pub no_links: bool,
 
     #[command(flatten)]
     pub select: SelectArgs,
@@ -383,6 +423,53 @@ pub struct GroupsArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+
+    /// Leave out the CloudWatch console link of each group, printed after the table (JSON
+    /// keeps `console_url`).
+    #[arg(long)]
+    pub no_links: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The Logs Insights query, e.g. 'fields @timestamp, @message | filter @message like /ERROR/
+    /// | limit 20'.
+    #[arg(
+        value_name = "QUERY",
+        required_unless_present = "query_file",
+        conflicts_with = "query_file"
+    )]
+    pub query: Option<String>,
+
+    /// Read the query from this file (- for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub query_file: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    /// Start of the window (see TIME in `apitrace get --help`).
+    #[arg(short = 's', long, value_name = "TIME", default_value = "1h ago")]
+    pub start: String,
+
+    /// End of the window.
+    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
+    pub end: String,
+
+    /// Start the window at the stage's current deployment (less a minute), instead of --start.
+    #[arg(long, conflicts_with = "start")]
+    pub since_deploy: bool,
+
+    /// Output: text (an aligned table on a terminal, tab-separated values in a pipe) or json
+    /// (JSON Lines, one object per row).
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
 
     #[command(flatten)]
     pub aws: AwsArgs,

@@ -57,6 +57,10 @@ pub struct Selection {
     pub functions: Vec<String>,
     /// Extra log groups (`--log-group`), read as source `extra`.
     pub extra_groups: Vec<String>,
+    /// `--route` (#21): only the functions behind it.
+    pub route: Option<String>,
+    /// The path of a `--url` (#21), for `trace`: the functions behind the routes it matches.
+    pub route_path: Option<String>,
 }
 
 impl Selection {
@@ -66,6 +70,8 @@ impl Selection {
                 .then(|| args.only.iter().map(|&s| Source::from(s)).collect()),
             functions: args.functions.clone(),
             extra_groups: args.log_groups.clone(),
+            route: args.route.clone(),
+            route_path: None,
         }
     }
 
@@ -182,6 +188,12 @@ pub fn color_enabled(when: ColorWhen, env: &Env) -> bool {
 pub struct GetConfig {
     /// `(api id, stage)`, or `None` when only `--log-group` groups are read.
     pub target: Option<(String, String)>,
+    /// `--api`/`--url`, settled into `target` once connected (`app::connect`).
+    pub lookup: Option<crate::lookup::Lookup>,
+    /// `get --stream-prefix` (#21).
+    pub stream_prefixes: Vec<String>,
+    /// Print console links in `trace`'s text summary (not `--no-links`).
+    pub links: bool,
     pub window: Window,
     /// `--since-deploy`: `window.start_ms` is replaced by the deployment time once the
     /// stage has been read (it needs AWS).
@@ -241,6 +253,15 @@ pub fn check_names(api: &cli::ApiArgs, select: &cli::SelectArgs) -> Result<()> {
         )
         .into());
     }
+    for (flag, v) in [("--api", &api.api), ("--url", &api.url)] {
+        if v.as_deref().is_some_and(blank) {
+            return Err(Hinted::usage(
+                format!("{flag} is empty"),
+                "name the API: --api NAME_OR_ID, --url URL or --api-id ID",
+            )
+            .into());
+        }
+    }
     if api.stage.as_deref().is_some_and(blank) {
         return Err(Hinted::usage(
             "--stage is empty",
@@ -267,7 +288,7 @@ impl Common<'_> {
     fn config(self, output: OutputConfig, env: &Env) -> Result<GetConfig> {
         check_names(self.api, self.select)?;
         check_tps(self.rate.max_tps)?;
-        if self.since_deploy && self.api.target().is_none() {
+        if self.since_deploy && self.api.target().is_none() && self.api.lookup().is_none() {
             return Err(Hinted::usage(
                 "--since-deploy needs --api-id and --stage",
                 "name the API and stage whose deployment starts the window",
@@ -282,6 +303,9 @@ impl Common<'_> {
         };
         Ok(GetConfig {
             target: self.api.target(),
+            lookup: self.api.lookup(),
+            stream_prefixes: Vec::new(),
+            links: true,
             window: parse_window(start, self.end, env.now_ms)?,
             since_deploy: self.since_deploy,
             filter_pattern: None,
@@ -341,6 +365,14 @@ impl GetConfig {
         let mut cfg = common!(args).config(output, env)?;
         cfg.filter_pattern = filter_pattern;
         cfg.request_id = args.request_id.clone();
+        if args.stream_prefixes.iter().any(|p| p.is_empty()) {
+            return Err(Hinted::usage(
+                "--stream-prefix is empty",
+                "give the start of the stream names, e.g. --stream-prefix '2026/12/06/[3]'",
+            )
+            .into());
+        }
+        cfg.stream_prefixes = args.stream_prefixes.clone();
         cfg.watch = follow.then_some(crate::watch::WatchSpec {
             live: args.live,
             interval: args.watch_interval,
@@ -353,6 +385,7 @@ impl GetConfig {
     pub fn for_trace(args: &cli::TraceArgs, env: &Env) -> Result<GetConfig> {
         let mut cfg = common!(args).config(OutputConfig::new(&args.out, env)?, env)?;
         cfg.request_id = Some(args.request_id.clone());
+        cfg.links = !args.no_links;
         Ok(cfg)
     }
 
@@ -375,6 +408,32 @@ impl GetConfig {
         common!(args).config(OutputConfig::new(&out, env)?, env)
     }
 
+    /// `apitrace query` (#21): the window and groups; the query runs on Logs Insights.
+    pub fn for_query(args: &cli::QueryArgs, env: &Env) -> Result<GetConfig> {
+        let rate = cli::RateArgs {
+            concurrency: 1,
+            max_tps: None,
+            engine: cli::Engine::Insights,
+            max_scan: 0,
+        };
+        let out = cli::OutputArgs {
+            output: args.output,
+            color: ColorWhen::Never,
+            no_color: true,
+            ..cli::OutputArgs::default()
+        };
+        Common {
+            api: &args.api,
+            start: &args.start,
+            end: &args.end,
+            since_deploy: args.since_deploy,
+            select: &args.select,
+            rate: &rate,
+            aws: &args.aws,
+        }
+        .config(OutputConfig::new(&out, env)?, env)
+    }
+
     /// `apitrace summary`.
     pub fn for_summary(args: &cli::SummaryArgs, env: &Env) -> Result<GetConfig> {
         let out = cli::OutputArgs {
@@ -394,6 +453,7 @@ impl GetConfig {
             concurrency: self.concurrency,
             max_tps: self.max_tps,
             streams: Vec::new(),
+            stream_prefixes: self.stream_prefixes.clone(),
             throttle_budget: self.throttle_budget,
             engine: crate::fetch::Engine::Filter,
             infrequent_via_insights: self.engine == cli::Engine::Auto,
@@ -616,6 +676,7 @@ mod tests {
             only: None,
             functions: vec!["a".into()],
             extra_groups: vec![],
+            ..Selection::default()
         };
         assert!(s.wants(Source::Execution, None));
         assert!(s.wants(Source::Lambda, Some("a")));

@@ -178,6 +178,10 @@ pub struct FetchSpec {
     pub max_tps: Option<f64>,
     /// Only these streams (FilterLogEvents `logStreamNames`, at most 100); empty = all.
     pub streams: Vec<String>,
+    /// `get --stream-prefix` (#21): only streams whose name starts with one of these. One
+    /// prefix (and no `streams`) is also sent as `logStreamNamePrefix`; the events are
+    /// matched here in every case (the API takes a single prefix, the emulator ignores it).
+    pub stream_prefixes: Vec<String>,
     /// How long one call may keep being throttled before its group fails.
     pub throttle_budget: Duration,
     /// Which engine [`collect`] uses.
@@ -200,6 +204,11 @@ pub enum Engine {
 
 /// The default FilterLogEvents budget for a region: its quota (aws-notes.md §5.7) less
 /// headroom for the other callers sharing it.
+/// Whether `stream` starts with one of `prefixes` (`--stream-prefix`; empty: every stream).
+pub fn stream_wanted(prefixes: &[String], stream: &str) -> bool {
+    prefixes.is_empty() || prefixes.iter().any(|p| stream.starts_with(p.as_str()))
+}
+
 pub fn default_tps(region: &str) -> f64 {
     match region {
         "us-east-1" => 20.0,
@@ -588,6 +597,9 @@ impl GroupTask {
                 }
             }
         }
+        if !self.spec.stream_prefixes.is_empty() {
+            events.retain(|e| stream_wanted(&self.spec.stream_prefixes, &e.stream));
+        }
         self.stats.pages.fetch_add(1, Ordering::Relaxed);
         self.stats
             .events
@@ -700,6 +712,10 @@ impl GroupTask {
                     .set_log_stream_names(
                         (!self.spec.streams.is_empty()).then(|| self.spec.streams.clone()),
                     )
+                    .set_log_stream_name_prefix(match self.spec.stream_prefixes.as_slice() {
+                        [one] if self.spec.streams.is_empty() => Some(one.clone()),
+                        _ => None,
+                    })
                     .set_next_token(token.clone());
                 req.customize()
                     .interceptor(crate::page::Capture {

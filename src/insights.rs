@@ -407,6 +407,7 @@ pub fn start(
                 idx,
                 terms: terms.clone(),
                 streams: spec.streams.clone(),
+                stream_prefixes: spec.stream_prefixes.clone(),
                 limiter: limiter.clone(),
                 stats: stats.clone(),
                 outcome: outcome.clone(),
@@ -446,6 +447,8 @@ struct Batch {
     terms: Terms,
     /// Only these streams (as FilterLogEvents' `logStreamNames`), matched here; empty: all.
     streams: Vec<String>,
+    /// `--stream-prefix`, matched here.
+    stream_prefixes: Vec<String>,
     limiter: RateLimiter,
     stats: Arc<InsightsStats>,
     outcome: Arc<crate::fetch::Outcome>,
@@ -523,6 +526,7 @@ impl Batch {
                 .filter(|ev| {
                     self.streams.is_empty() || self.streams.iter().any(|s| **s == *ev.stream)
                 })
+                .filter(|ev| crate::fetch::stream_wanted(&self.stream_prefixes, &ev.stream))
                 .collect();
             page.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             if !page.is_empty() && tx.send(page).await.is_err() {
@@ -819,6 +823,181 @@ pub fn parse_insights_time(s: &str) -> Option<i64> {
     Some(dt.and_utc().timestamp_millis())
 }
 
+// ---- `apitrace query` (#21): a user's own query -------------------------------------
+
+/// One result row of a user's query: `(field, value)` in the service's order, `@ptr` left out.
+pub type Row = Vec<(String, String)>;
+
+/// Run `query` over `groups` in `window`: one StartQuery per batch (region, at most
+/// [`MAX_GROUPS`] groups), one after the other, registered for Ctrl-C ([`stop_all`]) and
+/// counted in `stats` (queries, bytes scanned). A batch that fails is a warning and a line
+/// in the second vector; the rows of the others are returned.
+pub async fn user_query(
+    aws: &Aws,
+    groups: &[LogGroup],
+    query: &str,
+    window: Window,
+    stats: &Arc<InsightsStats>,
+) -> (Vec<Row>, Vec<(String, String)>) {
+    let mut batches: Vec<(String, Vec<&LogGroup>)> = Vec::new();
+    for g in groups {
+        match batches
+            .iter_mut()
+            .find(|(r, v)| *r == g.region && v.len() < MAX_GROUPS)
+        {
+            Some((_, v)) => v.push(g),
+            None => batches.push((g.region.clone(), vec![g])),
+        }
+    }
+    let (s, e) = query_seconds(window.start_ms, window.end_ms);
+    let limiter = RateLimiter::new(5.0);
+    let mut rows = Vec::new();
+    let mut failed = Vec::new();
+    for (region, batch) in batches {
+        let client = aws.logs(&region);
+        let names: Vec<String> = batch.iter().map(|g| g.name.clone()).collect();
+        let cross = batch.iter().any(|g| g.cross_account_arn().is_some());
+        let idents: Option<Vec<String>> = cross.then(|| {
+            batch
+                .iter()
+                .map(|g| g.cross_account_arn().unwrap_or_else(|| g.name.clone()))
+                .collect()
+        });
+        let run = async {
+            let mut attempt = 0;
+            let id = loop {
+                limiter.acquire().await;
+                match client
+                    .start_query()
+                    .set_log_group_names((!cross).then(|| names.clone()))
+                    .set_log_group_identifiers(idents.clone())
+                    .start_time(s)
+                    .end_time(e)
+                    .query_string(query)
+                    .send()
+                    .await
+                {
+                    Ok(o) => {
+                        stats.queries.fetch_add(1, Ordering::Relaxed);
+                        break o.query_id().unwrap_or_default().to_string();
+                    }
+                    Err(err) => {
+                        let busy =
+                            matches!(classify(&err), AwsFault::Throttled | AwsFault::Transient(_))
+                                || err.code() == Some("LimitExceededException");
+                        if !busy || attempt >= 12 {
+                            return Err(format!("StartQuery failed: {}", classify(&err).text()));
+                        }
+                        limiter.on_throttle();
+                        tokio::time::sleep(crate::fetch::backoff(
+                            attempt,
+                            Duration::from_millis(500),
+                            Duration::from_secs(10),
+                        ))
+                        .await;
+                        attempt += 1;
+                    }
+                }
+            };
+            running().push((client.clone(), id.clone()));
+            let result = user_results(&client, &id, &limiter, stats).await;
+            running().retain(|(_, q)| *q != id);
+            if result.is_err() {
+                let _ = client.stop_query().query_id(&id).send().await;
+            }
+            result
+        };
+        match run.await {
+            Ok(r) => rows.extend(r),
+            Err(msg) => {
+                let what = names.join(", ");
+                warn(format!("Logs Insights query over {what}: {msg}"));
+                failed.push((what, msg));
+            }
+        }
+    }
+    (rows, failed)
+}
+
+/// Poll one query until it ends; its rows (all GetQueryResults pages).
+async fn user_results(
+    client: &Client,
+    id: &str,
+    limiter: &RateLimiter,
+    stats: &InsightsStats,
+) -> Result<Vec<Row>, String> {
+    let t0 = tokio::time::Instant::now();
+    let mut delay = Duration::from_millis(200);
+    let mut unknown = 0u32;
+    let mut rows = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        limiter.acquire().await;
+        let out = client
+            .get_query_results()
+            .query_id(id)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|err| format!("GetQueryResults failed: {}", classify(&err).text()))?;
+        match out.status() {
+            Some(QueryStatus::Complete) => {
+                rows.extend(out.results().iter().map(|r| {
+                    r.iter()
+                        .filter(|f| f.field() != Some("@ptr"))
+                        .map(|f| {
+                            (
+                                f.field().unwrap_or_default().to_string(),
+                                f.value().unwrap_or_default().to_string(),
+                            )
+                        })
+                        .collect::<Row>()
+                }));
+                if let Some(t) = out.next_token().filter(|t| !t.is_empty()) {
+                    token = Some(t.to_string());
+                    continue;
+                }
+                if let Some(st) = out.statistics() {
+                    stats
+                        .bytes_scanned
+                        .fetch_add(st.bytes_scanned().max(0.0) as u64, Ordering::Relaxed);
+                }
+                return Ok(rows);
+            }
+            Some(QueryStatus::Timeout) => {
+                return Err(format!(
+                    "the query timed out on the service (Logs Insights stops queries after {} minutes); narrow the window",
+                    QUERY_TIMEOUT.as_secs() / 60
+                ));
+            }
+            Some(QueryStatus::Failed) | Some(QueryStatus::Cancelled) => {
+                return Err(format!(
+                    "the query ended as {}",
+                    out.status().map(|s| s.as_str()).unwrap_or("?")
+                ));
+            }
+            Some(QueryStatus::Running) | Some(QueryStatus::Scheduled) => unknown = 0,
+            other => {
+                unknown += 1;
+                if unknown >= UNKNOWN_POLLS {
+                    return Err(format!(
+                        "the query's status stayed {} ({UNKNOWN_POLLS} answers in a row)",
+                        other.map(|s| s.as_str()).unwrap_or("absent")
+                    ));
+                }
+            }
+        }
+        if t0.elapsed() > QUERY_TIMEOUT + Duration::from_secs(60) {
+            return Err(format!(
+                "the query did not complete in {} minutes",
+                QUERY_TIMEOUT.as_secs() / 60
+            ));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -973,6 +1152,7 @@ mod tests {
                 idx: vec![0],
                 terms: Terms::default(),
                 streams: Vec::new(),
+                stream_prefixes: Vec::new(),
                 limiter: RateLimiter::new(1000.0),
                 stats: Arc::default(),
                 outcome: Arc::default(),

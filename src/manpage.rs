@@ -407,6 +407,7 @@ mod tests {
                 "apitrace-get.1",
                 "apitrace-groups.1",
                 "apitrace-man.1",
+                "apitrace-query.1",
                 "apitrace-summary.1",
                 "apitrace-trace.1",
             ]

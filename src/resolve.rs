@@ -125,8 +125,85 @@ pub async fn resolve(
     warn_unknown_functions(&res, select);
     res.groups
         .retain(|g| select.wants(g.source, g.function.as_deref()));
+    if target.is_some() {
+        narrow_to_routes(&mut res, select)?;
+    }
     check_existence(aws, &mut res.groups).await;
     Ok(res)
+}
+
+/// `--route`, or a URL's path in a trace (#21): keep only the Lambda integration groups
+/// behind the matching routes (a group's reasons name its routes: `GET /users/{id}
+/// integration`, `GET /items, POST /items integration`).
+fn narrow_to_routes(res: &mut Resolution, select: &Selection) -> Result<()> {
+    let matching = |concrete: &str| crate::summary::match_route(&res.routes, concrete);
+    let chosen: Vec<String> = match (&select.route, &select.route_path) {
+        (Some(r), _) => {
+            let r = match r.trim().split_once(' ') {
+                Some((m, p)) => format!("{} {}", m.to_ascii_uppercase(), p.trim()),
+                None => r.trim().to_string(),
+            };
+            match res
+                .routes
+                .iter()
+                .find(|x| **x == r)
+                .cloned()
+                .or_else(|| matching(&r))
+            {
+                Some(found) => vec![found],
+                None => {
+                    let mut all = res.routes.clone();
+                    all.sort();
+                    all.dedup();
+                    return Err(Hinted::usage(
+                        format!("no route of {} matches '{r}'", describe(res)),
+                        format!("its routes: {}", all.join(", ")),
+                    )
+                    .into());
+                }
+            }
+        }
+        (None, Some(path)) => {
+            let mut methods: Vec<&str> = res
+                .routes
+                .iter()
+                .filter_map(|r| r.split_once(' ').map(|(m, _)| m))
+                .collect();
+            methods.sort();
+            methods.dedup();
+            let mut v: Vec<String> = Vec::new();
+            for m in methods {
+                if let Some(r) = matching(&format!("{m} {path}"))
+                    && !v.contains(&r)
+                {
+                    v.push(r);
+                }
+            }
+            if v.is_empty() {
+                note(format!(
+                    "the URL's path {path} matches no route: every function is read"
+                ));
+                return Ok(());
+            }
+            v
+        }
+        _ => return Ok(()),
+    };
+    note(format!(
+        "route {}: only the functions behind it",
+        chosen.join(", ")
+    ));
+    let names_route = |why: &str, r: &str| {
+        let keys = why.split(" integration").next().unwrap_or_default();
+        keys.split(", ").any(|k| k == r)
+    };
+    res.groups.retain(|g| {
+        g.source != Source::Lambda
+            || g.reasons
+                .iter()
+                .any(|why| chosen.iter().any(|r| names_route(why, r)))
+    });
+    Ok(())
 }
 
 async fn resolve_api(aws: &Aws, api_id: &str, stage: &str) -> Result<Resolution> {

@@ -6,7 +6,9 @@ use crate::support::*;
 fn readme_help_is_in_sync_with_the_binary() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    for sub in ["get", "trace", "errors", "summary", "groups", "apis"] {
+    for sub in [
+        "get", "trace", "errors", "summary", "groups", "apis", "query",
+    ] {
         let r = run(apitrace().args([sub, "--help"]).env("COLUMNS", "100"));
         assert_eq!(r.code, 0);
         let block = format!(
@@ -297,6 +299,7 @@ fn readme_options_match_the_binary() {
         "summary",
         "groups",
         "apis",
+        "query",
         "man",
         "completions",
     ] {

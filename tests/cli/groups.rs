@@ -17,6 +17,8 @@ struct Row {
     /// A function's callers other than this stage, from its resource policy.
     shared_with: Option<Vec<String>>,
     reasons: Vec<String>,
+    /// The group in the CloudWatch console (#21).
+    console_url: String,
 }
 
 fn rows(api: &str, stage: &str, extra: &[&str]) -> (Vec<Row>, String) {
@@ -187,7 +189,21 @@ fn groups_text_is_a_table() {
         header.starts_with("LOG GROUP") && header.contains("SOURCE") && header.ends_with("WHY"),
         "{header}"
     );
-    assert_eq!(lines.count(), 7);
+    assert_eq!(
+        lines.count(),
+        7 + 1 + 7,
+        "the table, a blank line, a link per group"
+    );
+    let r = run(apitrace().args([
+        "groups",
+        "--api-id",
+        w.rest_api(),
+        "--stage",
+        "prod",
+        "--no-links",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.lines().count(), 1 + 7);
 }
 
 #[test]

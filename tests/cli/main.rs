@@ -14,6 +14,7 @@ mod hostile_data;
 mod insights;
 mod linkcost;
 mod live;
+mod lookup;
 mod mistakes;
 mod pipes;
 mod realworld;

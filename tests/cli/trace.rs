@@ -31,6 +31,8 @@ struct TraceJson {
     authorizer: Option<Authorizer>,
     notes: Vec<String>,
     events: Vec<Value>,
+    /// Console links (#21): insights, log_groups, streams, xray.
+    links: Value,
 }
 
 #[derive(Debug, Deserialize)]
