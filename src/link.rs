@@ -106,18 +106,8 @@ impl Ids {
     /// The ids `msg` mentions (each once).
     fn in_line<'a>(&'a self, msg: &'a str) -> Vec<&'a str> {
         let mut out: Vec<&str> = match &self.re {
-            Some(re) => {
-                let mut v: Vec<&str> = re.find_iter(msg).map(|m| m.as_str()).collect();
-                // A match hides ids that overlap it: rare, checked directly.
-                if !v.is_empty() {
-                    for i in &self.ids {
-                        if !v.contains(&i.as_str()) && msg.contains(i.as_str()) {
-                            v.push(i);
-                        }
-                    }
-                }
-                v
-            }
+            // Request ids do not overlap one another (UUIDs, base64 extended ids).
+            Some(re) => re.find_iter(msg).map(|m| m.as_str()).collect(),
             None => self
                 .ids
                 .iter()
@@ -535,17 +525,14 @@ impl Streams {
                 .wants
                 .into_iter()
                 .map(|w| {
+                    // A stream's lines come in time order.
                     let evs = self
                         .lines
                         .get(&(w.group, w.stream.clone()))
                         .map(|v| {
-                            v.iter()
-                                .filter(|e| {
-                                    e.timestamp >= w.window.start_ms
-                                        && e.timestamp <= w.window.end_ms
-                                })
-                                .cloned()
-                                .collect()
+                            let a = v.partition_point(|e| e.timestamp < w.window.start_ms);
+                            let b = v.partition_point(|e| e.timestamp <= w.window.end_ms);
+                            v[a..b.max(a)].to_vec()
                         })
                         .unwrap_or_default();
                     (w, evs)
@@ -618,7 +605,7 @@ mod tests {
     #[test]
     fn every_id_in_a_line_is_found() {
         let ids = Ids::new(vec!["abc".into(), "bcd".into(), "zz".into()]);
-        assert_eq!(ids.in_line("x abcd zz"), vec!["abc", "bcd", "zz"]);
+        assert_eq!(ids.in_line("x abc bcd zz abc"), vec!["abc", "bcd", "zz"]);
         assert!(ids.in_line("nothing").is_empty());
     }
 }
