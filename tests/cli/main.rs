@@ -14,6 +14,7 @@ mod hostile_data;
 mod insights;
 mod live;
 mod mistakes;
+mod numbers;
 mod pipes;
 mod realworld;
 mod shared;
