@@ -1066,8 +1066,9 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
                         group_class(r.class),
                         match &r.shared_with {
                             None if r.function.is_some() => "?".to_string(),
+                            None => "-".to_string(),
                             Some(s) if !s.is_empty() => format!("yes: {}", s.join(", ")),
-                            _ => "no".to_string(),
+                            Some(_) => "no".to_string(),
                         },
                         r.reasons.join("; "),
                     ]

@@ -16,6 +16,7 @@ mod linkcost;
 mod live;
 mod lookup;
 mod mistakes;
+mod numbers;
 mod pipes;
 mod realworld;
 mod shared;

@@ -148,4 +148,18 @@ fn groups_say_which_functions_are_shared() {
         line.contains(&format!("yes: API {}", w.http_api())),
         "{line}"
     );
+    let line = t.stdout.lines().find(|l| l.contains(backend)).unwrap();
+    assert!(line.contains("  no  "), "{line}");
+    // Not a function's group: no verdict.
+    let line = t
+        .stdout
+        .lines()
+        .find(|l| l.contains(" execution "))
+        .unwrap();
+    let cells: Vec<&str> = line
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(cells[5], "-", "{line}");
 }
