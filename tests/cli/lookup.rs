@@ -479,3 +479,54 @@ fn route_narrows_the_functions() {
         r.stderr
     );
 }
+
+/// `--stream-prefix` against the fake, which honours `logStreamNamePrefix`: one prefix is
+/// narrowed by the service (it returns only those events); two are matched here.
+#[test]
+fn one_stream_prefix_is_sent_to_the_service() {
+    let fake = crate::faults::Fake::start(&[]);
+    let groups = ["fake-0", "fake-1"];
+    let content = fake.content(&groups);
+    let mut streams: Vec<&str> = content.iter().map(|t| t.1.as_str()).collect();
+    streams.sort();
+    streams.dedup();
+    let pick = [streams[0], streams[streams.len() - 1]];
+    for prefixes in [&pick[..1], &pick[..]] {
+        fake.reset_stats();
+        let mut cmd = apitrace();
+        cmd.args(["get", "-o", "json", "--endpoint-url", &fake.url()])
+            .args([
+                "--start",
+                &(fake.start_ms - 1000).to_string(),
+                "--end",
+                "now",
+            ]);
+        for g in groups {
+            cmd.args(["--log-group", g]);
+        }
+        for p in prefixes {
+            cmd.args(["--stream-prefix", p]);
+        }
+        let r = run(&mut cmd);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let mut want: Vec<_> = content
+            .iter()
+            .filter(|t| prefixes.iter().any(|p| t.1.starts_with(p)))
+            .cloned()
+            .collect();
+        want.sort();
+        assert!(!want.is_empty());
+        assert_eq!(tuples(&json_lines(&r.stdout)), want);
+        let returned = fake.stats()["events_returned"].as_u64().unwrap() as usize;
+        // (A page boundary may serve an event twice: "at least", not "exactly".)
+        if prefixes.len() == 1 {
+            assert!(
+                returned >= want.len() && returned < content.len() / 2,
+                "the service narrowed the streams: {returned} of {}",
+                content.len()
+            );
+        } else {
+            assert!(returned >= content.len(), "every stream read, matched here");
+        }
+    }
+}
