@@ -530,3 +530,35 @@ fn one_stream_prefix_is_sent_to_the_service() {
         }
     }
 }
+
+/// Ctrl-C during `apitrace query` stops the running query (it would bill on) and exits 130.
+#[test]
+fn ctrl_c_stops_a_running_query() {
+    let server = crate::hostile::EndlessQueries::start();
+    let child = apitrace()
+        .args([
+            "query",
+            "fields @message",
+            "--log-group",
+            "g",
+            "--start",
+            "2h ago",
+        ])
+        .args(["--endpoint-url", &server.url])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(server.wait_for("GetQueryResults"), "no query started");
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        server.wait_for("StopQuery q-1"),
+        "the query was not stopped"
+    );
+}
