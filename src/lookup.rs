@@ -365,12 +365,22 @@ async fn api_id_for(aws: &Aws, name_or_id: &str) -> Result<String> {
     let mut token: Option<String> = None;
     let mut guard = crate::paging::PageGuard::default();
     loop {
-        let out = gw2
-            .get_apis()
-            .set_next_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| classify(&e).into_error("listing HTTP and WebSocket APIs"))?;
+        // As `apitrace apis`: a refused v2 listing is a warning unless it is about access.
+        let out = match gw2.get_apis().set_next_token(token.clone()).send().await {
+            Ok(o) => o,
+            Err(e) => match classify(&e) {
+                f @ AwsFault::Auth(_) => {
+                    return Err(f.into_error("listing HTTP and WebSocket APIs"));
+                }
+                f => {
+                    crate::error::warn(format!(
+                        "cannot list HTTP and WebSocket APIs: {}",
+                        f.text()
+                    ));
+                    break;
+                }
+            },
+        };
         for a in out.items() {
             let id = a.api_id().unwrap_or_default();
             if id == name_or_id {

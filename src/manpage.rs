@@ -326,6 +326,14 @@ const EXAMPLES: &[(&str, &str)] = &[
         "apitrace groups --api-id abc123 --stage prod",
     ),
     (
+        "Start from the API's name, or from the URL that failed:",
+        "apitrace trace 5b7e4a10-0c1c-4bd2-9a7e-2f3c1d0e9b11 --url https://api.example.com/v1/orders/42",
+    ),
+    (
+        "Your own Logs Insights query across the stage's log groups:",
+        "apitrace query 'fields @timestamp, @message | filter @message like /Timeout/' --api shop-rest --stage prod",
+    ),
+    (
         "The APIs of a region and their stages:",
         "apitrace apis --region eu-west-1",
     ),

@@ -429,14 +429,14 @@ fn a_servers_error_text_is_neutralised_on_stderr() {
 /// A loopback CloudWatch Logs whose Insights queries never finish: StartQuery answers
 /// `q-1`, GetQueryResults always `Running`; it prints `StartQuery`, `GetQueryResults` and
 /// `StopQuery <id>` on its stdout as they come. Killed on drop.
-struct EndlessQueries {
+pub(crate) struct EndlessQueries {
     child: std::process::Child,
     lines: std::sync::mpsc::Receiver<String>,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl EndlessQueries {
-    fn start() -> EndlessQueries {
+    pub(crate) fn start() -> EndlessQueries {
         use std::io::BufRead;
         const SERVER: &str = r#"
 import http.server, json, sys
@@ -499,7 +499,7 @@ s.serve_forever()
     }
 
     /// Wait (up to a minute) for a line from the server.
-    fn wait_for(&self, want: &str) -> bool {
+    pub(crate) fn wait_for(&self, want: &str) -> bool {
         let end = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
             match self.lines.recv_timeout(left) {

@@ -479,3 +479,86 @@ fn route_narrows_the_functions() {
         r.stderr
     );
 }
+
+/// `--stream-prefix` against the fake, which honours `logStreamNamePrefix`: one prefix is
+/// narrowed by the service (it returns only those events); two are matched here.
+#[test]
+fn one_stream_prefix_is_sent_to_the_service() {
+    let fake = crate::faults::Fake::start(&[]);
+    let groups = ["fake-0", "fake-1"];
+    let content = fake.content(&groups);
+    let mut streams: Vec<&str> = content.iter().map(|t| t.1.as_str()).collect();
+    streams.sort();
+    streams.dedup();
+    let pick = [streams[0], streams[streams.len() - 1]];
+    for prefixes in [&pick[..1], &pick[..]] {
+        fake.reset_stats();
+        let mut cmd = apitrace();
+        cmd.args(["get", "-o", "json", "--endpoint-url", &fake.url()])
+            .args([
+                "--start",
+                &(fake.start_ms - 1000).to_string(),
+                "--end",
+                "now",
+            ]);
+        for g in groups {
+            cmd.args(["--log-group", g]);
+        }
+        for p in prefixes {
+            cmd.args(["--stream-prefix", p]);
+        }
+        let r = run(&mut cmd);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let mut want: Vec<_> = content
+            .iter()
+            .filter(|t| prefixes.iter().any(|p| t.1.starts_with(p)))
+            .cloned()
+            .collect();
+        want.sort();
+        assert!(!want.is_empty());
+        assert_eq!(tuples(&json_lines(&r.stdout)), want);
+        let returned = fake.stats()["events_returned"].as_u64().unwrap() as usize;
+        // (A page boundary may serve an event twice: "at least", not "exactly".)
+        if prefixes.len() == 1 {
+            assert!(
+                returned >= want.len() && returned < content.len() / 2,
+                "the service narrowed the streams: {returned} of {}",
+                content.len()
+            );
+        } else {
+            assert!(returned >= content.len(), "every stream read, matched here");
+        }
+    }
+}
+
+/// Ctrl-C during `apitrace query` stops the running query (it would bill on) and exits 130.
+#[test]
+fn ctrl_c_stops_a_running_query() {
+    let server = crate::hostile::EndlessQueries::start();
+    let child = apitrace()
+        .args([
+            "query",
+            "fields @message",
+            "--log-group",
+            "g",
+            "--start",
+            "2h ago",
+        ])
+        .args(["--endpoint-url", &server.url])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(server.wait_for("GetQueryResults"), "no query started");
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        server.wait_for("StopQuery q-1"),
+        "the query was not stopped"
+    );
+}
