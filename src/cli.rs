@@ -341,10 +341,10 @@ pub struct ErrorsArgs {
     #[arg(long)]
     pub include_4xx: bool,
 
-    /// Trace at most this many failing requests (the oldest first; 0 to 10000); say how many
-    /// were left out.
+    /// Trace at most this many failing requests (the oldest first; 0 to 100000); say how
+    /// many were left out.
     #[arg(long, value_name = "N", default_value_t = 20,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=10_000))]
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=100_000))]
     pub limit: usize,
 
     /// Output: text (summary line and lines per request), json (an array of trace

@@ -23,7 +23,7 @@ fn failing(w: &World) -> BTreeSet<String> {
         .collect()
 }
 
-/// (calls of `get`, calls of `errors --limit 10000`, the requests `errors` traced).
+/// (calls of `get`, calls of `errors --limit 100000`, the requests `errors` traced).
 fn costs(w: &World) -> (usize, usize, BTreeSet<String>) {
     let base = |cmd: &str| {
         let mut c = apitrace();
@@ -33,7 +33,7 @@ fn costs(w: &World) -> (usize, usize, BTreeSet<String>) {
     };
     let g = run(base("get").args(["-o", "json"]));
     assert_eq!(g.code, 0, "{}", g.stderr);
-    let e = run(base("errors").args(["-o", "json", "--limit", "10000"]));
+    let e = run(base("errors").args(["-o", "json", "--limit", "100000"]));
     assert_eq!(e.code, 0, "{}", e.stderr);
     let arr: Vec<Value> = serde_json::from_str(&e.stdout).unwrap();
     for t in &arr {
