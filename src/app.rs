@@ -657,13 +657,27 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
         let mut stop = String::new();
         let title = failure_title(f, t);
         let detail = t.map(failure_detail).unwrap_or_default();
+        // The request in the CloudWatch console (#21): a Logs Insights query for its ids.
+        let insights = t
+            .filter(|_| cfg.links)
+            .map(|t| {
+                trace_links(t, &groups, &cfg)["insights"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .filter(|u| !u.is_empty());
         if github {
+            let link = insights
+                .as_deref()
+                .map(|u| format!("\nLogs Insights: {u}"))
+                .unwrap_or_default();
             writeln!(
                 out,
                 "::error title={}::{}",
                 failures::gh_escape_property(&title),
                 failures::gh_escape_data(&format!(
-                    "request {} at {}{detail}",
+                    "request {} at {}{detail}{link}",
                     f.request_id,
                     crate::time::format_ms(f.timestamp)
                 ))
@@ -693,6 +707,9 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
                 writeln!(out, "{}", head.red().bold())?;
             } else {
                 writeln!(out, "{head}")?;
+            }
+            if let Some(u) = &insights {
+                writeln!(out, "   insights  {u}")?;
             }
         }
         if let Some(t) = t {

@@ -341,6 +341,12 @@ pub struct ErrorsArgs {
     #[arg(long)]
     pub include_4xx: bool,
 
+    /// Leave out the CloudWatch console link (a Logs Insights query for the request's ids)
+    /// printed under each failure in text and added to each GitHub annotation (JSON keeps
+    /// `links`).
+    #[arg(long)]
+    pub no_links: bool,
+
     /// Trace at most this many failing requests (the oldest first; 0 to 100000); say how
     /// many were left out.
     #[arg(long, value_name = "N", default_value_t = 20,

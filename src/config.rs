@@ -405,7 +405,9 @@ impl GetConfig {
             no_color: args.no_color,
             ..cli::OutputArgs::default()
         };
-        common!(args).config(OutputConfig::new(&out, env)?, env)
+        let mut cfg = common!(args).config(OutputConfig::new(&out, env)?, env)?;
+        cfg.links = !args.no_links;
+        Ok(cfg)
     }
 
     /// `apitrace query` (#21): the window and groups; the query runs on Logs Insights.

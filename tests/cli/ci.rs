@@ -129,6 +129,46 @@ fn limit_github_output_and_fail_on_errors() {
     assert_eq!(r.stdout.matches("::group::").count(), n);
     assert_eq!(r.stdout.matches("::endgroup::").count(), n);
     assert!(!r.stdout.contains('\x1b'));
+    // Each annotation links the request's lines in the console (#21), on a line of its own.
+    assert!(
+        errors.iter().all(|l| l.contains(
+            "%0ALogs Insights: https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:logs-insights"
+        )),
+        "{errors:?}"
+    );
+
+    // Text: under each failure's header, the same link; --no-links leaves it out.
+    let text = |extra: &[&str]| {
+        run(apitrace()
+            .args([
+                "errors",
+                "--api-id",
+                w.rest_api(),
+                "--stage",
+                "prod",
+                "--limit",
+                "100",
+            ])
+            .args(extra)
+            .args(w.window_args()))
+        .stdout
+    };
+    let with = text(&[]);
+    let heads = with.lines().filter(|l| l.starts_with("== ")).count();
+    assert_eq!(heads, n, "{with}");
+    let lines: Vec<&str> = with.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with("== ") {
+            assert!(
+                lines[i + 1].starts_with("   insights  https://"),
+                "{}",
+                lines[i + 1]
+            );
+        }
+    }
+    let without = text(&["--no-links"]);
+    assert!(!without.contains("   insights  "), "{without}");
+    assert_eq!(without.lines().count(), with.lines().count() - n);
 
     // No failures in the window: exit 0 even with --fail-on-errors.
     let (s, _) = w.window();
