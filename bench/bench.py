@@ -901,6 +901,12 @@ LIMITS = """\
 """
 
 
+
+def no_abs_paths(text):
+    """Absolute paths of this machine (a cache or home directory) left out of the report:
+    `/x/y/target/release/apitrace` is shown as `target/release/apitrace`."""
+    return re.sub(r"(?<![\w.])/(?:[^\s/]+/)*?(target/)", r"\1", text)
+
 def write_md(ctx, info, sections, path):
     L = []
     L.append("# Benchmarks\n")
@@ -915,7 +921,7 @@ def write_md(ctx, info, sections, path):
         ["kernel", info["kernel"]],
         ["load average (1, 5, 15 min) at start / end", "%s / %s" % (info["load_start"], info.get("load_end"))],
         ["apitrace", "%s, release build (`cargo build --release --locked`, %s bytes) of %s"
-         % (info["apitrace"], f(info["bin_bytes"]), ctx.a.source if ctx.a.source != "working tree" else
+         % (info["apitrace"], f(info["bin_bytes"]), no_abs_paths(ctx.a.source) if ctx.a.source != "working tree" else
             "the working tree at git %s%s" % (info["git"], " + uncommitted changes in " + ", ".join(info["dirty"])
                                               if info["dirty"] else ""))],
         ["rustc", info["rustc"]],
