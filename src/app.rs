@@ -1122,6 +1122,18 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
 /// The text of `apitrace query`: the argument, or `--query-file` (`-`: standard input).
 fn query_text(args: &cli::QueryArgs) -> Result<String> {
     let text = match (&args.query, &args.query_file) {
+        // `@NAME`: a query saved in the config file as `query.NAME = "…"`.
+        (Some(q), _) if q.starts_with('@') => {
+            crate::userconfig::saved_query(&q[1..]).map_err(|names| {
+                let hint = if names.is_empty() {
+                    "save one in the config file as query.NAME = \"…\" (see `apitrace man`, FILES)"
+                        .to_string()
+                } else {
+                    format!("the saved queries are @{}", names.join(", @"))
+                };
+                Hinted::usage(format!("there is no saved query '{q}'"), hint)
+            })?
+        }
         (Some(q), _) => q.clone(),
         (None, Some(p)) if p.as_os_str() == "-" => {
             let mut s = String::new();

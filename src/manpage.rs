@@ -250,7 +250,8 @@ fn files_section(r: &mut Roff) {
          and booleans bare, # comments), keys named as the long flags: profile, region, \
          color, concurrency, max-tps, engine, local, and so on. A flag on the command line \
          wins; AWS_PROFILE and AWS_REGION win over the file's profile and region. \
-         --no-config ignores the file.",
+         --no-config ignores the file. query.NAME = \"…\" saves a Logs Insights query for \
+         `apitrace query @NAME`.",
     );
     paragraph(
         r,

@@ -96,10 +96,11 @@ pub fn load(path: &Path) -> Result<Vec<(&'static str, String)>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(cannot(&e)),
     };
-    Ok(located(path, &text)?
+    let (saved, flags): (Vec<Setting>, Vec<Setting>) = located(path, &text)?
         .into_iter()
-        .map(|s| (s.flag, s.value))
-        .collect())
+        .partition(|s| s.flag == SAVED_QUERY);
+    let _ = SAVED.set(saved.into_iter().map(|s| (s.key, s.value)).collect());
+    Ok(flags.into_iter().map(|s| (s.flag, s.value)).collect())
 }
 
 /// The file's text, if it is a regular file of at most [`MAX_BYTES`] in UTF-8. Opened
@@ -239,14 +240,43 @@ fn parse(text: &str) -> Result<Vec<Setting>, (usize, String)> {
             return Err((n + 1, format!("expected `key = value`, found `{line}`")));
         };
         let key = k.trim().replace('_', "-");
+        let v = v.trim();
+        // `query.NAME = "…"`: a saved Logs Insights query for `apitrace query @NAME`.
+        if let Some(name) = k.trim().strip_prefix("query.") {
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err((
+                    n + 1,
+                    format!(
+                        "`{}`: a saved query's name is letters, digits, - and _",
+                        k.trim()
+                    ),
+                ));
+            }
+            let Some(value) = v.strip_prefix('"').and_then(unescape) else {
+                return Err((
+                    n + 1,
+                    format!("`{}`: the query must be a \"string\"", k.trim()),
+                ));
+            };
+            out.push(Setting {
+                flag: SAVED_QUERY,
+                value,
+                line: n + 1,
+                key: name.to_string(),
+            });
+            continue;
+        }
         let Some(&(_, flag)) = KEYS.iter().find(|(name, _)| *name == key) else {
             return Err((n + 1, format!("unknown key `{}`", k.trim())));
         };
-        let v = v.trim();
         let value = if let Some(s) = v.strip_prefix('"') {
-            match s.strip_suffix('"') {
-                Some(inner) if !inner.contains('"') => inner.to_string(),
-                _ => return Err((n + 1, format!("unterminated string `{v}`"))),
+            match unescape(s) {
+                Some(inner) => inner,
+                None => return Err((n + 1, format!("unterminated string `{v}`"))),
             }
         } else if v == "true" || v == "false" || v.parse::<f64>().is_ok() {
             v.to_string()
@@ -266,11 +296,52 @@ fn parse(text: &str) -> Result<Vec<Setting>, (usize, String)> {
     Ok(out)
 }
 
+/// The rest of a double-quoted string after its opening quote, up to its closing quote
+/// (which must end the value), with TOML's basic escapes (`\"`, `\\`, `\n`, `\t`).
+/// `None` when it is not closed, has text after it, or an unknown escape.
+fn unescape(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return chars.as_str().trim().is_empty().then_some(out),
+            '\\' => out.push(match chars.next()? {
+                '"' => '"',
+                '\\' => '\\',
+                'n' => '\n',
+                't' => '\t',
+                _ => return None,
+            }),
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// The `flag` of a saved query's [`Setting`] (`query.NAME`); it sets no flag.
+const SAVED_QUERY: &str = "query.";
+
+/// Saved queries of the config file read this run (`query.NAME = "…"`).
+static SAVED: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+
+/// The saved query `name`, and the names there are (for a message when it is not one).
+pub fn saved_query(name: &str) -> Result<String, Vec<String>> {
+    let saved = SAVED.get().map(Vec::as_slice).unwrap_or_default();
+    saved
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, q)| q.clone())
+        .ok_or_else(|| saved.iter().map(|(n, _)| n.clone()).collect())
+}
+
 /// A `#` outside a string starts a comment.
 fn strip_comment(line: &str) -> &str {
     let mut in_str = false;
+    let mut escaped = false;
     for (i, c) in line.char_indices() {
         match c {
+            _ if escaped => escaped = false,
+            '\\' if in_str => escaped = true,
             '"' => in_str = !in_str,
             '#' if !in_str => return &line[..i],
             _ => {}
@@ -317,6 +388,26 @@ pub fn apply(mut cmd: clap::Command, settings: &[(&'static str, String)]) -> cla
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saved_queries_and_escaped_strings() {
+        let text = "engine = \"filter\" # a comment\n\
+                    query.slow = \"fields @duration | filter @message like \\\"REPORT\\\" # not a comment\"\n\
+                    query.by_route = \"stats count(*) by @log\"\n";
+        let got = parse(text).unwrap();
+        assert_eq!(got[0].value, "filter");
+        assert_eq!((got[1].flag, got[1].key.as_str()), (SAVED_QUERY, "slow"));
+        assert_eq!(
+            got[1].value,
+            "fields @duration | filter @message like \"REPORT\" # not a comment"
+        );
+        assert_eq!(got[2].key, "by_route");
+        assert!(parse("query. = \"x\"").is_err());
+        assert!(parse("query.a b = \"x\"").is_err());
+        assert!(parse("query.n = 3").is_err());
+        assert!(parse("engine = \"filter\" extra").is_err());
+        assert!(parse("engine = \"a\\qb\"").is_err());
+    }
 
     #[test]
     fn parses_the_subset() {

@@ -387,6 +387,48 @@ fn query_runs_the_users_query_over_the_stage() {
     assert_eq!(empty.code, 2, "{}", empty.stderr);
 }
 
+/// `apitrace query @NAME` runs a query saved in the config file (`query.NAME = "…"`, with
+/// `\"` inside), the same as typing it; an unknown name lists the saved ones.
+#[test]
+fn a_saved_query_runs_by_name() {
+    let w = World::shared();
+    let q = "fields @timestamp, @message | filter @message like \"Method completed\" | sort @timestamp asc | limit 3";
+    let config = std::env::temp_dir().join(format!("apitrace-saved-{}.toml", std::process::id()));
+    std::fs::write(
+        &config,
+        format!(
+            "# saved queries\nquery.done = \"{}\"\nquery.other = \"fields @message\"\n",
+            q.replace('"', "\\\"")
+        ),
+    )
+    .unwrap();
+    let run_q = |query: &str| {
+        run(apitrace()
+            .env("APITRACE_CONFIG", &config)
+            .args(["query", query, "-o", "json"])
+            .args(["--api-id", w.rest_api(), "--stage", "prod"])
+            .args(["--only", "execution,access"])
+            .args(w.window_args()))
+    };
+    let typed = run_q(q);
+    let saved = run_q("@done");
+    let unknown = run_q("@nope");
+    let _ = std::fs::remove_file(&config);
+    assert_eq!(typed.code, 0, "{}", typed.stderr);
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    assert_eq!(json_lines(&saved.stdout).len(), 3, "{}", saved.stdout);
+    assert_eq!(saved.stdout, typed.stdout);
+    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("there is no saved query '@nope'")
+            && unknown
+                .stderr
+                .contains("the saved queries are @done, @other"),
+        "{}",
+        unknown.stderr
+    );
+}
+
 /// More than 50 groups: one query per batch of 50 (the fake records each StartQuery and
 /// returns every event of the window, whatever the query).
 #[test]
