@@ -686,81 +686,25 @@ impl Batch {
         result.map_err(StartError::Other)
     }
 
-    /// Poll until the query ends; its rows, every GetQueryResults page of them (the
-    /// service pages results by `nextToken` where it offers it).
+    /// Poll until the query ends; its rows, every GetQueryResults page of them (none when
+    /// the reader has gone).
     async fn wait(&self, id: &str, tx: &mpsc::Sender<Vec<Event>>) -> Result<Vec<Event>, String> {
-        let t0 = tokio::time::Instant::now();
-        let mut delay = Duration::from_millis(200);
-        let mut unknown = 0u32;
         let mut rows = Vec::new();
-        let mut token: Option<String> = None;
-        let mut pages = crate::paging::PageGuard::default();
-        loop {
-            if tx.is_closed() {
-                return Ok(Vec::new());
-            }
-            self.limiter.acquire().await;
-            let out = self
-                .client
-                .get_query_results()
-                .query_id(id)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|err| format!("GetQueryResults failed: {}", classify(&err).text()))?;
-            match out.status() {
-                Some(QueryStatus::Complete) => {
-                    let page = out.results();
-                    let before = rows.len();
-                    rows.extend(page.iter().filter_map(|r| self.row(r)));
-                    self.skipped(page.len() - (rows.len() - before));
-                    if let Some(t) =
-                        pages.next(out.next_token(), "the rows of a Logs Insights query")
-                    {
-                        token = Some(t);
-                        continue;
-                    }
-                    if let Some(st) = out.statistics() {
-                        self.stats
-                            .bytes_scanned
-                            .fetch_add(st.bytes_scanned().max(0.0) as u64, Ordering::Relaxed);
-                    }
-                    return Ok(rows);
-                }
-                Some(QueryStatus::Timeout) => {
-                    return Err(format!(
-                        "the query timed out on the service (Logs Insights stops queries after {} minutes); narrow the window or use --engine filter",
-                        QUERY_TIMEOUT.as_secs() / 60
-                    ));
-                }
-                Some(QueryStatus::Failed) | Some(QueryStatus::Cancelled) => {
-                    return Err(format!(
-                        "the query ended as {}",
-                        out.status().map(|s| s.as_str()).unwrap_or("?")
-                    ));
-                }
-                Some(QueryStatus::Running) | Some(QueryStatus::Scheduled) => unknown = 0,
-                // `Unknown`, a status this build does not know, or none: a few in a row
-                // end the query rather than polling it for an hour.
-                other => {
-                    unknown += 1;
-                    if unknown >= UNKNOWN_POLLS {
-                        return Err(format!(
-                            "the query's status stayed {} ({UNKNOWN_POLLS} answers in a row)",
-                            other.map(|s| s.as_str()).unwrap_or("absent")
-                        ));
-                    }
-                }
-            }
-            if t0.elapsed() > QUERY_TIMEOUT + Duration::from_secs(60) {
-                return Err(format!(
-                    "the query did not complete in {} minutes",
-                    QUERY_TIMEOUT.as_secs() / 60
-                ));
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(5));
-        }
+        let finished = poll_query(
+            &self.client,
+            id,
+            &self.limiter,
+            &self.stats,
+            "narrow the window or use --engine filter",
+            || tx.is_closed(),
+            |page| {
+                let before = rows.len();
+                rows.extend(page.iter().filter_map(|r| self.row(r)));
+                self.skipped(page.len() - (rows.len() - before));
+            },
+        )
+        .await?;
+        Ok(if finished { rows } else { Vec::new() })
     }
 
     /// Count rows [`Self::row`] could not use, and say so the first time.
@@ -919,19 +863,65 @@ pub async fn user_query(
     (rows, failed)
 }
 
-/// Poll one query until it ends; its rows (all GetQueryResults pages).
+/// Poll one query until it ends; its rows (all GetQueryResults pages), `@ptr` left out.
 async fn user_results(
     client: &Client,
     id: &str,
     limiter: &RateLimiter,
     stats: &InsightsStats,
 ) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    poll_query(
+        client,
+        id,
+        limiter,
+        stats,
+        "narrow the window",
+        || false,
+        |page| {
+            rows.extend(page.iter().map(|r| {
+                r.iter()
+                    .filter(|f| f.field() != Some("@ptr"))
+                    .map(|f| {
+                        (
+                            f.field().unwrap_or_default().to_string(),
+                            f.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect::<Row>()
+            }))
+        },
+    )
+    .await?;
+    Ok(rows)
+}
+
+/// Poll query `id` with GetQueryResults until it ends, handing each page of rows to
+/// `page` (the service pages results by `nextToken`; a token handed back twice ends the
+/// paging, see `paging.rs`) and adding the bytes scanned to `stats`. `Ok(false)` when
+/// `gone()` says the reader has gone before the end. The query may run for
+/// [`QUERY_TIMEOUT`] (AWS's limit); `Timeout`, `Failed`, `Cancelled` end it with the
+/// reason (`timeout_hint` says what to try), and [`UNKNOWN_POLLS`] `Unknown` (or absent)
+/// statuses in a row end it rather than polling for an hour. Shared by `--engine
+/// insights` and `apitrace query`.
+async fn poll_query(
+    client: &Client,
+    id: &str,
+    limiter: &RateLimiter,
+    stats: &InsightsStats,
+    timeout_hint: &str,
+    gone: impl Fn() -> bool,
+    mut page: impl FnMut(&[Vec<aws_sdk_cloudwatchlogs::types::ResultField>]),
+) -> Result<bool, String> {
     let t0 = tokio::time::Instant::now();
     let mut delay = Duration::from_millis(200);
     let mut unknown = 0u32;
-    let mut rows = Vec::new();
     let mut token: Option<String> = None;
+    let mut pages = crate::paging::PageGuard::default();
     loop {
+        if gone() {
+            return Ok(false);
+        }
         limiter.acquire().await;
         let out = client
             .get_query_results()
@@ -942,19 +932,9 @@ async fn user_results(
             .map_err(|err| format!("GetQueryResults failed: {}", classify(&err).text()))?;
         match out.status() {
             Some(QueryStatus::Complete) => {
-                rows.extend(out.results().iter().map(|r| {
-                    r.iter()
-                        .filter(|f| f.field() != Some("@ptr"))
-                        .map(|f| {
-                            (
-                                f.field().unwrap_or_default().to_string(),
-                                f.value().unwrap_or_default().to_string(),
-                            )
-                        })
-                        .collect::<Row>()
-                }));
-                if let Some(t) = out.next_token().filter(|t| !t.is_empty()) {
-                    token = Some(t.to_string());
+                page(out.results());
+                if let Some(t) = pages.next(out.next_token(), "the rows of a Logs Insights query") {
+                    token = Some(t);
                     continue;
                 }
                 if let Some(st) = out.statistics() {
@@ -962,11 +942,11 @@ async fn user_results(
                         .bytes_scanned
                         .fetch_add(st.bytes_scanned().max(0.0) as u64, Ordering::Relaxed);
                 }
-                return Ok(rows);
+                return Ok(true);
             }
             Some(QueryStatus::Timeout) => {
                 return Err(format!(
-                    "the query timed out on the service (Logs Insights stops queries after {} minutes); narrow the window",
+                    "the query timed out on the service (Logs Insights stops queries after {} minutes); {timeout_hint}",
                     QUERY_TIMEOUT.as_secs() / 60
                 ));
             }
@@ -977,6 +957,8 @@ async fn user_results(
                 ));
             }
             Some(QueryStatus::Running) | Some(QueryStatus::Scheduled) => unknown = 0,
+            // `Unknown`, a status this build does not know, or none: a few in a row
+            // end the query rather than polling it for an hour.
             other => {
                 unknown += 1;
                 if unknown >= UNKNOWN_POLLS {
