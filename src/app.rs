@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::aws::Aws;
 use crate::cli::{self, Cli, Command, OutputFormat};
 use crate::config::{Env, GetConfig, Selection};
-use crate::error::{self, AwsFault, Hinted, classify, warn};
+use crate::error::{self, Hinted, classify, warn};
 use crate::fetch::{self, Outcome, Stats};
 use crate::merge::Merger;
 use crate::model::{LogGroup, Source};
@@ -1331,93 +1331,42 @@ struct ApiRow {
     stages: Vec<String>,
 }
 
+/// Stage names, those that have one.
+fn names<'a>(it: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
+    it.flatten().map(String::from).collect()
+}
+
 async fn apis(args: cli::ApisArgs) -> Result<u8> {
     let aws = Aws::connect(&args.aws).await?;
     let mut rows = Vec::new();
-    let gw = aws.apigateway();
-    let mut position: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
-    loop {
-        let out = gw
-            .get_rest_apis()
-            .limit(500)
-            .set_position(position.clone())
-            .send()
-            .await
-            .map_err(|e| classify(&e).into_error("listing REST APIs"))?;
-        for a in out.items() {
-            let id = a.id().unwrap_or_default().to_string();
-            let stages = match gw.get_stages().rest_api_id(&id).send().await {
-                Ok(s) => s
-                    .item()
-                    .iter()
-                    .filter_map(|s| s.stage_name().map(String::from))
-                    .collect(),
-                Err(e) => {
-                    warn(format!(
-                        "cannot list the stages of {id}: {}",
-                        classify(&e).text()
-                    ));
-                    Vec::new()
-                }
-            };
-            rows.push(ApiRow {
-                name: a.name().unwrap_or_default().to_string(),
-                id,
-                kind: "REST".into(),
-                stages,
-            });
-        }
-        position = guard.next(out.position(), "REST APIs");
-        if position.is_none() {
-            break;
-        }
-    }
-    let gw2 = aws.apigatewayv2();
-    let mut token: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
-    loop {
-        let out = match gw2.get_apis().set_next_token(token.clone()).send().await {
-            Ok(o) => o,
-            Err(e) => {
-                let f = classify(&e);
-                if matches!(f, AwsFault::Auth(_)) {
-                    return Err(f.into_error("listing HTTP and WebSocket APIs"));
-                }
-                warn(format!("cannot list HTTP and WebSocket APIs: {}", f.text()));
-                break;
-            }
+    for a in crate::lookup::list_apis(&aws).await? {
+        let listed = if a.kind == "REST" {
+            aws.apigateway()
+                .get_stages()
+                .rest_api_id(&a.id)
+                .send()
+                .await
+                .map(|s| names(s.item().iter().map(|s| s.stage_name())))
+                .map_err(|e| classify(&e).text())
+        } else {
+            aws.apigatewayv2()
+                .get_stages()
+                .api_id(&a.id)
+                .send()
+                .await
+                .map(|s| names(s.items().iter().map(|s| s.stage_name())))
+                .map_err(|e| classify(&e).text())
         };
-        for a in out.items() {
-            let id = a.api_id().unwrap_or_default().to_string();
-            let stages = match gw2.get_stages().api_id(&id).send().await {
-                Ok(s) => s
-                    .items()
-                    .iter()
-                    .filter_map(|s| s.stage_name().map(String::from))
-                    .collect(),
-                Err(e) => {
-                    warn(format!(
-                        "cannot list the stages of {id}: {}",
-                        classify(&e).text()
-                    ));
-                    Vec::new()
-                }
-            };
-            rows.push(ApiRow {
-                name: a.name().unwrap_or_default().to_string(),
-                kind: a
-                    .protocol_type()
-                    .map(|p| p.as_str().to_string())
-                    .unwrap_or_else(|| "HTTP".into()),
-                id,
-                stages,
-            });
-        }
-        token = guard.next(out.next_token(), "HTTP and WebSocket APIs");
-        if token.is_none() {
-            break;
-        }
+        let stages = listed.unwrap_or_else(|why| {
+            warn(format!("cannot list the stages of {}: {why}", a.id));
+            Vec::new()
+        });
+        rows.push(ApiRow {
+            id: a.id,
+            name: a.name,
+            kind: a.kind,
+            stages,
+        });
     }
     rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     let mut out = io::stdout().lock();

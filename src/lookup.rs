@@ -132,12 +132,79 @@ pub fn pick_mapping<'a>(
         .map(|(m, n)| (m, segments[n..].to_vec()))
 }
 
-/// An API as the listings show it.
+/// An API as the listings show it (GetRestApis, GetApis).
 #[derive(Debug, Clone)]
-struct Candidate {
-    id: String,
-    kind: String,
-    created: Option<String>,
+pub struct ApiInfo {
+    pub id: String,
+    pub name: String,
+    /// `REST`, `HTTP` or `WEBSOCKET`.
+    pub kind: String,
+    pub created: Option<String>,
+}
+
+/// Every REST, HTTP and WebSocket API of the region, REST first, each in listing order.
+/// A refused v2 listing is a warning (the REST APIs still count) unless it is about
+/// access. Shared by `apitrace apis` and the `--api NAME` lookup.
+pub async fn list_apis(aws: &Aws) -> Result<Vec<ApiInfo>> {
+    let mut apis = Vec::new();
+    let gw = aws.apigateway();
+    let mut position: Option<String> = None;
+    let mut guard = crate::paging::PageGuard::default();
+    loop {
+        let out = gw
+            .get_rest_apis()
+            .limit(500)
+            .set_position(position.clone())
+            .send()
+            .await
+            .map_err(|e| classify(&e).into_error("listing REST APIs"))?;
+        apis.extend(out.items().iter().map(|a| ApiInfo {
+            id: a.id().unwrap_or_default().to_string(),
+            name: a.name().unwrap_or_default().to_string(),
+            kind: "REST".into(),
+            created: a.created_date().map(|d| d.to_string()),
+        }));
+        position = guard.next(out.position(), "REST APIs");
+        if position.is_none() {
+            break;
+        }
+    }
+    let gw2 = aws.apigatewayv2();
+    let mut token: Option<String> = None;
+    let mut guard = crate::paging::PageGuard::default();
+    loop {
+        let out = match gw2.get_apis().set_next_token(token.clone()).send().await {
+            Ok(o) => o,
+            Err(e) => match classify(&e) {
+                f @ AwsFault::Auth(_) => {
+                    return Err(f.into_error("listing HTTP and WebSocket APIs"));
+                }
+                f => {
+                    crate::error::warn(format!(
+                        "cannot list HTTP and WebSocket APIs: {}",
+                        f.text()
+                    ));
+                    break;
+                }
+            },
+        };
+        apis.extend(out.items().iter().map(|a| {
+            ApiInfo {
+                id: a.api_id().unwrap_or_default().to_string(),
+                name: a.name().unwrap_or_default().to_string(),
+                kind: a
+                    .protocol_type()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_else(|| "HTTP".into()),
+                created: a.created_date().map(|d| d.to_string()),
+            }
+        }));
+        token = guard.next(out.next_token(), "HTTP and WebSocket APIs");
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(apis)
 }
 
 /// What the lookup settled: the API, the stage, the region (when a URL named another one)
@@ -330,78 +397,12 @@ async fn domain_mappings(aws: &Aws, host: &str) -> Result<Vec<Mapping>> {
 
 /// The id of the API named `name_or_id`: an existing id wins, else a unique name.
 async fn api_id_for(aws: &Aws, name_or_id: &str) -> Result<String> {
-    let mut found = Vec::new();
-    let mut by_id = None;
-    let gw = aws.apigateway();
-    let mut position: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
-    loop {
-        let out = gw
-            .get_rest_apis()
-            .limit(500)
-            .set_position(position.clone())
-            .send()
-            .await
-            .map_err(|e| classify(&e).into_error("listing REST APIs"))?;
-        for a in out.items() {
-            let id = a.id().unwrap_or_default();
-            if id == name_or_id {
-                by_id = Some(id.to_string());
-            }
-            if a.name() == Some(name_or_id) {
-                found.push(Candidate {
-                    id: id.to_string(),
-                    kind: "REST".into(),
-                    created: a.created_date().map(|d| d.to_string()),
-                });
-            }
-        }
-        position = guard.next(out.position(), "REST APIs");
-        if position.is_none() {
-            break;
-        }
-    }
-    let gw2 = aws.apigatewayv2();
-    let mut token: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
-    loop {
-        // As `apitrace apis`: a refused v2 listing is a warning unless it is about access.
-        let out = match gw2.get_apis().set_next_token(token.clone()).send().await {
-            Ok(o) => o,
-            Err(e) => match classify(&e) {
-                f @ AwsFault::Auth(_) => {
-                    return Err(f.into_error("listing HTTP and WebSocket APIs"));
-                }
-                f => {
-                    crate::error::warn(format!(
-                        "cannot list HTTP and WebSocket APIs: {}",
-                        f.text()
-                    ));
-                    break;
-                }
-            },
-        };
-        for a in out.items() {
-            let id = a.api_id().unwrap_or_default();
-            if id == name_or_id {
-                by_id = Some(id.to_string());
-            }
-            if a.name() == Some(name_or_id) {
-                found.push(Candidate {
-                    id: id.to_string(),
-                    kind: a
-                        .protocol_type()
-                        .map(|p| p.as_str().to_string())
-                        .unwrap_or_else(|| "HTTP".into()),
-                    created: a.created_date().map(|d| d.to_string()),
-                });
-            }
-        }
-        token = guard.next(out.next_token(), "HTTP and WebSocket APIs");
-        if token.is_none() {
-            break;
-        }
-    }
+    let apis = list_apis(aws).await?;
+    let by_id = apis
+        .iter()
+        .find(|a| a.id == name_or_id)
+        .map(|a| a.id.clone());
+    let found: Vec<&ApiInfo> = apis.iter().filter(|a| a.name == name_or_id).collect();
     if let Some(id) = by_id {
         return Ok(id);
     }
