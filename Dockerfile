@@ -3,7 +3,7 @@
 # CA certificates and time zones apitrace needs, a non-root user, and nothing else.
 #
 #   docker build -t apitrace .
-#   docker run --rm -v ~/.aws:/home/nonroot/.aws:ro -e AWS_PROFILE -e AWS_REGION \
+#   docker run --rm -e HOME=/h -v ~/.aws:/h/.aws:ro -e AWS_PROFILE -e AWS_REGION \
 #       apitrace get --api-id abc123 --stage prod --start '1h ago'
 #
 # (Or pass credentials as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.)
