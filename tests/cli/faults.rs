@@ -13,15 +13,14 @@
 //! `scripts/test.sh faults::` runs just these (plain `faults` also matches `defaults`).
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::*;
+// The fake and its helpers moved to support.rs; these paths still name them.
+#[allow(unused_imports)]
+pub(crate) use crate::support::{Fake, LIMIT, stat};
 
 /// Every failed group is on record before its channel closes (c4bffb3; see
 /// `a_failed_group_is_always_reported`), so the tests where all groups fail at about the
@@ -30,241 +29,6 @@ use crate::support::*;
 const OUTCOME_RACE_FIXED: bool = true;
 
 const GROUPS: [&str; 3] = ["fake-0", "fake-1", "fake-2"];
-
-// ---------------------------------------------------------------------------------------
-// The fake
-
-pub(crate) struct Fake {
-    child: Child,
-    /// Kept open so that the fake never writes to a closed pipe.
-    _stdout: BufReader<std::process::ChildStdout>,
-    port: u16,
-    pub(crate) start_ms: i64,
-    end_ms: i64,
-}
-
-impl Fake {
-    /// 3 groups × 3,000 events over 30 minutes, 500 a page; `args` add or override flags.
-    pub(crate) fn start(args: &[&str]) -> Fake {
-        Fake::with_span(30 * 60_000, args)
-    }
-
-    /// The same over `span_ms` (a short span packs many events into each millisecond).
-    pub(crate) fn with_span(span_ms: i64, args: &[&str]) -> Fake {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        let start_ms = (now - 45 * 60_000) / 1000 * 1000;
-        let end_ms = start_ms + span_ms;
-        let python = std::env::var("APITRACE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/fakelogs.py");
-        let mut child = Command::new(&python)
-            .arg(&script)
-            .args([
-                "--port", "0", "--seed", "7", "--groups", "3", "--events", "3000",
-            ])
-            .args(["--page-events", "500"])
-            .args(["--start-ms", &start_ms.to_string()])
-            .args(["--end-ms", &end_ms.to_string()])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {python} {}: {e}", script.display()));
-        let mut line = String::new();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        stdout
-            .read_line(&mut line)
-            .expect("read the fake's port line");
-        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
-            let _ = child.kill();
-            panic!("the fake did not start ({e}): {line:?} (args {args:?})")
-        });
-        Fake {
-            child,
-            _stdout: stdout,
-            port: v["port"].as_u64().unwrap() as u16,
-            start_ms,
-            end_ms,
-        }
-    }
-
-    pub(crate) fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// One request to the fake's control API (HTTP/1.1, Connection: close).
-    pub(crate) fn http(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to the fake");
-        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut resp = Vec::new();
-        s.read_to_end(&mut resp).expect("read the fake's answer");
-        let resp = String::from_utf8(resp).expect("UTF-8 from the fake");
-        let (head, body) = resp.split_once("\r\n\r\n").expect("an HTTP answer");
-        assert!(
-            head.starts_with("HTTP/1.1 200"),
-            "{method} {path}: {head}\n{body}"
-        );
-        serde_json::from_str(body).expect("JSON from the fake")
-    }
-
-    /// Zero the counters and the per-group fault state (call numbers, expired and repeated
-    /// tokens), so the next run sees the same faults as the first.
-    pub(crate) fn reset_stats(&self) {
-        self.http("POST", "/_fake/reset-stats", None);
-    }
-
-    pub(crate) fn stats(&self) -> Value {
-        self.http("GET", "/_fake/stats", None)
-    }
-
-    pub(crate) fn config(&self, knobs: Value) -> Value {
-        self.http("POST", "/_fake/config", Some(&knobs))
-    }
-
-    /// Every event of `groups` as (group, stream, timestamp, message), in the service's
-    /// order within each group.
-    pub(crate) fn content(&self, groups: &[&str]) -> Vec<(String, String, i64, String)> {
-        let mut out = Vec::new();
-        for g in groups {
-            for e in self.events(g) {
-                out.push((
-                    g.to_string(),
-                    e["logStreamName"].as_str().unwrap().to_string(),
-                    e["timestamp"].as_i64().unwrap(),
-                    e["message"].as_str().unwrap().to_string(),
-                ));
-            }
-        }
-        out
-    }
-
-    /// Wait until the fake's counter `key` reaches `n` (e.g. Live Tail updates sent).
-    pub(crate) fn wait_stat(&self, key: &str, n: u64, what: &str) {
-        let t0 = Instant::now();
-        while stat(self, key) < n {
-            assert!(
-                t0.elapsed() < Duration::from_secs(30),
-                "{what}: {}",
-                self.stats()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Every event of `group`, in the service's order.
-    pub(crate) fn events(&self, group: &str) -> Vec<Value> {
-        match self.http("GET", &format!("/_fake/events?group={group}"), None) {
-            Value::Array(v) => v,
-            other => panic!("{other}"),
-        }
-    }
-
-    /// `apitrace get -o json` on `groups` from the fake's window's start on, following
-    /// (`extra` has `--watch` or `--live`).
-    pub(crate) fn follow(&self, groups: &[&str], extra: &[&str]) -> Follow {
-        let url = self.url();
-        let mut cmd = apitrace();
-        cmd.env("AWS_ENDPOINT_URL", &url)
-            .args(["get", "-o", "json", "--endpoint-url", &url])
-            .args(["--start", &self.start_ms.to_string()]);
-        for g in groups {
-            cmd.args(["--log-group", g]);
-        }
-        Follow::spawn(cmd.args(extra))
-    }
-
-    /// Append events to `group` (ingested now; needs --late-events).
-    pub(crate) fn put_many(&self, group: &str, events: &[(i64, &str)]) {
-        let events: Vec<Value> = events
-            .iter()
-            .map(|(ts, m)| json!({"timestamp": ts, "message": m, "logStreamName": "late"}))
-            .collect();
-        self.http(
-            "POST",
-            "/_fake/put",
-            Some(&json!({"group": group, "events": events})),
-        );
-    }
-
-    pub(crate) fn put(&self, group: &str, ts: i64, msg: &str) {
-        self.put_many(group, &[(ts, msg)]);
-    }
-
-    /// `apitrace get -o json` on `groups` over the fake's window, killed after `limit`.
-    pub(crate) fn get(&self, groups: &[&str], extra: &[&str], limit: Duration) -> (Run, Duration) {
-        let url = self.url();
-        let mut cmd = apitrace();
-        cmd.env("AWS_ENDPOINT_URL", &url)
-            .args(["get", "-o", "json", "--endpoint-url", &url])
-            .args(["--start", &self.start_ms.to_string()])
-            .args(["--end", &self.end_ms.to_string()]);
-        for g in groups {
-            cmd.args(["--log-group", g]);
-        }
-        cmd.args(extra);
-        run_limited(&mut cmd, limit)
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Run to the end, but kill it and fail after `limit` (a hang is one of the bugs we test).
-fn run_limited(cmd: &mut Command, limit: Duration) -> (Run, Duration) {
-    let t0 = Instant::now();
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run apitrace");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if t0.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            let err = String::from_utf8_lossy(&err_t.join().unwrap()).into_owned();
-            panic!("apitrace did not finish within {limit:?}; stderr so far:\n{err}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let took = t0.elapsed();
-    let run = Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out_t.join().unwrap()).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(err_t.join().unwrap()).expect("stderr is UTF-8"),
-    };
-    (run, took)
-}
 
 // ---------------------------------------------------------------------------------------
 // Checks
@@ -460,11 +224,6 @@ fn assert_groups_failed(
     }
 }
 
-pub(crate) fn stat(fake: &Fake, key: &str) -> u64 {
-    fake.stats()[key].as_u64().unwrap()
-}
-
-pub(crate) const LIMIT: Duration = Duration::from_secs(120);
 
 // ---------------------------------------------------------------------------------------
 // Throttling
