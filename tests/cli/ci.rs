@@ -64,7 +64,14 @@ fn limit_github_output_and_fail_on_errors() {
     );
 
     let r = w
-        .rest(&["errors", "-o", "github", "--fail-on-errors", "--limit", "100"])
+        .rest(&[
+            "errors",
+            "-o",
+            "github",
+            "--fail-on-errors",
+            "--limit",
+            "100",
+        ])
         .window()
         .run();
     assert_eq!(r.code, 1, "--fail-on-errors with failures: {}", r.stderr);

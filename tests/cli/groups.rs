@@ -22,7 +22,10 @@ struct Row {
 }
 
 fn rows(w: &World, api: &str, stage: &str, extra: &[&str]) -> (Vec<Row>, String) {
-    let r = w.stage(api, stage, &["groups", "-o", "json"]).args(extra).ok();
+    let r = w
+        .stage(api, stage, &["groups", "-o", "json"])
+        .args(extra)
+        .ok();
     (
         serde_json::from_str(&r.stdout).expect("groups JSON"),
         r.stderr,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::faults::*;
+use crate::faults::{assert_clean_success, assert_complete};
 use crate::support::*;
 
 /// Each message of `want` printed exactly once.

@@ -19,7 +19,9 @@ fn filter_calls(stderr: &str) -> usize {
 fn costs(w: &World) -> (usize, usize, BTreeSet<String>) {
     let base = |cmd: &str| w.rest(&[cmd, "--debug"]).window();
     let g = base("get").args(["-o", "json"]).ok();
-    let e = base("errors").args(["-o", "json", "--limit", "100000"]).ok();
+    let e = base("errors")
+        .args(["-o", "json", "--limit", "100000"])
+        .ok();
     let arr: Vec<Value> = serde_json::from_str(&e.stdout).unwrap();
     for t in &arr {
         assert!(!t["events"].as_array().unwrap().is_empty(), "{t}");

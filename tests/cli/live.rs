@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::faults::{Fake, stat};
 use crate::support::*;
 
 const T: Duration = Duration::from_secs(30);
@@ -29,20 +28,11 @@ fn fake(groups: usize, more: &[&str]) -> Fake {
     Fake::start(&args)
 }
 
-fn key(e: &Value) -> (String, String, i64, String) {
-    (
-        e["log_group"].as_str().unwrap().into(),
-        e["log_stream"].as_str().unwrap().into(),
-        e["timestamp"].as_i64().unwrap(),
-        e["message"].as_str().unwrap().into(),
-    )
-}
-
 /// Every event of the fake's `groups` printed exactly once.
 fn assert_each_once(fake: &Fake, groups: &[&str], got: &[Value]) {
     let mut want = fake.content(groups);
     want.sort();
-    let mut printed: Vec<_> = got.iter().map(key).collect();
+    let mut printed: Vec<_> = got.iter().map(tuple).collect();
     printed.sort();
     let mut distinct = printed.clone();
     distinct.dedup();
@@ -254,16 +244,10 @@ fn following_ends_with_exit_0_when_the_reader_has_had_enough() {
     use std::io::BufRead;
     let fake = fake(1, &[]);
     for how in ["--watch", "--live"] {
-        let url = fake.url();
-        let mut child = apitrace()
-            .env("AWS_ENDPOINT_URL", &url)
-            .args(["get", "--log-group", "fake-0", "--endpoint-url", &url, how])
+        let mut child = fake
+            .cmd(&["get", "--log-group", "fake-0", how])
             .args(["--start", &fake.start_ms.to_string()])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+            .spawn();
         // `| head -1`: one line, then the pipe is closed, and nothing new arrives.
         let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
