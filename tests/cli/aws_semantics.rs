@@ -385,16 +385,7 @@ fn another_accounts_group_is_live_tailed_by_its_arn() {
         "--live-interval-ms",
         "200",
     ]);
-    let mut f = fake.follow(
-        &[arn],
-        &[
-            "--live",
-            "--watch-interval",
-            "300ms",
-            "--watch-lag",
-            "500ms",
-        ],
-    );
+    let mut f = fake.follow_fast(&[arn], "--live", &[]);
     fake.wait_stat("live_updates", 2, "no Live Tail session");
     assert_eq!(fake.stats()["live_identifiers"], serde_json::json!([arn]));
     fake.put("fake-0", now_ms(), "tailed across accounts");

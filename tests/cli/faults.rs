@@ -33,6 +33,15 @@ const GROUPS: [&str; 3] = ["fake-0", "fake-1", "fake-2"];
 // ---------------------------------------------------------------------------------------
 // Checks
 
+/// `fake.get` of `groups`, which must succeed cleanly with every event once (see
+/// [`assert_clean_success`] and [`assert_complete`]).
+pub(crate) fn get_complete(fake: &Fake, groups: &[&str], extra: &[&str]) -> (Run, Duration) {
+    let (r, took) = fake.get(groups, extra, LIMIT);
+    assert_clean_success(&r);
+    assert_complete(fake, groups, &r);
+    (r, took)
+}
+
 /// Every event of `groups` exactly once (as (group, stream, timestamp, message), with the
 /// fake's event ids, unique per group), in one time order.
 pub(crate) fn assert_complete(fake: &Fake, groups: &[&str], r: &Run) {
@@ -233,9 +242,7 @@ fn a_throttling_storm_is_ridden_out_with_every_event() {
     // run time, as a test can do at any moment).
     let fake = Fake::start(&[]);
     fake.config(json!({"storm_ms": 3000, "storm_rate": 0.9}));
-    let (r, took) = fake.get(&GROUPS, &[], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    let (_, took) = get_complete(&fake, &GROUPS, &[]);
     assert!(stat(&fake, "throttled") >= 5, "{}", fake.stats());
     assert!(took < Duration::from_secs(30), "{took:?}");
 }
@@ -255,9 +262,7 @@ fn an_endless_throttling_storm_fails_each_group_once_with_one_error() {
 fn max_tps_keeps_the_run_under_the_account_quota() {
     // The account allows 5 calls/s (burst 5); --max-tps 4 must never hit it.
     let fake = Fake::start(&["--tps", "5"]);
-    let (r, _) = fake.get(&GROUPS, &["--max-tps", "4"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    get_complete(&fake, &GROUPS, &["--max-tps", "4"]);
     let s = fake.stats();
     assert_eq!(s["throttled"], 0, "{s}");
     assert!(s["calls"]["FilterLogEvents"].as_u64().unwrap() >= 18, "{s}");
@@ -268,9 +273,7 @@ fn a_lower_quota_than_max_tps_is_found_by_slowing_down() {
     // The account allows 2 calls/s, apitrace is told 20: it is throttled, halves its rate,
     // and still prints every event with a clean stderr.
     let fake = Fake::start(&["--tps", "2", "--page-events", "1000"]);
-    let (r, took) = fake.get(&GROUPS, &["--max-tps", "20"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    let (_, took) = get_complete(&fake, &GROUPS, &["--max-tps", "20"]);
     assert!(stat(&fake, "throttled") > 0, "{}", fake.stats());
     assert!(took < Duration::from_secs(40), "{took:?}");
 }
@@ -282,9 +285,7 @@ fn a_lower_quota_than_max_tps_is_found_by_slowing_down() {
 fn server_errors_500_and_503_are_retried() {
     for status in ["500", "503"] {
         let fake = Fake::start(&["--error-rate", "0.3", "--error-status", status]);
-        let (r, _) = fake.get(&GROUPS, &[], LIMIT);
-        assert_clean_success(&r);
-        assert_complete(&fake, &GROUPS, &r);
+        get_complete(&fake, &GROUPS, &[]);
         assert!(stat(&fake, "errors") >= 3, "{status}: {}", fake.stats());
     }
 }
@@ -292,9 +293,7 @@ fn server_errors_500_and_503_are_retried() {
 #[test]
 fn connection_resets_are_retried() {
     let fake = Fake::start(&["--reset-rate", "0.3"]);
-    let (r, _) = fake.get(&GROUPS, &[], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    get_complete(&fake, &GROUPS, &[]);
     assert!(stat(&fake, "resets") >= 3, "{}", fake.stats());
 }
 
@@ -302,9 +301,7 @@ fn connection_resets_are_retried() {
 fn a_response_that_stalls_mid_body_times_out_and_is_retried() {
     // A fifth of the answers stop half-way for 3 s; each attempt may take 1 s.
     let fake = Fake::start(&["--stall-ms", "3000", "--stall-rate", "0.2"]);
-    let (r, took) = fake.get(&GROUPS, &["--call-timeout", "1"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    let (_, took) = get_complete(&fake, &GROUPS, &["--call-timeout", "1"]);
     assert!(stat(&fake, "stalls") >= 2, "{}", fake.stats());
     assert!(took < Duration::from_secs(30), "{took:?}");
 }
@@ -313,9 +310,7 @@ fn a_response_that_stalls_mid_body_times_out_and_is_retried() {
 fn a_response_cut_off_mid_body_is_retried() {
     // A third of the answers: the headers and half the body, then a TCP reset.
     let fake = Fake::start(&["--truncate-rate", "0.3"]);
-    let (r, _) = fake.get(&GROUPS, &[], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    get_complete(&fake, &GROUPS, &[]);
     assert!(stat(&fake, "truncated") >= 3, "{}", fake.stats());
 }
 
@@ -323,9 +318,7 @@ fn a_response_cut_off_mid_body_is_retried() {
 fn a_response_that_is_not_json_is_retried() {
     // A fifth of the answers are HTTP 200 with an HTML body (a proxy, a garbled answer).
     let fake = Fake::start(&["--garbage-rate", "0.2"]);
-    let (r, _) = fake.get(&GROUPS, &[], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    get_complete(&fake, &GROUPS, &[]);
     assert!(stat(&fake, "garbage") >= 2, "{}", fake.stats());
 }
 
@@ -384,9 +377,7 @@ fn empty_pages_that_carry_a_token_are_followed() {
     let fake = Fake::start(&paging(&["--empty-pages", "2"]));
     for mode in MODES {
         fake.reset_stats();
-        let (r, _) = fake.get(&GROUPS, mode, LIMIT);
-        assert_clean_success(&r);
-        assert_complete(&fake, &GROUPS, &r);
+        get_complete(&fake, &GROUPS, mode);
         // One chain: 2 before each of the 15 pages of each group, and after the last.
         let want = if one_chain(mode) { 3 * 2 * 16 } else { 3 * 2 };
         let got = stat(&fake, "empty_pages");
@@ -399,9 +390,7 @@ fn a_token_that_repeats_twice_is_asked_again_without_looping() {
     let fake = Fake::start(&paging(&["--repeat-token", "2"]));
     for mode in MODES {
         fake.reset_stats();
-        let (r, took) = fake.get(&GROUPS, mode, LIMIT);
-        assert_clean_success(&r);
-        assert_complete(&fake, &GROUPS, &r);
+        let (_, took) = get_complete(&fake, &GROUPS, mode);
         // One chain: each of the 14 tokens of each group comes back twice.
         let want = if one_chain(mode) { 3 * 2 * 14 } else { 1 };
         let got = stat(&fake, "repeated");
@@ -440,9 +429,7 @@ fn a_repeated_token_with_the_same_page_prints_no_duplicates() {
     ]));
     for mode in MODES {
         fake.reset_stats();
-        let (r, _) = fake.get(&GROUPS, mode, LIMIT);
-        assert_clean_success(&r);
-        assert_complete(&fake, &GROUPS, &r);
+        get_complete(&fake, &GROUPS, mode);
         let want = if one_chain(mode) { 3 * 13 } else { 1 };
         let got = stat(&fake, "repeated");
         assert!(got >= want, "{mode:?}: {}", fake.stats());
@@ -460,9 +447,7 @@ fn an_expired_token_restarts_from_the_last_timestamp_without_duplicates() {
     );
     for mode in MODES {
         fake.reset_stats();
-        let (r, _) = fake.get(&GROUPS, mode, LIMIT);
-        assert_clean_success(&r);
-        assert_complete(&fake, &GROUPS, &r);
+        get_complete(&fake, &GROUPS, mode);
         let s = fake.stats();
         let want = if one_chain(mode) { 3 * 3 } else { 1 };
         assert!(s["expired"].as_u64().unwrap() >= want, "{mode:?}: {s}");
@@ -485,9 +470,7 @@ fn a_busy_group_in_slices_stays_complete_and_in_order_through_faults() {
         2000,
         &["--groups", "1", "--events", "20000", "--latency-ms", "50"],
     );
-    let (r, _) = fake.get(&["fake-0"], &["--max-tps", "100"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &["fake-0"], &r);
+    get_complete(&fake, &["fake-0"], &["--max-tps", "100"]);
     let s = fake.stats();
     assert!(
         s["max_in_flight_by_op"]["FilterLogEvents"]
@@ -503,9 +486,7 @@ fn a_busy_group_in_slices_stays_complete_and_in_order_through_faults() {
         "expire_token_after": 10,
         "expire_always": true,
     }));
-    let (r, _) = fake.get(&["fake-0"], &["--max-tps", "100"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &["fake-0"], &r);
+    get_complete(&fake, &["fake-0"], &["--max-tps", "100"]);
     let s = fake.stats();
     assert!(s["errors"].as_u64().unwrap() >= 3, "{s}");
     assert!(s["expired"].as_u64().unwrap() >= 2, "{s}");
@@ -554,9 +535,7 @@ fn concurrency_bounds_the_calls_in_flight() {
     let names: Vec<String> = (0..12).map(|i| format!("fake-{i}")).collect();
     let groups: Vec<&str> = names.iter().map(String::as_str).collect();
     let fake = Fake::start(&["--groups", "12", "--events", "1500", "--latency-ms", "50"]);
-    let (r, _) = fake.get(&groups, &["--concurrency", "3"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &groups, &r);
+    get_complete(&fake, &groups, &["--concurrency", "3"]);
     let s = fake.stats();
     assert_eq!(s["max_in_flight_by_op"]["FilterLogEvents"], 3, "{s}");
 }
@@ -565,9 +544,7 @@ fn concurrency_bounds_the_calls_in_flight() {
 fn pages_are_capped_at_one_megabyte() {
     // 60 kB messages (some with multi-byte characters): 17 to a page, not 500.
     let fake = Fake::start(&["--events", "200", "--message-bytes", "60000", "--unicode"]);
-    let (r, _) = fake.get(&GROUPS, &[], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    get_complete(&fake, &GROUPS, &[]);
     assert!(stat(&fake, "pages") >= 36, "{}", fake.stats());
 }
 
@@ -669,16 +646,7 @@ fn a_missing_group_stays_a_warning_when_the_existence_check_hits_a_503() {
 #[test]
 fn follow_mode_catches_late_ingested_events_and_rides_out_throttling() {
     let fake = Fake::start(&["--groups", "2", "--events", "500", "--late-events"]);
-    let mut f = fake.follow(
-        &["fake-0", "fake-1"],
-        &[
-            "--watch",
-            "--watch-interval",
-            "300ms",
-            "--watch-lag",
-            "500ms",
-        ],
-    );
+    let mut f = fake.follow_fast(&["fake-0", "fake-1"], "--watch", &[]);
     let t = Duration::from_secs(30);
     f.until_with(&|g| g.len() >= 1000, "the initial window", t);
     // Late ingestion: timestamps 4 s and 7 s old, after the watch has polled past them.

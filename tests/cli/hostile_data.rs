@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::faults::{assert_clean_success, assert_complete};
+use crate::faults::{assert_clean_success, assert_complete, get_complete};
 use crate::support::*;
 
 /// Each message of `want` printed exactly once.
@@ -34,16 +34,7 @@ fn a_watch_poll_that_fails_after_its_first_page_loses_nothing() {
         "2",
         "--late-events",
     ]);
-    let mut f = fake.follow(
-        &["fake-0"],
-        &[
-            "--watch",
-            "--watch-interval",
-            "300ms",
-            "--watch-lag",
-            "500ms",
-        ],
-    );
+    let mut f = fake.follow_fast(&["fake-0"], "--watch", &[]);
     let t = Duration::from_secs(40);
     f.until_with(&|g| g.len() >= 20, "the initial window", t);
     let mut want = Vec::new();
@@ -191,9 +182,7 @@ fn a_response_body_that_never_ends_is_cut_off_and_retried() {
     // body (the fake counts what it could write before apitrace hung up).
     let fake = Fake::start(&["--endless-rate", "0.2"]);
     let groups = ["fake-0", "fake-1", "fake-2"];
-    let (r, _) = fake.get(&groups, &["--call-timeout", "10"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &groups, &r);
+    get_complete(&fake, &groups, &["--call-timeout", "10"]);
     let s = fake.stats();
     assert!(s["endless"].as_u64().unwrap() >= 2, "{s}");
     let most = s["endless_max_bytes"].as_u64().unwrap();
@@ -218,16 +207,7 @@ fn a_watch_poll_whose_tokens_go_round_in_a_cycle_reads_on() {
         "2",
         "--late-events",
     ]);
-    let mut f = fake.follow(
-        &["fake-0"],
-        &[
-            "--watch",
-            "--watch-interval",
-            "300ms",
-            "--watch-lag",
-            "500ms",
-        ],
-    );
+    let mut f = fake.follow_fast(&["fake-0"], "--watch", &[]);
     let t = Duration::from_secs(30);
     f.until_with(&|g| g.len() >= 20, "the initial window", t);
     fake.reset_stats();

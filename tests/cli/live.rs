@@ -47,23 +47,11 @@ fn assert_each_once(fake: &Fake, groups: &[&str], got: &[Value]) {
     assert_eq!(printed, want);
 }
 
-fn live_args<'a>(more: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec![
-        "--live",
-        "--watch-interval",
-        "300ms",
-        "--watch-lag",
-        "500ms",
-    ];
-    v.extend_from_slice(more);
-    v
-}
-
 #[test]
 fn live_tail_delivers_new_events_once_in_order_without_polling() {
     let fake = fake(2, &[]);
     let groups = ["fake-0", "fake-1"];
-    let mut f = fake.follow(&groups, &live_args(&[]));
+    let mut f = fake.follow_fast(&groups, "--live", &[]);
     f.until_with(&|g| g.len() >= 400, "the initial window", T);
     // The session is up once updates flow; from then on nothing is polled.
     fake.wait_stat("live_updates", 3, "no Live Tail session");
@@ -132,7 +120,7 @@ fn across_sessions(how: &str) {
     std::thread::scope(|s| {
         let putter = s.spawn(|| keep_putting(&fake, &groups, 6_000));
         std::thread::sleep(Duration::from_millis(300));
-        let mut f = fake.follow(&groups, &live_args(&[]));
+        let mut f = fake.follow_fast(&groups, "--live", &[]);
         putter.join().unwrap();
         fake.put("fake-0", now_ms(), "the last one");
         f.until(&["the last one"], T);
@@ -160,7 +148,7 @@ fn a_dropped_live_tail_connection_is_reopened_without_loss_or_repeats() {
 fn a_refused_live_tail_falls_back_to_polling_with_one_warning() {
     let fake = fake(2, &["--live-refuse", "AccessDeniedException"]);
     let groups = ["fake-0", "fake-1"];
-    let mut f = fake.follow(&groups, &live_args(&[]));
+    let mut f = fake.follow_fast(&groups, "--live", &[]);
     f.until_with(&|g| g.len() >= 400, "the initial window", T);
     let now = now_ms();
     fake.put("fake-0", now, "polled 0");
@@ -180,7 +168,7 @@ fn a_refused_live_tail_falls_back_to_polling_with_one_warning() {
 #[test]
 fn a_sampled_update_is_reported_once() {
     let fake = fake(1, &["--live-max-events", "3"]);
-    let mut f = fake.follow(&["fake-0"], &live_args(&[]));
+    let mut f = fake.follow_fast(&["fake-0"], "--live", &[]);
     f.until_with(&|g| g.len() >= 200, "the initial window", T);
     fake.wait_stat("live_updates", 2, "no Live Tail session");
     let now = now_ms();
@@ -209,7 +197,7 @@ fn more_than_ten_groups_take_several_sessions_and_a_missing_group_is_polled() {
     let names: Vec<String> = (0..12).map(|i| format!("fake-{i}")).collect();
     let mut groups: Vec<&str> = names.iter().map(String::as_str).collect();
     groups.push("not-yet");
-    let mut f = fake.follow(&groups, &live_args(&[]));
+    let mut f = fake.follow_fast(&groups, "--live", &[]);
     f.until_with(&|g| g.len() >= 2400, "the initial window", T);
     fake.wait_stat("live_open", 2, "not two sessions");
     let now = now_ms();
@@ -226,7 +214,7 @@ fn more_than_ten_groups_take_several_sessions_and_a_missing_group_is_polled() {
 #[test]
 fn the_filter_pattern_applies_to_the_window_the_catch_up_and_live_tail() {
     let fake = fake(1, &[]);
-    let mut f = fake.follow(&["fake-0"], &live_args(&["-f", "keep"]));
+    let mut f = fake.follow_fast(&["fake-0"], "--live", &["-f", "keep"]);
     fake.wait_stat("live_updates", 2, "no Live Tail session");
     let now = now_ms();
     fake.put_many("fake-0", &[(now, "keep this"), (now + 1, "drop this")]);

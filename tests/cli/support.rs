@@ -730,6 +730,13 @@ impl Fake {
             .follow()
     }
 
+    /// [`Fake::follow`] with `how` (`--watch` or `--live`) polling every 300 ms, 500 ms
+    /// behind, then `extra`.
+    pub fn follow_fast(&self, groups: &[&str], how: &str, extra: &[&str]) -> Follow {
+        let fast = [how, "--watch-interval", "300ms", "--watch-lag", "500ms"];
+        self.follow(groups, &[&fast[..], extra].concat())
+    }
+
     /// Append events to `group` (ingested now; needs --late-events).
     pub fn put_many(&self, group: &str, events: &[(i64, &str)]) {
         let events: Vec<Value> = events
