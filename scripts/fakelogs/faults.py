@@ -83,7 +83,6 @@ class Faults:
         if c["token_error_status"] not in (400, 500, 502, 503, 504):
             raise ValueError("token_error_status must be 400, 500, 502, 503 or 504")
 
-
     def set_config(self, changes):
         with self.lock:
             for k, v in changes.items():
@@ -110,12 +109,10 @@ class Faults:
             self._normalize()
             return dict(self.config)
 
-
     # Deterministic randomness: hash of (seed, knob, key, n).
     def frac(self, knob, key, n):
         h = hashlib.blake2b(("%s|%s|%s|%d" % (self.seed, knob, key, n)).encode(), digest_size=8)
         return int.from_bytes(h.digest(), "big") / 2.0 ** 64
-
 
     def take_token(self, c):
         """The --tps bucket: True when the call may go on."""
@@ -134,14 +131,12 @@ class Faults:
         self.bucket = [tokens, t]
         return False
 
-
     def fault_key(self, op, body):
         if op == "FilterLogEvents":
             return group_name_of(body) or "?"
         if op == "DescribeLogGroups":
             return "describe:" + str(body.get("logGroupNamePrefix") or body.get("logGroupNamePattern") or "")
         return op
-
 
     def pre_call(self, op, body):
         """Count the call and decide on the faults before the operation runs.
@@ -206,7 +201,6 @@ class Faults:
                            "The service is unavailable. Please try again shortly.")
         return None, n, key, c
 
-
     def faultable(self, c, op, key):
         if "all" not in c["fault_ops"] and op not in c["fault_ops"]:
             return False
@@ -215,14 +209,12 @@ class Faults:
             return name in c["fault_groups"]
         return True
 
-
     def garbage(self, c, key, n, op):
         if self.faultable(c, op, key) and c["garbage_rate"] and self.frac("garbage", key, n) < c["garbage_rate"]:
             with self.lock:
                 self.stats["garbage"] += 1
             return True
         return False
-
 
     def truncate(self, c, key, n, op):
         if self.faultable(c, op, key) and c["truncate_rate"] and self.frac("truncate", key, n) < c["truncate_rate"]:
@@ -231,14 +223,12 @@ class Faults:
             return True
         return False
 
-
     def stall_for(self, c, key, n, op):
         if self.faultable(c, op, key) and c["stall_ms"] > 0 and self.frac("stall", key, n) < c["stall_rate"]:
             with self.lock:
                 self.stats["stalls"] += 1
             return c["stall_ms"] / 1000.0
         return 0.0
-
 
     def token_error(self, c, key):
         """--token-error-first: fail this call carrying a token, if it is one of the next N."""
@@ -254,4 +244,3 @@ class Faults:
             raise ApiError(400, "InvalidParameterException", "The specified nextToken is invalid.")
         raise ApiError(status, "ServiceUnavailableException",
                        "The service is unavailable. Please try again shortly.")
-

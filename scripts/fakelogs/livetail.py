@@ -75,13 +75,11 @@ class LiveTail:
             st["live_identifiers"] = [str(i) for i in idents]
         return sess
 
-
     def end_live(self, sess):
         with self.lock:
             if sess in self.live_sessions:
                 self.live_sessions.remove(sess)
             self.stats["live_open"] = len(self.live_sessions)
-
 
     def live_update(self, sess, c):
         """The next sessionUpdate payload: the queued events, sampled above the limit."""
@@ -137,4 +135,3 @@ class LiveTailStream:
             self.close_connection = True
         finally:
             fake.end_live(sess)
-

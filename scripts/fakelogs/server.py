@@ -15,7 +15,6 @@ from .model import ACCOUNT, BAD_SURROGATE, OPS, ApiError
 class Handler(LiveTailStream, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-
     def version_string(self):
         return "fakelogs/1"
 
@@ -99,7 +98,6 @@ class Handler(LiveTailStream, BaseHTTPRequestHandler):
                "<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata>"
                "</GetCallerIdentityResponse>") % (ACCOUNT, ACCOUNT)
         self.send_json(200, xml, content_type="text/xml")
-
 
     def send_error_json(self, e, content_type="application/x-amz-json-1.1"):
         self.send_json(e.status, {"__type": e.type, "message": e.message}, content_type,

@@ -38,7 +38,6 @@ class Fake(Faults, LiveTail, Insights):
         self.storm_armed = self.config["storm_ms"] > 0
         self.live_sessions = []
 
-
     def reset_stats(self):
         with self.lock:
             self.stats = {
@@ -82,23 +81,19 @@ class Fake(Faults, LiveTail, Insights):
             self.token_calls = 0
             self.cycle_first = {}
 
-
     def gstat(self, name):
         return self.stats["groups"].setdefault(
             name, {"calls": 0, "pages": 0, "events": 0, "throttled": 0, "errors": 0})
-
 
     def log(self, fmt, *a):
         if self.verbose:
             sys.stderr.write("fakelogs: " + (fmt % a) + "\n")
             sys.stderr.flush()
 
-
     def next_nonce(self):
         with self.lock:
             self.nonce += 1
             return self.nonce
-
 
     # --- operations -------------------------------------------------------------------
 
@@ -321,7 +316,6 @@ class Fake(Faults, LiveTail, Insights):
         self._count_page(name, len(events))
         return out
 
-
     def _count_page(self, name, n):
         with self.lock:
             self.stats["pages"] += 1
@@ -330,7 +324,6 @@ class Fake(Faults, LiveTail, Insights):
             gs = self.gstat(name)
             gs["pages"] += 1
             gs["events"] += n
-
 
     # --- introspection ----------------------------------------------------------------
 
@@ -381,4 +374,3 @@ class Fake(Faults, LiveTail, Insights):
                             sess.queue.append({"logStreamName": sname, "logGroupIdentifier": ident,
                                                "message": msg, "timestamp": ts, "ingestionTime": ing})
         return {"accepted": len(ids), "eventIds": ids}
-
