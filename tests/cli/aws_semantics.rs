@@ -195,7 +195,7 @@ fn an_infrequent_access_group_is_read_with_insights_under_auto() {
     let line = t.stdout.lines().find(|l| l.starts_with("fake-1")).unwrap();
     assert!(line.contains("INFREQUENT_ACCESS"), "{}", t.stdout);
     let j = groups("json");
-    let v: Value = serde_json::from_str(&j.stdout).unwrap();
+    let v: Value = j.json();
     let class = |name: &str| {
         v.as_array()
             .unwrap()
@@ -315,7 +315,7 @@ fn execution_logs_sent_through_a_log_delivery_are_read() {
         .rest(&["groups", "-o", "json"])
         .env("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", &url)
         .ok();
-    let rows: Value = serde_json::from_str(&r.stdout).unwrap();
+    let rows: Value = r.json();
     let row = rows
         .as_array()
         .unwrap()

@@ -13,7 +13,7 @@ fn errors_json(w: &World, extra: &[&str]) -> (Vec<Value>, Run) {
         .window()
         .args(extra)
         .ok();
-    (serde_json::from_str::<Vec<Value>>(&r.stdout).unwrap(), r)
+    (r.json::<Vec<Value>>(), r)
 }
 
 #[test]
@@ -49,10 +49,7 @@ fn limit_github_output_and_fail_on_errors() {
         .rest(&["errors", "-o", "json", "--limit", "2"])
         .window()
         .ok();
-    assert_eq!(
-        serde_json::from_str::<Vec<Value>>(&r.stdout).unwrap().len(),
-        2
-    );
+    assert_eq!(r.json::<Vec<Value>>().len(), 2);
     let n = w.failing(false).len();
     assert!(
         r.stderr.contains(&format!(
@@ -139,7 +136,7 @@ fn limit_github_output_and_fail_on_errors() {
 fn summary_counts_match_the_seeded_truth() {
     let w = World::shared();
     let r = w.rest(&["summary", "-o", "json"]).window().ok();
-    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let v: Value = r.json();
     let rest: Vec<&Value> = w.requests().iter().filter(|r| r["api"] == "rest").collect();
     assert_eq!(v["requests"].as_u64().unwrap() as usize, rest.len());
     let mut classes: BTreeMap<String, u64> = BTreeMap::new();
@@ -224,7 +221,7 @@ fn since_deploy_starts_at_the_deployment() {
         ],
     );
     let r = w.rest(&["errors", "--since-deploy", "-o", "json"]).ok();
-    let arr: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    let arr: Vec<Value> = r.json();
     assert_eq!(request_ids(&arr), vec![rid]);
     assert!(
         r.stderr.contains("since deployment")

@@ -26,10 +26,7 @@ fn rows(w: &World, api: &str, stage: &str, extra: &[&str]) -> (Vec<Row>, String)
         .stage(api, stage, &["groups", "-o", "json"])
         .args(extra)
         .ok();
-    (
-        serde_json::from_str(&r.stdout).expect("groups JSON"),
-        r.stderr,
-    )
+    (r.json(), r.stderr)
 }
 
 fn find<'a>(rows: &'a [Row], name: &str) -> &'a Row {
@@ -195,7 +192,7 @@ fn apis_lists_rest_and_http_apis_with_stages() {
     let w = World::shared();
     let r = run(apitrace().args(["apis", "-o", "json"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v: serde_json::Value = r.json();
     let find = |id: &str| {
         v.as_array()
             .unwrap()

@@ -170,17 +170,22 @@ sys.stdout.buffer.write(out)
 sys.stdout.flush()
 sys.exit(code if code >= 0 else 128 - code)
 "#;
-    let mut c = std::process::Command::new(python());
-    c.args(["-c", PTY])
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
+    let mut py = std::process::Command::new(python());
+    py.args(["-c", PTY]);
+    run(&mut wrap(py, cmd))
+}
+
+/// `outer` with `cmd` (its program and arguments) as its last arguments, in `cmd`'s
+/// environment.
+fn wrap(mut outer: std::process::Command, cmd: &std::process::Command) -> std::process::Command {
+    outer.arg(cmd.get_program()).args(cmd.get_args());
     for (k, v) in cmd.get_envs() {
         match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
+            Some(v) => outer.env(k, v),
+            None => outer.env_remove(k),
         };
     }
-    run(&mut c)
+    outer
 }
 
 /// Create, through the emulator, a REST and an HTTP API and their stages with hostile
@@ -261,52 +266,25 @@ fn names_from_aws_and_logs_are_neutralised_on_a_terminal() {
         "--end".into(),
         (t + 10).to_string(),
     ];
-    let api = ["--api-id", w.rest_api(), "--stage", "prod"];
     let streams = format!("{prefix}-streams");
-    let runs: Vec<(&str, Vec<String>)> = vec![
-        ("apis", vec!["apis".into()]),
+    let stage = |args: &[&str]| w.rest(args).args(&window).command();
+    let runs: Vec<(&str, std::process::Command)> = vec![
+        ("apis", Cmd::new(&["apis"]).command()),
         (
             "groups",
-            vec!["groups".into(), "--log-group".into(), format!("g{EVIL}")],
+            Cmd::new(&["groups", "--log-group", &format!("g{EVIL}")]).command(),
         ),
         (
             "get",
-            vec!["get".into(), "--log-group".into(), streams.clone()]
-                .into_iter()
-                .chain(window.iter().cloned())
-                .collect(),
+            Cmd::new(&["get", "--log-group", &streams])
+                .args(&window)
+                .command(),
         ),
-        (
-            "errors",
-            ["errors"]
-                .iter()
-                .chain(api.iter())
-                .map(|s| s.to_string())
-                .chain(window.iter().cloned())
-                .collect(),
-        ),
-        (
-            "trace",
-            ["trace", rid]
-                .iter()
-                .chain(api.iter())
-                .map(|s| s.to_string())
-                .chain(window.iter().cloned())
-                .collect(),
-        ),
-        (
-            "summary",
-            ["summary"]
-                .iter()
-                .chain(api.iter())
-                .map(|s| s.to_string())
-                .chain(window.iter().cloned())
-                .collect(),
-        ),
+        ("errors", stage(&["errors"])),
+        ("trace", stage(&["trace", rid])),
+        ("summary", stage(&["summary"])),
     ];
-    for (what, args) in runs {
-        let mut cmd = apitrace();
-        cmd.args(&args);
+    for (what, cmd) in runs {
         let r = on_a_terminal(&cmd);
         assert!(r.code == 0 || what == "groups", "{what}: {}", r.stderr);
         assert_inert(what, &r.stdout);
@@ -628,18 +606,9 @@ fn debug_output_redacts_a_password_in_the_endpoint_url() {
 /// `apitrace ARGS` started by `sh` with `redirect` applied to it (e.g. `>&-`), in the
 /// environment of [`apitrace()`].
 fn through_shell(redirect: &str, args: &[&str]) -> std::process::Command {
-    let cmd = apitrace();
     let mut sh = std::process::Command::new("sh");
-    sh.args(["-c", &format!("exec \"$0\" \"$@\" {redirect}")])
-        .arg(cmd.get_program())
-        .args(args);
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => sh.env(k, v),
-            None => sh.env_remove(k),
-        };
-    }
-    sh
+    sh.args(["-c", &format!("exec \"$0\" \"$@\" {redirect}")]);
+    wrap(sh, &Cmd::new(args).command())
 }
 
 #[test]

@@ -57,7 +57,7 @@ fn trace_through_insights_matches_trace_through_filter() {
             .rest(&["trace", id, "-o", "json", "--engine", engine])
             .window()
             .ok();
-        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let v: serde_json::Value = r.json();
         tuples(v["events"].as_array().unwrap())
     };
     assert_eq!(t("insights"), t("filter"));

@@ -22,7 +22,7 @@ fn costs(w: &World) -> (usize, usize, BTreeSet<String>) {
     let e = base("errors")
         .args(["-o", "json", "--limit", "100000"])
         .ok();
-    let arr: Vec<Value> = serde_json::from_str(&e.stdout).unwrap();
+    let arr: Vec<Value> = e.json();
     for t in &arr {
         assert!(!t["events"].as_array().unwrap().is_empty(), "{t}");
     }
@@ -73,7 +73,7 @@ fn errors_links_like_trace() {
         .rest(&["errors", "-o", "json", "--limit", "100", "--include-4xx"])
         .window()
         .ok();
-    let arr: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    let arr: Vec<Value> = r.json();
     assert!(arr.len() >= 6, "{}", r.stdout);
     for e in &arr {
         let id = e["request_id"].as_str().unwrap();
@@ -84,7 +84,7 @@ fn errors_links_like_trace() {
             .args(["--end", &(w.window().1 + 60_000).to_string()])
             .run();
         assert_eq!(t.code, 0, "{id}: {}", t.stderr);
-        let t: Value = serde_json::from_str(&t.stdout).unwrap();
+        let t: Value = t.json();
         for k in [
             "lambdas",
             "authorizer",

@@ -17,7 +17,7 @@ fn boto(code: &str, args: &[&str]) {
 fn groups_json(args: &[&str]) -> Value {
     let r = run(apitrace().arg("groups").args(args).args(["-o", "json"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    serde_json::from_str(&r.stdout).expect("groups JSON")
+    r.json()
 }
 
 #[test]
@@ -154,14 +154,14 @@ fn custom_domain_urls_go_through_the_mappings() {
             .args(["trace", rid, "--url", url, "-o", "json"])
             .args(w.window_args()));
         assert_eq!(r.code, 0, "{}", r.stderr);
-        let t: Value = serde_json::from_str(&r.stdout).unwrap();
+        let t: Value = r.json();
         assert_eq!(t["api_id"], w.rest_api());
         assert_eq!(t["stage"], "prod");
         assert_eq!(t["request_id"], rid);
         (t, r.stderr)
     };
     let by_id = w.rest(&["trace", rid, "-o", "json"]).window().run();
-    let by_id: Value = serde_json::from_str(&by_id.stdout).unwrap();
+    let by_id: Value = by_id.json();
     assert!(!by_id["lambdas"].as_array().unwrap().is_empty());
     let (t, stderr) = trace(&format!("https://{rest_host}/v1{path}"));
     assert!(stderr.contains("only the functions behind it"), "{stderr}");
@@ -224,7 +224,7 @@ fn trace_prints_console_links() {
     let trace = |extra: &[&str]| w.rest(&["trace", rid]).window().args(extra).run();
     let r = trace(&["-o", "json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let t: Value = serde_json::from_str(&r.stdout).unwrap();
+    let t: Value = r.json();
     let links = &t["links"];
     let insights = links["insights"].as_str().unwrap();
     assert!(

@@ -28,7 +28,7 @@ impl Rw {
 fn trace(w: &World, id: &str) -> Value {
     let r = w.rest(&["trace", id, "-o", "json", "-q"]).window().run();
     assert_eq!(r.code, 0, "trace {id}: {}", r.stderr);
-    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
+    r.json()
 }
 
 fn messages(t: &Value) -> Vec<String> {
@@ -221,7 +221,7 @@ fn summary_routes_are_the_apis_routes() {
     // The generated world: GET /users/{id} requests log concrete paths (/users/828).
     let w = World::shared();
     let r = w.rest(&["summary", "-o", "json"]).window().ok();
-    let s: Value = serde_json::from_str(&r.stdout).unwrap();
+    let s: Value = r.json();
     let routes: Vec<&str> = s["by_route"]
         .as_array()
         .unwrap()
@@ -260,7 +260,7 @@ fn realworld_errors_lists_failures_and_rejections() {
             .rest(&[&["errors", "-o", "json"], extra].concat())
             .window()
             .ok();
-        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        let v: Value = r.json();
         v.as_array()
             .unwrap()
             .iter()
@@ -301,7 +301,7 @@ fn realworld_errors_lists_failures_and_rejections() {
 fn realworld_summary_counts_every_request_and_function() {
     let w = Rw::get();
     let r = w.rest(&["summary", "-o", "json"]).window().ok();
-    let s: Value = serde_json::from_str(&r.stdout).unwrap();
+    let s: Value = r.json();
     // 200, 502, 504, 502, 502, 429, 403 from their status lines; the authorizer's deny
     // logs none and counts as 4xx.
     assert_eq!(s["requests"], 8, "{s}");

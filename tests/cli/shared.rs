@@ -42,7 +42,7 @@ fn summary_of_a_stage_counts_only_its_invocations_of_a_shared_function() {
     shared.sort();
     assert_eq!(shared, [orders, users], "the world shares users and orders");
     let r = w.http(&["summary", "-o", "json"]).window().ok();
-    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let v: Value = r.json();
     let http_requests = w.requests().iter().filter(|r| r["api"] == "http").count();
     assert_eq!(v["requests"].as_u64().unwrap() as usize, http_requests);
     for name in [users, orders] {
@@ -100,7 +100,7 @@ fn groups_say_which_functions_are_shared() {
     let users = w.m["functions"]["users"].as_str().unwrap();
     let backend = w.m["functions"]["backend"].as_str().unwrap();
     let r = w.rest(&["groups", "-o", "json"]).ok();
-    let rows: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    let rows: Vec<Value> = r.json();
     let row = |f: &str| {
         rows.iter()
             .find(|r| r["function"] == f)

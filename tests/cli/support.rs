@@ -338,6 +338,13 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// stdout as one JSON document (`-o json` of `trace`, `errors`, `summary`, `groups`).
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+}
+
 pub fn run(cmd: &mut Command) -> Run {
     let out = cmd.output().expect("run apitrace");
     Run {

@@ -99,7 +99,7 @@ fn trace_json(w: &World, api: &str, stage: &str, id: &str) -> TraceJson {
         .window()
         .run();
     assert_eq!(r.code, 0, "trace {id}: {}", r.stderr);
-    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
+    r.json()
 }
 
 #[test]
