@@ -348,7 +348,7 @@ fn a_server_that_never_answers_fails_every_group_in_bounded_time() {
 /// slices paged at the same time), and `--concurrency 1` (one chain of pages, so every
 /// page after the first goes through the token being tested). The paging tests use 1,500
 /// events a group and 100 a page, so that slices too are several pages long.
-const MODES: [&[&str]; 2] = [
+pub(crate) const MODES: [&[&str]; 2] = [
     &["--max-tps", "100"],
     &["--max-tps", "100", "--concurrency", "1"],
 ];
@@ -363,12 +363,12 @@ const PAGING: [&str; 6] = [
     "45",
 ];
 
-fn one_chain(mode: &[&str]) -> bool {
+pub(crate) fn one_chain(mode: &[&str]) -> bool {
     mode.contains(&"--concurrency")
 }
 
 /// `PAGING` and `more`.
-fn paging(more: &[&'static str]) -> Vec<&'static str> {
+pub(crate) fn paging(more: &[&'static str]) -> Vec<&'static str> {
     PAGING.iter().chain(more).copied().collect()
 }
 

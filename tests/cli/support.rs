@@ -307,12 +307,7 @@ impl Cmd {
 
     /// Run with stdout and stderr piped, not waited for.
     pub fn spawn(mut self) -> Child {
-        self.cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run apitrace")
+        spawn_piped(&mut self.cmd)
     }
 
     /// Follow its JSON lines (`get -o json --watch`/`--live`).
@@ -323,6 +318,15 @@ impl Cmd {
     pub fn command(self) -> Command {
         self.cmd
     }
+}
+
+/// Start `cmd` with no stdin and stdout and stderr piped.
+pub fn spawn_piped(cmd: &mut Command) -> Child {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run apitrace")
 }
 
 /// Send `signal` (`-INT`, `-TERM`…) to a running apitrace.
@@ -363,12 +367,7 @@ pub fn run_within(cmd: &mut Command, limit: Duration, what: &str) -> Run {
 /// [`run_within`], and how long it took.
 pub fn run_timed(cmd: &mut Command, limit: Duration, what: &str) -> (Run, Duration) {
     let t0 = Instant::now();
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run apitrace");
+    let mut child = spawn_piped(cmd);
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
     let out_t = std::thread::spawn(move || {
@@ -492,12 +491,7 @@ pub struct Follow {
 
 impl Follow {
     pub fn spawn(cmd: &mut Command) -> Follow {
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run apitrace");
+        let mut child = spawn_piped(cmd);
         let out = child.stdout.take().unwrap();
         let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
