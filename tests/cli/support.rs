@@ -1,6 +1,10 @@
 //! Test support: the emulator endpoint, seeded worlds, and an `apitrace` command with an
 //! isolated environment (dummy keys, fixed region, no profile files, no IMDS, no colour
-//! variables), as in xh's `get_command`.
+//! variables), as in xh's `get_command`; the loopback fake (`scripts/fakelogs.py`).
+//!
+//! Tests build their command lines with [`Cmd`]: `w.rest(&["get", "-o", "json"])` is
+//! `apitrace get -o json --api-id <the REST API> --stage prod`, `.window()` adds the seeded
+//! window, `.ok()` runs it and requires exit 0; `fake.cmd(&["get"])` points at the fake.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsStr;
