@@ -20,6 +20,7 @@ mod numbers;
 mod pipes;
 mod realworld;
 mod shared;
+mod stack;
 mod support;
 mod trace;
 mod version;
