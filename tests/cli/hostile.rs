@@ -628,9 +628,13 @@ fn a_closed_stdout_is_an_error_not_a_silent_success() {
         "{}",
         r.stderr
     );
-    // `> /dev/null` is not a closed stdout.
-    let r = run_bounded(&mut through_shell("> /dev/null", &args));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    // `> /dev/null` is not a closed stdout, nor is a /dev/null opened read-write (as
+    // Python's subprocess.DEVNULL opens it), which is what the runtime puts in place of a
+    // closed descriptor.
+    for redirect in ["> /dev/null", "1<> /dev/null"] {
+        let r = run_bounded(&mut through_shell(redirect, &args));
+        assert_eq!(r.code, 0, "{redirect}: {}", r.stderr);
+    }
 }
 
 fn config_file(name: &str, text: &str) -> std::path::PathBuf {
