@@ -7,9 +7,9 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::cli::{self, ColorWhen, OutputFormat};
-use crate::error::Hinted;
-use crate::model::Source;
-use crate::time;
+use crate::core::model::Source;
+use crate::core::time;
+use crate::ui::error::Hinted;
 
 /// What `Config::new` reads from the process; tests build it by hand.
 #[derive(Debug, Clone, Default)]
@@ -28,7 +28,7 @@ pub struct Env {
 impl Env {
     pub fn from_process() -> Env {
         use std::io::IsTerminal;
-        crate::output::enable_ansi_on_console();
+        crate::render::output::enable_ansi_on_console();
         Env {
             stdout_is_tty: std::io::stdout().is_terminal(),
             stderr_is_tty: std::io::stderr().is_terminal(),
@@ -112,7 +112,7 @@ pub struct OutputConfig {
     pub grep: Option<regex::Regex>,
     /// `--highlight` terms and request ids, highlighted when colour is on.
     pub highlight: Option<regex::Regex>,
-    pub time: crate::time::TimeStyle,
+    pub time: crate::core::time::TimeStyle,
 }
 
 /// API request ids, Lambda request ids and X-Ray ids: highlighted in coloured output.
@@ -121,7 +121,7 @@ const ID_PATTERN: &str = r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 fn regex_arg(flag: &str, re: &str) -> Result<regex::Regex> {
     regex::Regex::new(re).map_err(|e| {
         Hinted::usage(
-            format!("invalid {flag} regex '{re}': {}", crate::error::one_line(&e.to_string())),
+            format!("invalid {flag} regex '{re}': {}", crate::ui::error::one_line(&e.to_string())),
             "the syntax is Rust's regex crate (like RE2); escape metacharacters with \\, or use a plain word",
         )
         .into()
@@ -147,14 +147,16 @@ impl OutputConfig {
         }
         terms.push(format!("(?:{ID_PATTERN})"));
         let highlight = Some(regex_arg("--highlight", &terms.join("|"))?);
-        let time =
-            crate::time::TimeStyle::new(args.local && !args.utc, args.timestamp_format.as_deref())
-                .map_err(|e| {
-                    Hinted::usage(
-                        e,
-                        "see `man strftime`; for example --timestamp-format '%H:%M:%S%.3f'",
-                    )
-                })?;
+        let time = crate::core::time::TimeStyle::new(
+            args.local && !args.utc,
+            args.timestamp_format.as_deref(),
+        )
+        .map_err(|e| {
+            Hinted::usage(
+                e,
+                "see `man strftime`; for example --timestamp-format '%H:%M:%S%.3f'",
+            )
+        })?;
         Ok(OutputConfig {
             format: args.output,
             color: args.output == OutputFormat::Text && color_enabled(when, env),
@@ -189,7 +191,7 @@ pub struct GetConfig {
     /// `(api id, stage)`, or `None` when only `--log-group` groups are read.
     pub target: Option<(String, String)>,
     /// `--api`/`--url`, settled into `target` once connected (`app::connect`).
-    pub lookup: Option<crate::lookup::Lookup>,
+    pub lookup: Option<crate::resolve::lookup::Lookup>,
     /// `get --stream-prefix` (#21).
     pub stream_prefixes: Vec<String>,
     /// Print console links in `trace`'s text summary (not `--no-links`).
@@ -209,7 +211,7 @@ pub struct GetConfig {
     pub request_id: Option<String>,
     pub throttle_budget: Duration,
     /// `--watch`: follow after the window.
-    pub watch: Option<crate::watch::WatchSpec>,
+    pub watch: Option<crate::follow::watch::WatchSpec>,
     /// `--engine` as asked; `insights::choose` settles `auto` once the groups are known.
     pub engine: cli::Engine,
     /// `--max-scan`: the most `auto` lets Insights scan, in bytes.
@@ -373,7 +375,7 @@ impl GetConfig {
             .into());
         }
         cfg.stream_prefixes = args.stream_prefixes.clone();
-        cfg.watch = follow.then_some(crate::watch::WatchSpec {
+        cfg.watch = follow.then_some(crate::follow::watch::WatchSpec {
             live: args.live,
             interval: args.watch_interval,
             lag_ms: args.watch_lag.as_millis() as i64,
@@ -622,7 +624,7 @@ mod tests {
         let e = OutputConfig::new(&bad, &env(false, None, None)).unwrap_err();
         assert_eq!(
             e.downcast_ref::<Hinted>().unwrap().code,
-            crate::error::EXIT_USAGE
+            crate::ui::error::EXIT_USAGE
         );
     }
 
@@ -633,7 +635,7 @@ mod tests {
         assert_eq!(w.end_ms - w.start_ms, 300_000);
         let e = parse_window("now", "1h ago", now).unwrap_err();
         let h = e.downcast_ref::<Hinted>().unwrap();
-        assert_eq!(h.code, crate::error::EXIT_USAGE);
+        assert_eq!(h.code, crate::ui::error::EXIT_USAGE);
         assert!(h.message.contains("is after --end"), "{}", h.message);
         let e = parse_window("lunchtime", "now", now).unwrap_err();
         let h = e.downcast_ref::<Hinted>().unwrap();
@@ -647,7 +649,7 @@ mod tests {
         for bad in [1e30, f64::INFINITY, f64::NAN, -1.0, 0.0, 3601.0] {
             assert_eq!(
                 code(seconds("--call-timeout", bad, CALL_TIMEOUT_SECS, "20")),
-                crate::error::EXIT_USAGE,
+                crate::ui::error::EXIT_USAGE,
                 "{bad}"
             );
         }

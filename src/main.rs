@@ -6,50 +6,29 @@
 //! `config` → `resolve` → `fetch` → `merge` → `output`; `app` strings them together per
 //! command.
 
-mod anomalies;
+mod analyze;
 mod app;
 mod aws;
-mod bodycap;
 mod cli;
 mod config;
-mod debug;
-mod delivery;
-mod deploy;
-mod error;
-mod extract;
-mod failures;
+mod core;
 mod fetch;
-mod insights;
-mod link;
-mod links;
-mod live;
-mod lookup;
-mod manpage;
+mod follow;
 mod merge;
-mod model;
-mod numfmt;
-mod output;
-mod page;
-mod paging;
-mod progress;
-mod ratelimit;
+mod render;
 mod resolve;
-mod sharing;
-mod summary;
-mod time;
-mod trace;
-mod usage;
-mod userconfig;
-mod watch;
+mod ui;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    if output::stdout_closed_at_start() {
-        return ExitCode::from(error::report(&anyhow::Error::new(error::Hinted::new(
-            "standard output is closed: nothing could be printed",
-            "give apitrace somewhere to write: a terminal, a pipe, a file (> out.txt) or > /dev/null",
-        ))));
+    if render::output::stdout_closed_at_start() {
+        return ExitCode::from(ui::error::report(&anyhow::Error::new(
+            ui::error::Hinted::new(
+                "standard output is closed: nothing could be printed",
+                "give apitrace somewhere to write: a terminal, a pipe, a file (> out.txt) or > /dev/null",
+            ),
+        )));
     }
     let cli = cli::parse();
     let env = config::Env::from_process();
@@ -60,7 +39,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            return ExitCode::from(error::report(
+            return ExitCode::from(ui::error::report(
                 &anyhow::Error::new(e).context("starting the runtime"),
             ));
         }
@@ -70,7 +49,7 @@ fn main() -> ExitCode {
         tokio::select! {
             r = app::run(cli, env) => match r {
                 Ok(code) => code,
-                Err(e) => error::report(&e),
+                Err(e) => ui::error::report(&e),
             },
             code = signals.recv() => app::interrupted(code).await,
         }

@@ -13,7 +13,7 @@
 //! never touches the network; closing the receivers (dropping the merger) is how the
 //! fetch tasks learn that the reader went away.
 
-use crate::model::Event;
+use crate::core::model::Event;
 
 /// Something that yields pages of sorted events; `None` when the source is finished.
 pub trait PageSource {

@@ -38,7 +38,7 @@ use bytes::Bytes;
 use http_body::{Body, Frame};
 use serde::Deserialize;
 
-use crate::model::{Event, Text};
+use crate::core::model::{Event, Text};
 
 /// A parsed page: its events (already tagged with the group) and its token.
 #[derive(Debug, Default)]
@@ -129,10 +129,10 @@ impl Body for CaptureBody {
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
-                        if this.buf.len() + data.len() > crate::bodycap::MAX_BODY {
+                        if this.buf.len() + data.len() > crate::aws::bodycap::MAX_BODY {
                             this.done = true;
                             this.buf = Vec::new();
-                            return Poll::Ready(Some(Err(crate::bodycap::too_big())));
+                            return Poll::Ready(Some(Err(crate::aws::bodycap::too_big())));
                         }
                         this.buf.extend_from_slice(&data);
                     }

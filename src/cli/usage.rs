@@ -10,7 +10,7 @@
 
 use std::ffi::OsString;
 
-use crate::error::Hinted;
+use crate::ui::error::Hinted;
 
 /// Translate a clap error (not help or version output) for the arguments `args`
 /// (without the program name).
@@ -163,7 +163,7 @@ mod tests {
             hint(&h),
             "a TIME with a space must be quoted: --start '2h ago' (or --start 2h)"
         );
-        assert_eq!(h.code, crate::error::EXIT_USAGE);
+        assert_eq!(h.code, crate::ui::error::EXIT_USAGE);
         let h = err(&with(&["-s", "2", "hours", "ago"]));
         assert!(hint(&h).contains("-s '2 hours'"), "{}", hint(&h));
     }

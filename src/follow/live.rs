@@ -35,9 +35,9 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::sync::mpsc;
 
 use crate::aws::Aws;
-use crate::error::{AwsFault, classify, note, warn};
-use crate::model::{Event, LogGroup, Text};
-use crate::watch::{Msg, OVERLAP_MS, PollError, Poller};
+use crate::core::model::{Event, LogGroup, Text};
+use crate::follow::watch::{Msg, OVERLAP_MS, PollError, Poller};
+use crate::ui::error::{AwsFault, classify, note, warn};
 
 /// Log groups per Live Tail session (the service's limit).
 const GROUPS_PER_SESSION: usize = 10;
@@ -515,10 +515,10 @@ where
             match (err.code(), err.message()) {
                 (Some(c), Some(m)) => format!("{c}: {m}"),
                 (Some(c), None) => c.to_string(),
-                _ => crate::error::chain_text(err),
+                _ => crate::ui::error::chain_text(err),
             }
         }
-        other => crate::error::chain_text(other),
+        other => crate::ui::error::chain_text(other),
     }
 }
 

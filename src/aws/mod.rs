@@ -17,6 +17,14 @@
 //! ready clients instead ([`Aws::from_clients`], test builds only: mocked clients with
 //! `aws-smithy-mocks` interceptors), so `resolve` runs its real code against them; a
 //! region they do not supply gets a client whose every call fails with HTTP 418.
+//!
+//! Layer `aws` (with `bodycap`, `debug`, `paging`, `ratelimit`): clients and what every
+//! call shares. May import: `config`, `cli`, `ui`, `core`.
+
+pub mod bodycap;
+pub mod debug;
+pub mod paging;
+pub mod ratelimit;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -35,9 +43,9 @@ use crate::cli::AwsArgs;
 /// (`bodycap.rs`) and the `--debug` interceptor when debugging.
 macro_rules! debugged {
     ($service:ident, $sdk:expr) => {{
-        let mut b = $service::config::Builder::from($sdk).interceptor(crate::bodycap::BodyCap);
-        if crate::debug::enabled() {
-            b = b.interceptor(crate::debug::DebugLog);
+        let mut b = $service::config::Builder::from($sdk).interceptor(crate::aws::bodycap::BodyCap);
+        if crate::aws::debug::enabled() {
+            b = b.interceptor(crate::aws::debug::DebugLog);
         }
         b
     }};
@@ -273,13 +281,13 @@ fn strip_host_prefix(uri: &str) -> Option<String> {
 async fn check_credentials(conf: &SdkConfig, profile: Option<&str>) -> Result<()> {
     use aws_credential_types::provider::ProvideCredentials;
     let Some(provider) = conf.credentials_provider() else {
-        bail!(crate::error::Hinted::new(
+        bail!(crate::ui::error::Hinted::new(
             "no AWS credentials provider is configured",
             CREDENTIALS_HINT
         ));
     };
     if let Err(e) = provider.provide_credentials().await {
-        let mut detail = crate::error::chain_text(&e);
+        let mut detail = crate::ui::error::chain_text(&e);
         let lower = detail.to_ascii_lowercase();
         let hint = if lower.contains("sso") {
             "the SSO session may have expired: run `aws sso login` (with --profile if you use one)"
@@ -296,7 +304,10 @@ async fn check_credentials(conf: &SdkConfig, profile: Option<&str>) -> Result<()
             Some(p) => format!("cannot load AWS credentials for profile '{p}'"),
             None => "cannot load AWS credentials".to_string(),
         };
-        bail!(crate::error::Hinted::new(format!("{what}: {detail}"), hint));
+        bail!(crate::ui::error::Hinted::new(
+            format!("{what}: {detail}"),
+            hint
+        ));
     }
     Ok(())
 }
@@ -347,7 +358,7 @@ fn check_profile(args: &AwsArgs) -> Result<()> {
     } else {
         format!("the profiles defined are: {}", profiles.join(", "))
     };
-    bail!(crate::error::Hinted::new(
+    bail!(crate::ui::error::Hinted::new(
         format!(
             "AWS profile '{name}' (from {from}) is not defined in ~/.aws/config or ~/.aws/credentials"
         ),
@@ -414,7 +425,7 @@ async fn resolve_region(args: &AwsArgs) -> Result<String> {
     .or_else(profile.build());
     match chain.region().await {
         Some(r) => check_region(r.as_ref()),
-        None => bail!(crate::error::Hinted::new(
+        None => bail!(crate::ui::error::Hinted::new(
             "no AWS region is configured",
             "pass --region REGION, or set AWS_REGION, or add region = … to your profile in ~/.aws/config",
         )),
@@ -433,7 +444,7 @@ fn check_region(r: &str) -> Result<String> {
     if ok {
         Ok(r.to_string())
     } else {
-        bail!(crate::error::Hinted::usage(
+        bail!(crate::ui::error::Hinted::usage(
             format!("'{r}' is not an AWS region name"),
             "regions look like us-east-1 or eu-west-1",
         ))

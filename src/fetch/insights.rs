@@ -31,10 +31,10 @@ use aws_sdk_cloudwatchlogs::types::QueryStatus;
 use tokio::sync::mpsc;
 
 use crate::aws::Aws;
+use crate::aws::ratelimit::RateLimiter;
 use crate::config::Window;
-use crate::error::{AwsFault, classify, warn};
-use crate::model::{Event, LogGroup};
-use crate::ratelimit::RateLimiter;
+use crate::core::model::{Event, LogGroup};
+use crate::ui::error::{AwsFault, classify, warn};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// Log groups per StartQuery.
@@ -159,8 +159,8 @@ pub async fn choose(
     trace: bool,
 ) -> crate::fetch::Engine {
     use crate::cli::Engine as Asked;
-    use crate::error::note;
     use crate::fetch::Engine;
+    use crate::ui::error::note;
     let translatable = translate(filter).is_some();
     let hours = (window.end_ms - window.start_ms) as f64 / 3_600_000.0;
     let now_ms = chrono::Utc::now().timestamp_millis();
@@ -917,7 +917,7 @@ async fn poll_query(
     let mut delay = Duration::from_millis(200);
     let mut unknown = 0u32;
     let mut token: Option<String> = None;
-    let mut pages = crate::paging::PageGuard::default();
+    let mut pages = crate::aws::paging::PageGuard::default();
     loop {
         if gone() {
             return Ok(false);

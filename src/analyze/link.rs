@@ -22,17 +22,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::analyze::failures::Failure;
+use crate::analyze::trace::{self, Found, Trace, Want};
 use crate::aws::Aws;
+use crate::aws::debug;
 use crate::config::Window;
-use crate::debug;
-use crate::error::warn;
-use crate::extract::{self, ApiFacts};
-use crate::failures::Failure;
+use crate::core::extract::{self, ApiFacts};
+use crate::core::model::{Event, LogGroup, Source};
+use crate::core::time::format_ms;
 use crate::fetch::{self, FetchSpec, Outcome, Stats};
 use crate::merge::Merger;
-use crate::model::{Event, LogGroup, Source};
-use crate::time::format_ms;
-use crate::trace::{self, Found, Trace, Want};
+use crate::ui::error::warn;
 
 /// FilterLogEvents' limit on a filter pattern's length.
 pub const MAX_PATTERN: usize = 1024;

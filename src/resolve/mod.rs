@@ -17,6 +17,14 @@
 //! (integrations not embedded, several pages, custom or unreadable function log groups,
 //! other accounts, failing authorizer listings, missing groups) by unit tests against
 //! mocked clients (`tests::mocked`, through `Aws::from_clients`).
+//!
+//! Layer `resolve` (with `deploy`, `lookup`, `sharing`, `delivery`): from an API to its log
+//! groups and facts. May import: `aws`, `config`, `cli`, `ui`, `core`.
+
+pub mod delivery;
+pub mod deploy;
+pub mod lookup;
+pub mod sharing;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,10 +32,10 @@ use anyhow::Result;
 use futures::StreamExt;
 
 use crate::aws::Aws;
+use crate::aws::ratelimit::RateLimiter;
 use crate::config::Selection;
-use crate::error::{AwsFault, Hinted, classify, note, warn};
-use crate::model::{LogGroup, Source};
-use crate::ratelimit::RateLimiter;
+use crate::core::model::{LogGroup, Source};
+use crate::ui::error::{AwsFault, Hinted, classify, note, warn};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiKind {
@@ -136,7 +144,7 @@ pub async fn resolve(
 /// behind the matching routes (a group's reasons name its routes: `GET /users/{id}
 /// integration`, `GET /items, POST /items integration`).
 fn narrow_to_routes(res: &mut Resolution, select: &Selection) -> Result<()> {
-    let matching = |concrete: &str| crate::summary::match_route(&res.routes, concrete);
+    let matching = |concrete: &str| crate::analyze::summary::match_route(&res.routes, concrete);
     let chosen: Vec<String> = match (&select.route, &select.route_path) {
         (Some(r), _) => {
             let r = match r.trim().split_once(' ') {
@@ -235,7 +243,7 @@ async fn add_delivered_execution_groups(
     api_id: &str,
     stage: &str,
 ) {
-    let delivered = crate::delivery::execution_deliveries(aws, api_id, stage).await;
+    let delivered = crate::resolve::delivery::execution_deliveries(aws, api_id, stage).await;
     if delivered.is_empty() {
         return;
     }
@@ -431,7 +439,7 @@ async fn resolve_rest(
     let mut api_routes = Vec::new();
     // Resources with their methods embedded, every page (GetResources: 5 calls per 2 s).
     let mut position: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
+    let mut guard = crate::aws::paging::PageGuard::default();
     let mut pages = 0;
     loop {
         if pages > 0 {
@@ -518,7 +526,7 @@ async fn resolve_rest(
 
     // Lambda authorizers (TOKEN / REQUEST), every page.
     let mut position: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
+    let mut guard = crate::aws::paging::PageGuard::default();
     loop {
         control.acquire().await;
         let out = match gw
@@ -630,7 +638,7 @@ async fn resolve_v2(
     // Route keys by integration id, for the reasons.
     let mut routes: HashMap<String, Vec<String>> = HashMap::new();
     let mut token: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
+    let mut guard = crate::aws::paging::PageGuard::default();
     loop {
         control.acquire().await;
         let out = match gw
@@ -667,7 +675,7 @@ async fn resolve_v2(
 
     let mut found = Vec::new();
     let mut token: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
+    let mut guard = crate::aws::paging::PageGuard::default();
     loop {
         control.acquire().await;
         let out = gw
@@ -713,7 +721,7 @@ async fn resolve_v2(
     // Authorizers, every page; the call may fail (the emulator does not implement it for
     // HTTP APIs): then their functions are not read, with a warning.
     let mut token: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
+    let mut guard = crate::aws::paging::PageGuard::default();
     loop {
         control.acquire().await;
         let out = match gw
@@ -1097,7 +1105,7 @@ async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
             let name = g.name.clone();
             async move {
                 let mut token: Option<String> = None;
-                let mut guard = crate::paging::PageGuard::default();
+                let mut guard = crate::aws::paging::PageGuard::default();
                 let mut failures = 0u32;
                 let mut pages = 0;
                 while pages < 20 {
@@ -1272,7 +1280,7 @@ fn warn_unknown_functions(res: &Resolution, select: &Selection) {
             } else {
                 format!("its functions: {}", behind.join(", "))
             };
-            crate::error::warn(format!(
+            crate::ui::error::warn(format!(
                 "--function {f}: no function of that name is behind {}; {list}",
                 describe(res)
             ));

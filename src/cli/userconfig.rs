@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::error::Hinted;
+use crate::ui::error::Hinted;
 
 /// Keys of the file and the id of the flag each one sets.
 const KEYS: [(&str, &str); 8] = [

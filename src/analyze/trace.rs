@@ -21,13 +21,13 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::aws::Aws;
+use crate::aws::debug;
 use crate::config::Window;
-use crate::debug;
-use crate::error::{Hinted, warn};
-use crate::extract::{self, ApiFacts, LambdaLine, Report};
+use crate::core::extract::{self, ApiFacts, LambdaLine, Report};
+use crate::core::model::{Event, LogGroup, Source};
+use crate::core::time::format_ms;
 use crate::fetch::{self, FetchSpec};
-use crate::model::{Event, LogGroup, Source};
-use crate::time::format_ms;
+use crate::ui::error::{Hinted, warn};
 
 /// How far before the request's first line a Lambda line may be (clock skew, START
 /// before API Gateway logs "Sending request").
@@ -770,7 +770,7 @@ impl<'a> From<&'a Invocation> for InvocationJson<'a> {
 /// The summary block printed before the timeline.
 pub fn summary_lines(t: &Trace, api_id: &str, stage: &str) -> Vec<(String, String)> {
     let f = &t.facts;
-    let ms = |v: Option<f64>| v.map_or_else(|| "?".into(), crate::numfmt::duration_ms);
+    let ms = |v: Option<f64>| v.map_or_else(|| "?".into(), crate::core::numfmt::duration_ms);
     let mut rows = vec![(
         "request".to_string(),
         match &f.extended_request_id {
@@ -817,7 +817,7 @@ pub fn summary_lines(t: &Trace, api_id: &str, stage: &str) -> Vec<(String, Strin
             s.push_str(&format!(", billed {}", ms(Some(b))));
         }
         if let Some(m) = r.max_memory_mb {
-            s.push_str(&format!(", {} max", crate::numfmt::megabytes(m)));
+            s.push_str(&format!(", {} max", crate::core::numfmt::megabytes(m)));
         }
         if let Some(i) = r.init_duration_ms {
             s.push_str(&format!(", cold start (init {})", ms(Some(i))));

@@ -26,10 +26,10 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::aws::Aws;
-use crate::error::{note, warn};
+use crate::aws::ratelimit::RateLimiter;
+use crate::core::model::{Event, LogGroup};
 use crate::fetch::{self, CallError, FetchSpec, GroupTask, Stats};
-use crate::model::{Event, LogGroup};
-use crate::ratelimit::RateLimiter;
+use crate::ui::error::{note, warn};
 
 /// How far back each poll reaches before the previous poll's end (late ingestion).
 pub const OVERLAP_MS: i64 = 10_000;
@@ -124,7 +124,7 @@ pub fn start(
         });
     }
     if watch.live {
-        crate::live::start(aws, groups, pollers, spec.filter_pattern.clone(), tx);
+        crate::follow::live::start(aws, groups, pollers, spec.filter_pattern.clone(), tx);
     } else {
         for p in pollers {
             tokio::spawn(p.run(tx.clone()));
@@ -143,7 +143,7 @@ pub(crate) struct Poller {
     pub(crate) absent: bool,
     /// After Live Tail gave way to polling: what the sessions printed, so that a poll
     /// over the same seconds does not print it again (Live Tail events carry no id).
-    pub(crate) printed: Option<crate::live::Printed>,
+    pub(crate) printed: Option<crate::follow::live::Printed>,
 }
 
 pub(crate) enum PollError {
@@ -238,7 +238,7 @@ impl Poller {
         let mut repaired = 0;
         // A token given before (A→A, A→B→A) is not followed: the poll reads on from its
         // newest event instead (a new query), and fails if that makes no progress.
-        let mut guard = crate::paging::PageGuard::default();
+        let mut guard = crate::aws::paging::PageGuard::default();
         let (mut start, mut newest, mut restarts) = (self.from, i64::MIN, 0);
         for _ in 0..10_000 {
             let page = match self.task.page(start, upto, token.clone()).await {
@@ -275,7 +275,7 @@ impl Poller {
                             "CloudWatch's page tokens go round in a cycle".into(),
                         ));
                     }
-                    self.task.anomalies.add(crate::anomalies::CYCLES, 1);
+                    self.task.anomalies.add(crate::fetch::anomalies::CYCLES, 1);
                     start = start.max(newest);
                     token = None;
                     guard = Default::default();
@@ -288,7 +288,7 @@ impl Poller {
         // The poll succeeded: only now are its events seen and counted as printed.
         self.task
             .anomalies
-            .add(crate::anomalies::REPAIRED, repaired);
+            .add(crate::fetch::anomalies::REPAIRED, repaired);
         for e in &out {
             if e.timestamp >= keep_from {
                 self.seen.insert(e.event_id.to_string(), e.timestamp);

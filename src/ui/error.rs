@@ -116,7 +116,7 @@ pub fn warn(msg: impl fmt::Display) {
     if quiet() {
         return;
     }
-    crate::progress::clear();
+    crate::ui::progress::clear();
     let mut e = sink();
     let _ = writeln!(e, "apitrace: warning: {}", shown(&msg.to_string()));
 }
@@ -126,7 +126,7 @@ pub fn note(msg: impl fmt::Display) {
     if quiet() {
         return;
     }
-    crate::progress::clear();
+    crate::ui::progress::clear();
     let mut e = sink();
     let _ = writeln!(e, "apitrace: note: {}", shown(&msg.to_string()));
 }
@@ -145,7 +145,7 @@ pub fn set_workflow_commands(on: bool) {
 /// screen, set the title or the clipboard, or (under `--output github`) run a workflow
 /// command.
 pub fn shown(s: &str) -> String {
-    let s = crate::output::sanitize_field(&one_line(s)).into_owned();
+    let s = crate::render::output::sanitize_field(&one_line(s)).into_owned();
     if WORKFLOW_COMMANDS.load(std::sync::atomic::Ordering::Relaxed) {
         s.replace("##[", "# #[")
     } else {
@@ -171,7 +171,7 @@ pub fn report(err: &anyhow::Error) -> u8 {
         Some(h) => (h.code, h.hint.clone()),
         None => (EXIT_FAILURE, None),
     };
-    crate::progress::clear();
+    crate::ui::progress::clear();
     let mut e = sink();
     let _ = writeln!(e, "apitrace: error: {}", shown(&format!("{err:#}")));
     if let Some(h) = hint {

@@ -29,8 +29,11 @@ pub fn enabled() -> bool {
 /// Print one debug line (no-op unless enabled).
 pub fn log(msg: impl std::fmt::Display) {
     if enabled() {
-        crate::progress::clear();
-        eprintln!("apitrace: debug: {}", crate::error::shown(&msg.to_string()));
+        crate::ui::progress::clear();
+        eprintln!(
+            "apitrace: debug: {}",
+            crate::ui::error::shown(&msg.to_string())
+        );
     }
 }
 

@@ -8,7 +8,7 @@
 use anyhow::Result;
 
 use crate::aws::Aws;
-use crate::error::{AwsFault, Hinted, classify};
+use crate::ui::error::{AwsFault, Hinted, classify};
 
 /// How far before the deployment the window starts.
 pub const MARGIN_MS: i64 = 60_000;

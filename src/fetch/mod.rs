@@ -22,6 +22,14 @@
 //! - Channels are bounded (a few pages per group), so memory does not grow with the window;
 //!   when the reader goes away (`| head`) every task sees its channel closed and stops
 //!   before making another call.
+//!
+//! Layer `fetch`: reading log groups — FilterLogEvents (here; `page` parses its pages), Logs
+//! Insights (`insights`), what a misbehaving service did (`anomalies`).
+//! May import: `merge`, `resolve`, `aws`, `config`, `cli`, `ui`, `core`.
+
+pub mod anomalies;
+pub mod insights;
+pub mod page;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,10 +40,10 @@ use aws_sdk_cloudwatchlogs::Client;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::aws::Aws;
+use crate::aws::ratelimit::RateLimiter;
 use crate::config::Window;
-use crate::error::{AwsFault, classify, warn};
-use crate::model::{Event, LogGroup, Text};
-use crate::ratelimit::RateLimiter;
+use crate::core::model::{Event, LogGroup, Text};
+use crate::ui::error::{AwsFault, classify, warn};
 
 /// Attempts for a call that fails with a 5xx, a timeout or a connection error.
 pub const TRANSIENT_ATTEMPTS: u32 = 6;
@@ -190,7 +198,7 @@ pub struct FetchSpec {
     /// (`--engine auto`); otherwise they fail with the service's reason.
     pub infrequent_via_insights: bool,
     /// Insights counters, shared by every query of the run.
-    pub insights: Arc<crate::insights::InsightsStats>,
+    pub insights: Arc<crate::fetch::insights::InsightsStats>,
     /// How much sliced groups may read ahead, shared by every group of the run.
     pub read_ahead: ReadAhead,
 }
@@ -297,7 +305,7 @@ pub struct GroupTask {
     limiter: RateLimiter,
     stats: Arc<Stats>,
     /// What the service or the data did wrong, said once (`anomalies.rs`).
-    pub anomalies: Arc<crate::anomalies::Anomalies>,
+    pub anomalies: Arc<crate::fetch::anomalies::Anomalies>,
 }
 
 /// Expected further pages (at the first page's density) from which a window is sliced.
@@ -327,9 +335,9 @@ struct Chain {
     repeated: u32,
     restarts: u32,
     /// What the chain sent lately, for pages that repeat events or go back in time.
-    recent: crate::anomalies::Recent,
+    recent: crate::fetch::anomalies::Recent,
     /// The tokens of this chain's query, for cycles (A→B→A).
-    guard: crate::paging::PageGuard,
+    guard: crate::aws::paging::PageGuard,
 }
 
 impl Chain {
@@ -571,7 +579,8 @@ impl GroupTask {
                 !drop
             });
         }
-        self.anomalies.add(crate::anomalies::REPAIRED, repaired);
+        self.anomalies
+            .add(crate::fetch::anomalies::REPAIRED, repaired);
         match served {
             Some(ids) => chain.prev_page = ids,
             None if !reask => chain.prev_page.clear(),
@@ -583,8 +592,10 @@ impl GroupTask {
         }
         // A misbehaving service: the same event twice, a page going back in time.
         let (again, late) = chain.recent.screen(&mut events, chain.newest_ts);
-        self.anomalies.add(crate::anomalies::DUPLICATES, again);
-        self.anomalies.add(crate::anomalies::OUT_OF_ORDER, late);
+        self.anomalies
+            .add(crate::fetch::anomalies::DUPLICATES, again);
+        self.anomalies
+            .add(crate::fetch::anomalies::OUT_OF_ORDER, late);
         // The ids at the newest timestamp: the tail of the sorted page.
         if let Some(last) = events.last().map(|e| e.timestamp) {
             if last > chain.newest_ts {
@@ -640,7 +651,7 @@ impl GroupTask {
                             .into(),
                     );
                 }
-                self.anomalies.add(crate::anomalies::CYCLES, 1);
+                self.anomalies.add(crate::fetch::anomalies::CYCLES, 1);
                 chain.restart();
                 Ok(Step::More)
             }
@@ -689,7 +700,7 @@ impl GroupTask {
         let mut throttled_since: Option<tokio::time::Instant> = None;
         let mut throttle_streak = 0u32;
         loop {
-            let slot = crate::page::Slot::default();
+            let slot = crate::fetch::page::Slot::default();
             let out = {
                 let _permit = self
                     .sem
@@ -718,7 +729,7 @@ impl GroupTask {
                     })
                     .set_next_token(token.clone());
                 req.customize()
-                    .interceptor(crate::page::Capture {
+                    .interceptor(crate::fetch::page::Capture {
                         slot: slot.clone(),
                         group: self.idx,
                         sent: std::time::Instant::now(),
@@ -829,9 +840,9 @@ pub fn open(
     outcome: Arc<Outcome>,
 ) -> Vec<mpsc::Receiver<Vec<Event>>> {
     if spec.engine == Engine::Insights
-        && let Some(terms) = crate::insights::translate(spec.filter_pattern.as_deref())
+        && let Some(terms) = crate::fetch::insights::translate(spec.filter_pattern.as_deref())
     {
-        return crate::insights::start(aws, groups, which, spec, &terms, outcome);
+        return crate::fetch::insights::start(aws, groups, which, spec, &terms, outcome);
     }
     // Infrequent Access groups refuse FilterLogEvents ("FilterLogEvents is not supported
     // for this log class", aws/karpenter-provider-aws#9567) but Insights reads them (the
@@ -843,7 +854,7 @@ pub fn open(
         return start(aws, groups, which, spec, stats, outcome);
     }
     let names: Vec<&str> = ia.iter().map(|&i| groups[i].name.as_str()).collect();
-    let Some(terms) = crate::insights::translate(spec.filter_pattern.as_deref()) else {
+    let Some(terms) = crate::fetch::insights::translate(spec.filter_pattern.as_deref()) else {
         for name in names {
             let why = "it is of class INFREQUENT_ACCESS, which FilterLogEvents cannot read, \
                        and the filter pattern has no Logs Insights equivalent";
@@ -858,13 +869,14 @@ pub fn open(
     };
     static SAID: std::sync::Once = std::sync::Once::new();
     SAID.call_once(|| {
-        crate::error::note(format!(
+        crate::ui::error::note(format!(
             "{} of class INFREQUENT_ACCESS, which FilterLogEvents cannot read: reading {} with Logs Insights (billed per GB scanned)",
             names.join(", "),
             if names.len() == 1 { "it" } else { "them" }
         ))
     });
-    let mut receivers = crate::insights::start(aws, groups, &ia, spec, &terms, outcome.clone());
+    let mut receivers =
+        crate::fetch::insights::start(aws, groups, &ia, spec, &terms, outcome.clone());
     receivers.extend(start(aws, groups, &rest, spec, stats, outcome));
     receivers
 }

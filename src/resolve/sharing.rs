@@ -20,8 +20,8 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use crate::aws::Aws;
-use crate::error::{AwsFault, classify};
-use crate::model::{LogGroup, Source};
+use crate::core::model::{LogGroup, Source};
+use crate::ui::error::{AwsFault, classify};
 
 /// Per function name: `Some(callers other than this stage)` (empty: none in its policy),
 /// `None` when the policy could not be read (no permission, another account).
@@ -60,7 +60,7 @@ pub async fn other_callers(aws: &Aws, api_id: &str, stage: &str, groups: &[LogGr
                     // No resource policy: nothing but this account's own identities calls it.
                     Err(e) if matches!(classify(&e), AwsFault::NotFound(_)) => Some(Vec::new()),
                     Err(e) => {
-                        crate::debug::log(format_args!(
+                        crate::aws::debug::log(format_args!(
                             "GetPolicy {name}: {} (shared: unknown)",
                             classify(&e).text()
                         ));

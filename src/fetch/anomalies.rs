@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::error::{note, warn};
+use crate::ui::error::{note, warn};
 
 /// The kinds, each with its counter and whether it has been reported.
 const KINDS: usize = 4;
@@ -98,7 +98,11 @@ impl Recent {
     /// sent before it: drop the events it repeats (the same id twice in the page, or an
     /// event older than `newest` that was sent already) and remember the rest. Returns
     /// (events dropped, events older than `newest` kept: new, but out of order).
-    pub fn screen(&mut self, events: &mut Vec<crate::model::Event>, newest: i64) -> (usize, usize) {
+    pub fn screen(
+        &mut self,
+        events: &mut Vec<crate::core::model::Event>,
+        newest: i64,
+    ) -> (usize, usize) {
         let n = events.len();
         let mut late = 0;
         if events.first().is_some_and(|e| e.timestamp < newest) {
@@ -129,7 +133,7 @@ impl Recent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Event;
+    use crate::core::model::Event;
 
     fn ev(ts: i64, id: &str) -> Event {
         Event {

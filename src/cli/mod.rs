@@ -6,6 +6,12 @@
 //!   had them, so `apilogs get …` command lines keep working;
 //! - `value_name` is upper case; doc comments are the help text (first line = `-h`);
 //! - AWS flags live in one flattened group, [`AwsArgs`], shared by every subcommand.
+//!
+//! Layer `cli` (with `usage`, `userconfig`, `manpage`). May import: `ui`, `core`.
+
+pub mod manpage;
+pub mod usage;
+pub mod userconfig;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -114,8 +120,8 @@ impl ApiArgs {
     }
 
     /// What is to be looked up (`--api`, `--url`) before the API can be resolved.
-    pub fn lookup(&self) -> Option<crate::lookup::Lookup> {
-        (self.api.is_some() || self.url.is_some()).then(|| crate::lookup::Lookup {
+    pub fn lookup(&self) -> Option<crate::resolve::lookup::Lookup> {
+        (self.api.is_some() || self.url.is_some()).then(|| crate::resolve::lookup::Lookup {
             api: self.api.clone(),
             url: self.url.clone(),
             stage: self.stage.clone(),
@@ -653,11 +659,11 @@ pub fn parse() -> Cli {
     use clap::FromArgMatches;
     let mut cmd = command();
     if !std::env::args_os().any(|a| a == "--no-config")
-        && let Some(path) = crate::userconfig::path()
+        && let Some(path) = crate::cli::userconfig::path()
     {
-        match crate::userconfig::load(&path) {
-            Ok(settings) => cmd = crate::userconfig::apply(cmd, &settings),
-            Err(e) => std::process::exit(crate::error::report(&e).into()),
+        match crate::cli::userconfig::load(&path) {
+            Ok(settings) => cmd = crate::cli::userconfig::apply(cmd, &settings),
+            Err(e) => std::process::exit(crate::ui::error::report(&e).into()),
         }
     }
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -677,8 +683,8 @@ fn usage_exit(e: clap::Error, args: &[std::ffi::OsString]) -> ! {
     ) {
         e.exit()
     }
-    let hinted = crate::usage::translate(&e, args.get(1..).unwrap_or_default());
-    std::process::exit(crate::error::report(&anyhow::Error::new(hinted)).into())
+    let hinted = crate::cli::usage::translate(&e, args.get(1..).unwrap_or_default());
+    std::process::exit(crate::ui::error::report(&anyhow::Error::new(hinted)).into())
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@
 use std::collections::HashMap;
 
 use crate::aws::Aws;
-use crate::error::classify;
+use crate::ui::error::classify;
 
 /// One delivery of a stage's execution logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +60,7 @@ const MAX_PAGES: usize = 50;
 /// said (not a silent truncation); the token is dropped so the next listing starts fresh.
 fn end_of_listing(token: &mut Option<String>, what: &str) {
     if token.take().is_some() {
-        crate::error::warn(format!(
+        crate::ui::error::warn(format!(
             "listing {what}: stopped after {MAX_PAGES} pages; the list may be incomplete"
         ));
     }
@@ -71,7 +71,7 @@ pub async fn execution_deliveries(aws: &Aws, api_id: &str, stage: &str) -> Vec<D
     match find(aws, api_id, stage).await {
         Ok(v) => v,
         Err(why) => {
-            crate::debug::log(format!("log deliveries not checked: {why}"));
+            crate::aws::debug::log(format!("log deliveries not checked: {why}"));
             Vec::new()
         }
     }
@@ -92,7 +92,7 @@ async fn find(aws: &Aws, api_id: &str, stage: &str) -> Result<Vec<Delivered>, St
     // 1. The stage's EXECUTION_LOGS delivery sources.
     let mut sources = Vec::new();
     let mut token: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
+    let mut guard = crate::aws::paging::PageGuard::default();
     for _ in 0..MAX_PAGES {
         let out = client
             .describe_delivery_sources()
@@ -121,7 +121,7 @@ async fn find(aws: &Aws, api_id: &str, stage: &str) -> Result<Vec<Delivered>, St
     }
     // 2. Their deliveries.
     let mut deliveries = Vec::new();
-    let mut guard = crate::paging::PageGuard::default();
+    let mut guard = crate::aws::paging::PageGuard::default();
     for _ in 0..MAX_PAGES {
         let out = client
             .describe_deliveries()
@@ -147,7 +147,7 @@ async fn find(aws: &Aws, api_id: &str, stage: &str) -> Result<Vec<Delivered>, St
     }
     // 3. Where they go.
     let mut destinations: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
-    let mut guard = crate::paging::PageGuard::default();
+    let mut guard = crate::aws::paging::PageGuard::default();
     for _ in 0..MAX_PAGES {
         let out = client
             .describe_delivery_destinations()
@@ -202,18 +202,18 @@ mod tests {
     /// listing (it did: DescribeDeliveries was sent DescribeDeliverySources' token).
     #[test]
     fn a_listing_cut_at_the_page_cap_is_said_and_its_token_dropped() {
-        crate::error::take_captured();
+        crate::ui::error::take_captured();
         let mut token = Some("t".to_string());
         end_of_listing(&mut token, "the log deliveries");
         assert!(token.is_none());
-        let said = crate::error::take_captured();
+        let said = crate::ui::error::take_captured();
         assert!(
             said.contains("listing the log deliveries: stopped after 50 pages"),
             "{said}"
         );
         let mut done = None;
         end_of_listing(&mut done, "the log deliveries");
-        assert_eq!(crate::error::take_captured(), "");
+        assert_eq!(crate::ui::error::take_captured(), "");
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! The commands, each a short pipeline over the stages: `get` (resolve → fetch → merge →
 //! print), `groups` (resolve → table) and `apis` (list → table).
+//!
+//! Layer `app`: may import every layer below it (`render`, `analyze`, `follow`, `fetch`,
+//! `merge`, `resolve`, `aws`, `config`, `cli`, `ui`, `core`).
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::sync::Arc;
@@ -11,12 +14,12 @@ use serde::Serialize;
 use crate::aws::Aws;
 use crate::cli::{self, Cli, Command, OutputFormat};
 use crate::config::{Env, GetConfig, Selection};
-use crate::error::{self, Hinted, classify, warn};
+use crate::core::model::{LogGroup, Source};
 use crate::fetch::{self, Outcome, Stats};
 use crate::merge::Merger;
-use crate::model::{LogGroup, Source};
-use crate::output::Printer;
+use crate::render::output::Printer;
 use crate::resolve::{self, Resolution};
+use crate::ui::error::{self, Hinted, classify, warn};
 
 /// Set while coloured output may be on the terminal, so Ctrl-C can reset it.
 static COLOUR_ON_TERMINAL: AtomicBool = AtomicBool::new(false);
@@ -27,7 +30,7 @@ static UNFLUSHED: AtomicBool = AtomicBool::new(false);
 
 pub async fn run(cli: Cli, env: Env) -> Result<u8> {
     error::set_quiet(cli.quiet);
-    crate::debug::enable(cli.debug || env.rust_log);
+    crate::aws::debug::enable(cli.debug || env.rust_log);
     match cli.command {
         Command::Get(args) => get(args, env).await,
         Command::Groups(args) => groups(args).await,
@@ -54,7 +57,7 @@ pub async fn run(cli: Cli, env: Env) -> Result<u8> {
 fn man(page: Option<&str>, dir: Option<&std::path::Path>) -> Result<u8> {
     let mut out = io::stdout().lock();
     let Some(dir) = dir else {
-        let page = crate::manpage::one(page).map_err(|names| {
+        let page = crate::cli::manpage::one(page).map_err(|names| {
             Hinted::usage(
                 format!("there is no manual page '{}'", page.unwrap_or_default()),
                 format!("the pages are apitrace, {}", names.join(", ")),
@@ -64,7 +67,7 @@ fn man(page: Option<&str>, dir: Option<&std::path::Path>) -> Result<u8> {
     };
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating the directory {}", dir.display()))?;
-    for page in crate::manpage::all() {
+    for page in crate::cli::manpage::all() {
         let path = dir.join(&page.file_name);
         std::fs::write(&path, &page.text).with_context(|| format!("writing {}", path.display()))?;
         if let Err(e) = writeln!(out, "{}", path.display()) {
@@ -124,7 +127,7 @@ impl Signals {
 /// event; bounded wait), leave the terminal with its colours reset, and exit `code`.
 pub async fn interrupted(code: u8) -> u8 {
     STOPPING.store(true, Ordering::SeqCst);
-    crate::insights::stop_all().await;
+    crate::fetch::insights::stop_all().await;
     let t0 = std::time::Instant::now();
     while UNFLUSHED.load(Ordering::Acquire) && t0.elapsed() < std::time::Duration::from_secs(2) {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -258,11 +261,11 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         stats.clone(),
         outcome.clone(),
     );
-    let progress = crate::progress::Progress::start(
+    let progress = crate::ui::progress::Progress::start(
         stats.clone(),
         present.len(),
         cfg.watch.is_none()
-            && crate::progress::wanted(
+            && crate::ui::progress::wanted(
                 env.stdout_is_tty,
                 env.stderr_is_tty,
                 env.ci,
@@ -288,7 +291,7 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         let mut n = 0u64;
         let mut flush_err = None;
         // In follow mode, the ids of the window's last seconds, which the first poll sees again.
-        let from = window_end - crate::watch::OVERLAP_MS;
+        let from = window_end - crate::follow::watch::OVERLAP_MS;
         let mut recent = Vec::new();
         while let Some(ev) = merger.next_event(&mut || {
             if flush_err.is_none() {
@@ -317,10 +320,10 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
             return Ok(n);
         };
         printer.flush()?;
-        let seen = crate::watch::collect_seen(groups.len(), &recent, from);
-        let resume = crate::watch::Resume { from, seen };
-        let mut rx = crate::watch::start(&aws, &groups, &absent, &spec, w, resume, stats);
-        let mut order = crate::watch::Orderer::new(groups.len(), w.lag_ms);
+        let seen = crate::follow::watch::collect_seen(groups.len(), &recent, from);
+        let resume = crate::follow::watch::Resume { from, seen };
+        let mut rx = crate::follow::watch::start(&aws, &groups, &absent, &spec, w, resume, stats);
+        let mut order = crate::follow::watch::Orderer::new(groups.len(), w.lag_ms);
         while let Some(msg) = rx.blocking_recv() {
             UNFLUSHED.store(true, Ordering::Relaxed);
             for ev in order.take(msg) {
@@ -337,7 +340,7 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
             }
             // Follow mode may have nothing to write for a long time: notice `| head`
             // having had enough at the next watermark, not at the next event.
-            if crate::output::stdout_gone() {
+            if crate::render::output::stdout_gone() {
                 return Err(io::ErrorKind::BrokenPipe.into());
             }
         }
@@ -347,7 +350,7 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     .await
     .context("the output thread failed")?;
     drop(progress);
-    if let Some(r) = crate::insights::report(&insights_stats) {
+    if let Some(r) = crate::fetch::insights::report(&insights_stats) {
         error::note(r);
     }
     COLOUR_ON_TERMINAL.store(false, Ordering::SeqCst);
@@ -368,7 +371,7 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
                 failed.len()
             )
         };
-        crate::progress::clear();
+        crate::ui::progress::clear();
         eprintln!("apitrace: error: {msg}");
         return Ok(error::EXIT_FAILURE);
     }
@@ -404,7 +407,7 @@ async fn engine(
     if cfg.watch.is_some() {
         return fetch::Engine::Filter;
     }
-    crate::insights::choose(
+    crate::fetch::insights::choose(
         aws,
         cfg.engine,
         cfg.max_scan,
@@ -434,9 +437,9 @@ async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
 /// `--api`/`--url` → the API's id and stage, and the client for the URL's region.
 async fn settle(
     aws: Aws,
-    lookup: &crate::lookup::Lookup,
+    lookup: &crate::resolve::lookup::Lookup,
 ) -> Result<(Aws, String, String, Option<String>)> {
-    let s = crate::lookup::settle(&aws, lookup).await?;
+    let s = crate::resolve::lookup::settle(&aws, lookup).await?;
     let aws = match &s.region {
         Some(r) => aws.in_region(r),
         None => aws,
@@ -459,18 +462,18 @@ async fn since_deploy(aws: &Aws, cfg: &mut GetConfig) -> Result<()> {
     let (true, Some((api, stage))) = (cfg.since_deploy, cfg.target.as_ref()) else {
         return Ok(());
     };
-    let d = crate::deploy::current(aws, api, stage).await?;
-    cfg.window.start_ms = d.created_ms - crate::deploy::MARGIN_MS;
+    let d = crate::resolve::deploy::current(aws, api, stage).await?;
+    cfg.window.start_ms = d.created_ms - crate::resolve::deploy::MARGIN_MS;
     error::note(format!(
         "since deployment {} of stage {stage}, made {} (the window starts a minute earlier)",
         d.id.as_deref().unwrap_or("?"),
-        crate::time::format_ms(d.created_ms)
+        crate::core::time::format_ms(d.created_ms)
     ));
     if cfg.window.start_ms > cfg.window.end_ms {
         return Err(Hinted::usage(
             format!(
                 "the deployment ({}) is after --end",
-                crate::time::format_ms(d.created_ms)
+                crate::core::time::format_ms(d.created_ms)
             ),
             "leave out --end, or use --start",
         )
@@ -487,8 +490,8 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
     let mut spec = cfg.fetch_spec();
     spec.engine = engine(&aws, &cfg, &groups, None, true).await;
-    let t = crate::trace::trace(&aws, &groups, &id, cfg.window, &spec).await?;
-    if let Some(r) = crate::insights::report(&spec.insights) {
+    let t = crate::analyze::trace::trace(&aws, &groups, &id, cfg.window, &spec).await?;
+    if let Some(r) = crate::fetch::insights::report(&spec.insights) {
         error::note(r);
     }
     let stdout = io::stdout();
@@ -505,9 +508,9 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
         }
         if summary {
             use owo_colors::OwoColorize;
-            for (k, v) in crate::trace::summary_lines(&t, &res.api_id, &res.stage) {
+            for (k, v) in crate::analyze::trace::summary_lines(&t, &res.api_id, &res.stage) {
                 let v = if cfg.output.terminal {
-                    crate::output::sanitize_field(&v).into_owned()
+                    crate::render::output::sanitize_field(&v).into_owned()
                 } else {
                     v
                 };
@@ -537,7 +540,7 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
 
 /// `apitrace errors`: find the failing requests, trace each, print them.
 async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result<u8> {
-    use crate::failures::{self, Finder};
+    use crate::analyze::failures::{self, Finder};
     if args.output == cli::ErrorsFormat::Github {
         error::set_workflow_commands(true);
     }
@@ -572,13 +575,18 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     spec.engine = engine(&aws, &cfg, &searched, spec.filter_pattern.as_deref(), false).await;
     // Streamed through the finder, which decides each request as its status line
     // arrives: memory does not grow with the traffic of the window.
-    let linking = Arc::new(crate::link::Linking::default());
+    let linking = Arc::new(crate::analyze::link::Linking::default());
     let shown_progress = {
         let l = linking.clone();
-        crate::progress::Progress::start_with(
+        crate::ui::progress::Progress::start_with(
             linking.stats.clone(),
             groups.len(),
-            crate::progress::wanted(env.stdout_is_tty, env.stderr_is_tty, env.ci, error::quiet()),
+            crate::ui::progress::wanted(
+                env.stdout_is_tty,
+                env.stderr_is_tty,
+                env.ci,
+                error::quiet(),
+            ),
             Arc::new(move || l.progress()),
         )
     };
@@ -632,13 +640,13 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
 
     let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
     // Every failure linked in one pass (`link.rs`): the calls do not grow with their number.
-    let shown: Vec<&crate::failures::Failure> = found.iter().take(args.limit).collect();
+    let shown: Vec<&crate::analyze::failures::Failure> = found.iter().take(args.limit).collect();
     let mut tspec = cfg.fetch_spec();
     // One Logs Insights report for the whole command (bytes scanned, #15).
     tspec.insights = spec.insights.clone();
     // Printed as each trace is linked (text and github), in the failures' order.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let link = crate::link::link_all(
+    let link = crate::analyze::link::link_all(
         &aws,
         &groups,
         &found[..shown.len()],
@@ -651,8 +659,8 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     let mut out = BufWriter::new(stdout.lock());
     let github = args.output == cli::ErrorsFormat::Github;
     let print_one = |out: &mut BufWriter<io::StdoutLock<'_>>,
-                     f: &crate::failures::Failure,
-                     t: Option<&crate::trace::Trace>|
+                     f: &crate::analyze::failures::Failure,
+                     t: Option<&crate::analyze::trace::Trace>|
      -> io::Result<()> {
         let mut stop = String::new();
         let title = failure_title(f, t);
@@ -679,7 +687,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
                 failures::gh_escape_data(&format!(
                     "request {} at {}{detail}{link}",
                     f.request_id,
-                    crate::time::format_ms(f.timestamp)
+                    crate::core::time::format_ms(f.timestamp)
                 ))
             )?;
             writeln!(out, "::group::{}", failures::gh_escape_data(&title))?;
@@ -695,11 +703,11 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
             let head = format!(
                 "== {title} request {} at {}{detail}",
                 f.request_id,
-                crate::time::format_ms(f.timestamp)
+                crate::core::time::format_ms(f.timestamp)
             );
             // Method, path, ids and function names come from the logs.
             let head = if cfg.output.terminal {
-                crate::output::sanitize_field(&head).into_owned()
+                crate::render::output::sanitize_field(&head).into_owned()
             } else {
                 head
             };
@@ -737,7 +745,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
                 }
                 (cli::ErrorsFormat::Json, None) => Ok(()),
                 _ => {
-                    crate::progress::clear();
+                    crate::ui::progress::clear();
                     print_one(&mut out, shown[i], t.as_ref())
                 }
             };
@@ -747,7 +755,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     drop(shown_progress);
     let mut failed = failed;
     failed.extend(linking.outcome.failed_groups());
-    if let Some(r) = crate::insights::report(&spec.insights) {
+    if let Some(r) = crate::fetch::insights::report(&spec.insights) {
         error::note(r);
     }
     if written.is_ok() && args.output == cli::ErrorsFormat::Json {
@@ -762,8 +770,8 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     if total == 0 {
         error::note(format!(
             "no failing ({what}) requests between {} and {}",
-            crate::time::format_ms(cfg.window.start_ms),
-            crate::time::format_ms(cfg.window.end_ms)
+            crate::core::time::format_ms(cfg.window.start_ms),
+            crate::core::time::format_ms(cfg.window.end_ms)
         ));
     } else if left_out > 0 {
         error::note(format!(
@@ -790,7 +798,10 @@ fn pattern_used(spec: &fetch::FetchSpec) -> bool {
     spec.filter_pattern.is_some()
 }
 
-fn failure_title(f: &crate::failures::Failure, t: Option<&crate::trace::Trace>) -> String {
+fn failure_title(
+    f: &crate::analyze::failures::Failure,
+    t: Option<&crate::analyze::trace::Trace>,
+) -> String {
     let status = f.status.map_or("failed".to_string(), |s| s.to_string());
     match t {
         Some(t) => format!(
@@ -802,7 +813,7 @@ fn failure_title(f: &crate::failures::Failure, t: Option<&crate::trace::Trace>) 
     }
 }
 
-fn failure_detail(t: &crate::trace::Trace) -> String {
+fn failure_detail(t: &crate::analyze::trace::Trace) -> String {
     let mut s = String::new();
     for l in &t.lambdas {
         s.push_str(&format!(
@@ -830,7 +841,7 @@ fn failure_detail(t: &crate::trace::Trace) -> String {
 
 /// One trace as the JSON object of `trace -o json`.
 fn trace_json_value(
-    t: &crate::trace::Trace,
+    t: &crate::analyze::trace::Trace,
     api_id: &str,
     stage: &str,
     groups: &[LogGroup],
@@ -844,7 +855,7 @@ fn trace_json_value(
         drop(p);
         events.push(serde_json::from_slice(&line).map_err(io::Error::other)?);
     }
-    let j = crate::trace::TraceJson {
+    let j = crate::analyze::trace::TraceJson {
         request_id: t.facts.request_id.as_deref(),
         extended_request_id: t.facts.extended_request_id.as_deref(),
         api_id,
@@ -860,7 +871,7 @@ fn trace_json_value(
         reason: t.facts.rejected.as_deref(),
         lambda_throttled: t.facts.lambda_throttled,
         lambdas: t.lambdas.iter().map(Into::into).collect(),
-        authorizer: crate::trace::authorizer_json(t),
+        authorizer: crate::analyze::trace::authorizer_json(t),
         notes: &t.notes,
         events,
     };
@@ -873,8 +884,12 @@ fn trace_json_value(
 
 /// Console links of a trace (#21): a Logs Insights query for its ids over its groups and
 /// time, each group, each Lambda invocation's stream, and the X-Ray trace.
-fn trace_links(t: &crate::trace::Trace, groups: &[LogGroup], cfg: &GetConfig) -> serde_json::Value {
-    use crate::links;
+fn trace_links(
+    t: &crate::analyze::trace::Trace,
+    groups: &[LogGroup],
+    cfg: &GetConfig,
+) -> serde_json::Value {
+    use crate::render::links;
     let region = groups
         .first()
         .map(|g| g.region.as_str())
@@ -953,7 +968,8 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     let aws = connect(&args.aws, &mut cfg).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
-    let shared = crate::sharing::other_callers(&aws, &res.api_id, &res.stage, &groups).await;
+    let shared =
+        crate::resolve::sharing::other_callers(&aws, &res.api_id, &res.stage, &groups).await;
     let outcome = Arc::new(Outcome::default());
     let all: Vec<usize> = (0..groups.len()).collect();
     let mut spec = cfg.fetch_spec();
@@ -967,7 +983,7 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
         outcome.clone(),
     );
     let report = tokio::task::spawn_blocking(move || {
-        let mut s = crate::summary::Summary::new(&groups)
+        let mut s = crate::analyze::summary::Summary::new(&groups)
             .with_routes(res.routes)
             .with_shared(shared);
         for e in Merger::new(receivers) {
@@ -981,10 +997,10 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     .await
     .context("the summary thread failed")?;
     let terminal = io::stdout().is_terminal();
-    if let Some(r) = crate::insights::report(&spec.insights) {
+    if let Some(r) = crate::fetch::insights::report(&spec.insights) {
         error::note(r);
     }
-    for n in crate::summary::shared_notes(&report) {
+    for n in crate::analyze::summary::shared_notes(&report) {
         error::note(n);
     }
     let mut out = io::stdout().lock();
@@ -993,7 +1009,9 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
             .map_err(io::Error::from)
             .and_then(|_| writeln!(out)),
         OutputFormat::Text => (|| {
-            for (i, (header, rows)) in crate::summary::render_text(&report).into_iter().enumerate()
+            for (i, (header, rows)) in crate::analyze::summary::render_text(&report)
+                .into_iter()
+                .enumerate()
             {
                 if i > 0 {
                     writeln!(out)?;
@@ -1043,7 +1061,8 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
     };
     let select = Selection::new(&args.select);
     let res = resolve::resolve(&aws, target.as_ref(), &select).await?;
-    let shared = crate::sharing::other_callers(&aws, &res.api_id, &res.stage, &res.groups).await;
+    let shared =
+        crate::resolve::sharing::other_callers(&aws, &res.api_id, &res.stage, &res.groups).await;
     let rows: Vec<GroupRow> = res
         .groups
         .iter()
@@ -1058,7 +1077,7 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
                 .as_ref()
                 .and_then(|f| shared.get(f).cloned().flatten()),
             reasons: &g.reasons,
-            console_url: crate::links::log_group(&g.region, &g.name),
+            console_url: crate::render::links::log_group(&g.region, &g.name),
         })
         .collect();
     let mut out = io::stdout().lock();
@@ -1123,8 +1142,8 @@ async fn groups(args: cli::GroupsArgs) -> Result<u8> {
 fn query_text(args: &cli::QueryArgs) -> Result<String> {
     let text = match (&args.query, &args.query_file) {
         // `@NAME`: a query saved in the config file as `query.NAME = "…"`.
-        (Some(q), _) if q.starts_with('@') => {
-            crate::userconfig::saved_query(&q[1..]).map_err(|names| {
+        (Some(q), _) if q.starts_with('@') => crate::cli::userconfig::saved_query(&q[1..])
+            .map_err(|names| {
                 let hint = if names.is_empty() {
                     "save one in the config file as query.NAME = \"…\" (see `apitrace man`, FILES)"
                         .to_string()
@@ -1132,8 +1151,7 @@ fn query_text(args: &cli::QueryArgs) -> Result<String> {
                     format!("the saved queries are @{}", names.join(", @"))
                 };
                 Hinted::usage(format!("there is no saved query '{q}'"), hint)
-            })?
-        }
+            })?,
         (Some(q), _) => q.clone(),
         (None, Some(p)) if p.as_os_str() == "-" => {
             let mut s = String::new();
@@ -1165,18 +1183,18 @@ async fn query(args: &cli::QueryArgs, mut cfg: GetConfig) -> Result<u8> {
     let aws = connect(&args.aws, &mut cfg).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (_res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
-    let batches = groups.len().div_ceil(crate::insights::MAX_GROUPS);
+    let batches = groups.len().div_ceil(crate::fetch::insights::MAX_GROUPS);
     if batches > 1 {
         error::note(format!(
             "{} groups: the query runs {batches} times, over at most {} groups each; sort, limit and stats apply to each run",
             groups.len(),
-            crate::insights::MAX_GROUPS
+            crate::fetch::insights::MAX_GROUPS
         ));
     }
-    let stats = Arc::new(crate::insights::InsightsStats::default());
+    let stats = Arc::new(crate::fetch::insights::InsightsStats::default());
     let (rows, failed) =
-        crate::insights::user_query(&aws, &groups, &text, cfg.window, &stats).await;
-    if let Some(r) = crate::insights::report(&stats) {
+        crate::fetch::insights::user_query(&aws, &groups, &text, cfg.window, &stats).await;
+    if let Some(r) = crate::fetch::insights::report(&stats) {
         error::note(r);
     }
     if !failed.is_empty() && rows.is_empty() && failed.len() == batches {
@@ -1194,7 +1212,7 @@ async fn query(args: &cli::QueryArgs, mut cfg: GetConfig) -> Result<u8> {
             }
         }
     }
-    let cell = |r: &crate::insights::Row, c: &str| {
+    let cell = |r: &crate::fetch::insights::Row, c: &str| {
         r.iter()
             .find(|(k, _)| k == c)
             .map(|(_, v)| v.clone())
@@ -1258,7 +1276,7 @@ async fn query(args: &cli::QueryArgs, mut cfg: GetConfig) -> Result<u8> {
 fn group_class(class: Option<&str>) -> String {
     match class {
         None => "-".into(),
-        Some(crate::model::INFREQUENT_ACCESS) => {
+        Some(crate::core::model::INFREQUENT_ACCESS) => {
             "INFREQUENT_ACCESS (read with Logs Insights)".into()
         }
         Some(c) => c.to_string(),
@@ -1288,7 +1306,7 @@ fn write_table(
             .iter()
             .map(|r| {
                 r.iter()
-                    .map(|c| crate::output::sanitize_field(c).into_owned())
+                    .map(|c| crate::render::output::sanitize_field(c).into_owned())
                     .collect()
             })
             .collect();
@@ -1339,7 +1357,7 @@ fn names<'a>(it: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
 async fn apis(args: cli::ApisArgs) -> Result<u8> {
     let aws = Aws::connect(&args.aws).await?;
     let mut rows = Vec::new();
-    for a in crate::lookup::list_apis(&aws).await? {
+    for a in crate::resolve::lookup::list_apis(&aws).await? {
         let listed = if a.kind == "REST" {
             aws.apigateway()
                 .get_stages()

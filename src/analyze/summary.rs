@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde::Serialize;
 
-use crate::extract::{self, LambdaLine};
-use crate::model::{Event, LogGroup, Source};
+use crate::core::extract::{self, LambdaLine};
+use crate::core::model::{Event, LogGroup, Source};
 
 /// Requests whose route is remembered while waiting for their status line.
 const MAX_IN_FLIGHT: usize = 100_000;
@@ -228,7 +228,7 @@ pub struct Summary<'a> {
     /// The newest timestamp seen.
     now: i64,
     /// Per function: callers other than this stage (from `sharing`).
-    shared: crate::sharing::Shared,
+    shared: crate::resolve::sharing::Shared,
     throttles: u64,
 }
 
@@ -251,7 +251,7 @@ impl<'a> Summary<'a> {
             links: HashMap::new(),
             links_order: VecDeque::new(),
             now: i64::MIN,
-            shared: crate::sharing::Shared::new(),
+            shared: crate::resolve::sharing::Shared::new(),
             throttles: 0,
         }
     }
@@ -263,7 +263,7 @@ impl<'a> Summary<'a> {
     }
 
     /// What each function's resource policy says about other callers.
-    pub fn with_shared(mut self, shared: crate::sharing::Shared) -> Self {
+    pub fn with_shared(mut self, shared: crate::resolve::sharing::Shared) -> Self {
         self.shared = shared;
         self
     }
@@ -641,7 +641,7 @@ pub fn shared_notes(r: &Report) -> Vec<String> {
 
 /// The text rendering: three small tables. Durations go through `numfmt`.
 pub fn render_text(r: &Report) -> Vec<(Vec<&'static str>, Vec<Vec<String>>)> {
-    let opt = crate::numfmt::opt_duration_ms;
+    let opt = crate::core::numfmt::opt_duration_ms;
     let mut status_rows: Vec<Vec<String>> = r
         .by_status_class
         .iter()
@@ -652,7 +652,7 @@ pub fn render_text(r: &Report) -> Vec<(Vec<&'static str>, Vec<Vec<String>>)> {
     let l = &r.integration_latency_ms;
     status_rows.push(vec![
         "integration latency".into(),
-        crate::numfmt::percentiles(l.p50, l.p95, l.p99, l.max),
+        crate::core::numfmt::percentiles(l.p50, l.p95, l.p99, l.max),
     ]);
     let routes = r
         .by_route
@@ -908,7 +908,7 @@ mod tests {
             "44444444-4444-4444-4444-444444444444",
             "55555555-5555-5555-5555-555555555555",
         ];
-        let run = |shared: crate::sharing::Shared| {
+        let run = |shared: crate::resolve::sharing::Shared| {
             let mut s = Summary::new(&groups).with_shared(shared);
             // This stage's first request: its access line comes after the REPORT; the
             // second names its invocation before the REPORT (and the timeout line).
@@ -940,7 +940,7 @@ mod tests {
             ));
             s.finish()
         };
-        let shared: crate::sharing::Shared = [
+        let shared: crate::resolve::sharing::Shared = [
             ("f".to_string(), Some(vec!["API other".to_string()])),
             ("g".to_string(), Some(vec![])),
         ]
@@ -967,7 +967,7 @@ mod tests {
         assert!(notes[0].contains("only the 2 invocations"), "{notes:?}");
         assert!(render_text(&r)[2].1[0][9].contains("2 others left out"));
         // Without the policy: every invocation is counted, and none is called shared.
-        let r = run(crate::sharing::Shared::new());
+        let r = run(crate::resolve::sharing::Shared::new());
         let f = &r.functions[0];
         assert_eq!(
             (f.invocations, f.timeouts, f.errors, f.not_linked, f.counted),

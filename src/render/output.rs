@@ -24,7 +24,7 @@ use owo_colors::{OwoColorize, Style};
 
 use crate::cli::OutputFormat;
 use crate::config::OutputConfig;
-use crate::model::{Event, LogGroup};
+use crate::core::model::{Event, LogGroup};
 
 /// The colours a group can get (readable on dark and light backgrounds).
 const PALETTE: [owo_colors::AnsiColors; 6] = {
@@ -503,7 +503,7 @@ mod tests {
             );
         }
     }
-    use crate::model::Source;
+    use crate::core::model::Source;
 
     fn groups() -> Vec<LogGroup> {
         vec![
@@ -539,7 +539,7 @@ mod tests {
             show_ingestion_time: false,
             grep: None,
             highlight: None,
-            time: crate::time::TimeStyle::default(),
+            time: crate::core::time::TimeStyle::default(),
         }
     }
 
@@ -735,7 +735,7 @@ mod tests {
         c.show_group = false;
         c.show_stream = false;
         c.show_timestamp = true;
-        c.time = crate::time::TimeStyle::new(false, Some("%H:%M:%S")).unwrap();
+        c.time = crate::core::time::TimeStyle::new(false, Some("%H:%M:%S")).unwrap();
         let out = render(c, &[event(1, "START x\n"), event(1, "other\n")]);
         assert_eq!(out, "12:34:56 START x\n");
     }

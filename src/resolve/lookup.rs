@@ -15,7 +15,7 @@
 use anyhow::Result;
 
 use crate::aws::Aws;
-use crate::error::{AwsFault, Hinted, classify};
+use crate::ui::error::{AwsFault, Hinted, classify};
 
 /// What the user named instead of `--api-id ID --stage STAGE`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -149,7 +149,7 @@ pub async fn list_apis(aws: &Aws) -> Result<Vec<ApiInfo>> {
     let mut apis = Vec::new();
     let gw = aws.apigateway();
     let mut position: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
+    let mut guard = crate::aws::paging::PageGuard::default();
     loop {
         let out = gw
             .get_rest_apis()
@@ -171,7 +171,7 @@ pub async fn list_apis(aws: &Aws) -> Result<Vec<ApiInfo>> {
     }
     let gw2 = aws.apigatewayv2();
     let mut token: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
+    let mut guard = crate::aws::paging::PageGuard::default();
     loop {
         let out = match gw2.get_apis().set_next_token(token.clone()).send().await {
             Ok(o) => o,
@@ -180,7 +180,7 @@ pub async fn list_apis(aws: &Aws) -> Result<Vec<ApiInfo>> {
                     return Err(f.into_error("listing HTTP and WebSocket APIs"));
                 }
                 f => {
-                    crate::error::warn(format!(
+                    crate::ui::error::warn(format!(
                         "cannot list HTTP and WebSocket APIs: {}",
                         f.text()
                     ));
@@ -326,7 +326,7 @@ async fn settle_url(aws: &Aws, url: &str) -> Result<Settled> {
 async fn domain_mappings(aws: &Aws, host: &str) -> Result<Vec<Mapping>> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
+    let mut guard = crate::aws::paging::PageGuard::default();
     loop {
         match aws
             .apigatewayv2()
@@ -356,7 +356,7 @@ async fn domain_mappings(aws: &Aws, host: &str) -> Result<Vec<Mapping>> {
         }
     }
     let mut position: Option<String> = None;
-    let mut guard = crate::paging::PageGuard::default();
+    let mut guard = crate::aws::paging::PageGuard::default();
     loop {
         match aws
             .apigateway()

@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
-use crate::extract;
-use crate::model::{Event, LogGroup, Source};
+use crate::core::extract;
+use crate::core::model::{Event, LogGroup, Source};
 
 /// FilterLogEvents pattern for the execution log lines that decide.
 pub const EXEC_PATTERN: &str = r#"?"Method completed with status" ?"Execution failed" ?"Lambda execution failed" ?"Unauthorized request""#;

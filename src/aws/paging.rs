@@ -14,7 +14,7 @@
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
-use crate::error::warn;
+use crate::ui::error::warn;
 
 /// The tokens one paging loop was given (hashed: a chain of FilterLogEvents pages can be
 /// long, and tokens are a few hundred bytes).

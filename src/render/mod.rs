@@ -1,0 +1,7 @@
+//! Every byte written to stdout: events as text lines or JSON Lines (`output`), links into
+//! the CloudWatch console (`links`).
+//!
+//! May import: `analyze`, `follow`, `fetch`, `merge`, `resolve`, `aws`, `config`, `cli`, `ui`, `core`.
+
+pub mod links;
+pub mod output;

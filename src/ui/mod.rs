@@ -1,0 +1,7 @@
+//! Everything apitrace writes to stderr: errors with hints and the exit-code contract,
+//! warnings and notes (`error`), the progress line (`progress`).
+//!
+//! May import: `core` only.
+
+pub mod error;
+pub mod progress;
