@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::cli::{self, ColorWhen, OutputFormat};
+use crate::cli::{self, ColorWhen, OutputFormat, check_tps};
 use crate::core::model::Source;
 use crate::core::time;
 use crate::ui::error::Hinted;
@@ -28,7 +28,7 @@ pub struct Env {
 impl Env {
     pub fn from_process() -> Env {
         use std::io::IsTerminal;
-        crate::render::output::enable_ansi_on_console();
+        crate::ui::term::enable_ansi_on_console();
         Env {
             stdout_is_tty: std::io::stdout().is_terminal(),
             stderr_is_tty: std::io::stderr().is_terminal(),
@@ -185,13 +185,54 @@ pub fn color_enabled(when: ColorWhen, env: &Env) -> bool {
     }
 }
 
+/// `--only` values as sources (the command line's names are `cli`'s; the model's are its own).
+impl From<cli::SourceArg> for Source {
+    fn from(s: cli::SourceArg) -> Source {
+        use cli::SourceArg as A;
+        match s {
+            A::Execution => Source::Execution,
+            A::Access => Source::Access,
+            A::Lambda => Source::Lambda,
+            A::Authorizer => Source::Authorizer,
+            A::Extra => Source::Extra,
+        }
+    }
+}
+
+/// What the user named instead of `--api-id ID --stage STAGE`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lookup {
+    pub api: Option<String>,
+    pub url: Option<String>,
+    pub stage: Option<String>,
+}
+
+/// What is to be looked up (`--api`, `--url`) before the API can be resolved.
+pub fn lookup(api: &cli::ApiArgs) -> Option<Lookup> {
+    (api.api.is_some() || api.url.is_some()).then(|| Lookup {
+        api: api.api.clone(),
+        url: api.url.clone(),
+        stage: api.stage.clone(),
+    })
+}
+
+/// `get --watch` / `--live`: how to follow (`follow::watch`).
+#[derive(Debug, Clone, Copy)]
+pub struct WatchSpec {
+    pub interval: Duration,
+    pub lag_ms: i64,
+    /// `--live`: follow through CloudWatch Live Tail sessions (`follow::live`), polling only
+    /// the groups it cannot cover.
+    pub live: bool,
+}
+
 /// A command that reads logs (`get`, `trace`, `errors`, `summary`), resolved.
 #[derive(Debug, Clone)]
 pub struct GetConfig {
     /// `(api id, stage)`, or `None` when only `--log-group` groups are read.
     pub target: Option<(String, String)>,
     /// `--api`/`--url`, settled into `target` once connected (`app::connect`).
-    pub lookup: Option<crate::resolve::lookup::Lookup>,
+    pub lookup: Option<Lookup>,
     /// `get --stream-prefix` (#21).
     pub stream_prefixes: Vec<String>,
     /// Print console links in `trace`'s text summary (not `--no-links`).
@@ -211,7 +252,7 @@ pub struct GetConfig {
     pub request_id: Option<String>,
     pub throttle_budget: Duration,
     /// `--watch`: follow after the window.
-    pub watch: Option<crate::follow::watch::WatchSpec>,
+    pub watch: Option<WatchSpec>,
     /// `--engine` as asked; `insights::choose` settles `auto` once the groups are known.
     pub engine: cli::Engine,
     /// `--max-scan`: the most `auto` lets Insights scan, in bytes.
@@ -290,7 +331,7 @@ impl Common<'_> {
     fn config(self, output: OutputConfig, env: &Env) -> Result<GetConfig> {
         check_names(self.api, self.select)?;
         check_tps(self.rate.max_tps)?;
-        if self.since_deploy && self.api.target().is_none() && self.api.lookup().is_none() {
+        if self.since_deploy && self.api.target().is_none() && lookup(self.api).is_none() {
             return Err(Hinted::usage(
                 "--since-deploy needs --api-id and --stage",
                 "name the API and stage whose deployment starts the window",
@@ -305,7 +346,7 @@ impl Common<'_> {
         };
         Ok(GetConfig {
             target: self.api.target(),
-            lookup: self.api.lookup(),
+            lookup: lookup(self.api),
             stream_prefixes: Vec::new(),
             links: true,
             window: parse_window(start, self.end, env.now_ms)?,
@@ -375,7 +416,7 @@ impl GetConfig {
             .into());
         }
         cfg.stream_prefixes = args.stream_prefixes.clone();
-        cfg.watch = follow.then_some(crate::follow::watch::WatchSpec {
+        cfg.watch = follow.then_some(WatchSpec {
             live: args.live,
             interval: args.watch_interval,
             lag_ms: args.watch_lag.as_millis() as i64,
@@ -448,30 +489,12 @@ impl GetConfig {
         };
         common!(args).config(OutputConfig::new(&out, env)?, env)
     }
-
-    /// What the fetch stage needs.
-    pub fn fetch_spec(&self) -> crate::fetch::FetchSpec {
-        crate::fetch::FetchSpec {
-            window: self.window,
-            filter_pattern: self.filter_pattern.clone(),
-            concurrency: self.concurrency,
-            max_tps: self.max_tps,
-            streams: Vec::new(),
-            stream_prefixes: self.stream_prefixes.clone(),
-            throttle_budget: self.throttle_budget,
-            engine: crate::fetch::Engine::Filter,
-            infrequent_via_insights: self.engine == cli::Engine::Auto,
-            insights: Default::default(),
-            read_ahead: Default::default(),
-        }
-    }
 }
 
 /// The bounds of the number flags (a value outside is a usage error, never a panic, an
 /// overflow or a run that waits for years).
 pub const CALL_TIMEOUT_SECS: (f64, f64) = (0.1, 3600.0);
 pub const THROTTLE_BUDGET_SECS: (f64, f64) = (0.0, 86_400.0);
-pub const MAX_TPS: (f64, f64) = (0.1, 10_000.0);
 const WATCH_INTERVAL: (Duration, Duration) =
     (Duration::from_millis(100), Duration::from_secs(3600));
 const WATCH_LAG: (Duration, Duration) = (Duration::ZERO, Duration::from_secs(600));
@@ -491,18 +514,6 @@ pub fn seconds(flag: &str, secs: f64, (min, max): (f64, f64), example: &str) -> 
 
 fn budget(secs: f64) -> Result<Duration> {
     seconds("--throttle-budget", secs, THROTTLE_BUDGET_SECS, "60")
-}
-
-pub fn check_tps(tps: Option<f64>) -> Result<()> {
-    let (min, max) = MAX_TPS;
-    match tps {
-        Some(t) if !(t.is_finite() && (min..=max).contains(&t)) => Err(Hinted::usage(
-            format!("--max-tps must be a number of calls per second from {min} to {max}, not {t}"),
-            "for example --max-tps 5",
-        )
-        .into()),
-        _ => Ok(()),
-    }
 }
 
 /// A `--watch-interval` or `--watch-lag` within its bounds.

@@ -28,9 +28,10 @@ use crate::aws::Aws;
 use crate::aws::debug;
 use crate::config::Window;
 use crate::core::extract::{self, ApiFacts};
+use crate::core::model::FetchStats;
 use crate::core::model::{Event, LogGroup, Source};
 use crate::core::time::format_ms;
-use crate::fetch::{self, FetchSpec, Outcome, Stats};
+use crate::fetch::{self, FetchSpec, Outcome};
 use crate::merge::Merger;
 use crate::ui::error::warn;
 
@@ -49,7 +50,7 @@ pub struct Linking {
     pub found: AtomicU64,
     /// Traces assembled so far.
     pub linked: AtomicU64,
-    pub stats: Arc<Stats>,
+    pub stats: Arc<FetchStats>,
     pub outcome: Arc<Outcome>,
 }
 
@@ -127,7 +128,7 @@ async fn scan<S: Send + 'static>(
     aws: &Aws,
     groups: &[LogGroup],
     reads: Vec<(Vec<usize>, FetchSpec)>,
-    stats: &Arc<Stats>,
+    stats: &Arc<FetchStats>,
     outcome: &Arc<Outcome>,
     state: S,
     f: impl Fn(&mut S, Event) + Send + 'static,

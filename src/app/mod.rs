@@ -14,8 +14,9 @@ use serde::Serialize;
 use crate::aws::Aws;
 use crate::cli::{self, Cli, Command, OutputFormat};
 use crate::config::{Env, GetConfig, Selection};
+use crate::core::model::FetchStats;
 use crate::core::model::{LogGroup, Source};
-use crate::fetch::{self, Outcome, Stats};
+use crate::fetch::{self, FetchSpec, Outcome};
 use crate::merge::Merger;
 use crate::render::output::Printer;
 use crate::resolve::{self, Resolution};
@@ -248,10 +249,10 @@ async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
         follows_no_infrequent_access(&groups, if w.live { "--live" } else { "--watch" })?;
     }
 
-    let stats = Arc::new(Stats::default());
+    let stats = Arc::new(FetchStats::default());
     let outcome = Arc::new(Outcome::default());
     let present: Vec<usize> = (0..groups.len()).filter(|&i| !absent[i]).collect();
-    let mut spec = cfg.fetch_spec();
+    let mut spec = FetchSpec::new(&cfg);
     spec.engine = engine(&aws, &cfg, &groups, cfg.filter_pattern.as_deref(), false).await;
     let receivers = fetch::open(
         &aws,
@@ -437,7 +438,7 @@ async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
 /// `--api`/`--url` → the API's id and stage, and the client for the URL's region.
 async fn settle(
     aws: Aws,
-    lookup: &crate::resolve::lookup::Lookup,
+    lookup: &crate::config::Lookup,
 ) -> Result<(Aws, String, String, Option<String>)> {
     let s = crate::resolve::lookup::settle(&aws, lookup).await?;
     let aws = match &s.region {
@@ -488,7 +489,7 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
     let aws = connect(aws_args, &mut cfg).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
-    let mut spec = cfg.fetch_spec();
+    let mut spec = FetchSpec::new(&cfg);
     spec.engine = engine(&aws, &cfg, &groups, None, true).await;
     let t = crate::analyze::trace::trace(&aws, &groups, &id, cfg.window, &spec).await?;
     if let Some(r) = crate::fetch::insights::report(&spec.insights) {
@@ -510,7 +511,7 @@ async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -> Re
             use owo_colors::OwoColorize;
             for (k, v) in crate::analyze::trace::summary_lines(&t, &res.api_id, &res.stage) {
                 let v = if cfg.output.terminal {
-                    crate::render::output::sanitize_field(&v).into_owned()
+                    crate::core::text::sanitize_field(&v).into_owned()
                 } else {
                     v
                 };
@@ -569,7 +570,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
         )
         .into());
     }
-    let mut spec = cfg.fetch_spec();
+    let mut spec = FetchSpec::new(&cfg);
     spec.filter_pattern = pattern;
     let searched: Vec<LogGroup> = which.iter().map(|&i| groups[i].clone()).collect();
     spec.engine = engine(&aws, &cfg, &searched, spec.filter_pattern.as_deref(), false).await;
@@ -641,7 +642,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
     // Every failure linked in one pass (`link.rs`): the calls do not grow with their number.
     let shown: Vec<&crate::analyze::failures::Failure> = found.iter().take(args.limit).collect();
-    let mut tspec = cfg.fetch_spec();
+    let mut tspec = FetchSpec::new(&cfg);
     // One Logs Insights report for the whole command (bytes scanned, #15).
     tspec.insights = spec.insights.clone();
     // Printed as each trace is linked (text and github), in the failures' order.
@@ -707,7 +708,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
             );
             // Method, path, ids and function names come from the logs.
             let head = if cfg.output.terminal {
-                crate::render::output::sanitize_field(&head).into_owned()
+                crate::core::text::sanitize_field(&head).into_owned()
             } else {
                 head
             };
@@ -972,14 +973,14 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
         crate::resolve::sharing::other_callers(&aws, &res.api_id, &res.stage, &groups).await;
     let outcome = Arc::new(Outcome::default());
     let all: Vec<usize> = (0..groups.len()).collect();
-    let mut spec = cfg.fetch_spec();
+    let mut spec = FetchSpec::new(&cfg);
     spec.engine = engine(&aws, &cfg, &groups, None, false).await;
     let receivers = fetch::open(
         &aws,
         &groups,
         &all,
         &spec,
-        Arc::new(Stats::default()),
+        Arc::new(FetchStats::default()),
         outcome.clone(),
     );
     let report = tokio::task::spawn_blocking(move || {
@@ -1052,7 +1053,7 @@ struct GroupRow<'a> {
 async fn groups(args: cli::GroupsArgs) -> Result<u8> {
     crate::config::check_names(&args.api, &args.select)?;
     let aws = Aws::connect(&args.aws).await?;
-    let (aws, target) = match args.api.lookup() {
+    let (aws, target) = match crate::config::lookup(&args.api) {
         Some(l) => {
             let (aws, id, stage, _) = settle(aws, &l).await?;
             (aws, Some((id, stage)))
@@ -1306,7 +1307,7 @@ fn write_table(
             .iter()
             .map(|r| {
                 r.iter()
-                    .map(|c| crate::render::output::sanitize_field(c).into_owned())
+                    .map(|c| crate::core::text::sanitize_field(c).into_owned())
                     .collect()
             })
             .collect();

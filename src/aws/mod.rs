@@ -25,6 +25,7 @@ pub mod bodycap;
 pub mod debug;
 pub mod paging;
 pub mod ratelimit;
+pub mod retry;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

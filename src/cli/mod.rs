@@ -13,7 +13,10 @@ pub mod manpage;
 pub mod usage;
 pub mod userconfig;
 
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::ui::error::Hinted;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -117,15 +120,6 @@ impl ApiArgs {
     /// `(api id, stage)` when an API was named by id.
     pub fn target(&self) -> Option<(String, String)> {
         Some((self.api_id.clone()?, self.stage.clone()?))
-    }
-
-    /// What is to be looked up (`--api`, `--url`) before the API can be resolved.
-    pub fn lookup(&self) -> Option<crate::resolve::lookup::Lookup> {
-        (self.api.is_some() || self.url.is_some()).then(|| crate::resolve::lookup::Lookup {
-            api: self.api.clone(),
-            url: self.url.clone(),
-            stage: self.stage.clone(),
-        })
     }
 }
 
@@ -685,6 +679,22 @@ fn usage_exit(e: clap::Error, args: &[std::ffi::OsString]) -> ! {
     }
     let hinted = crate::cli::usage::translate(&e, args.get(1..).unwrap_or_default());
     std::process::exit(crate::ui::error::report(&anyhow::Error::new(hinted)).into())
+}
+
+/// The bounds of `--max-tps` (also checked for the config file's `max-tps`).
+pub const MAX_TPS: (f64, f64) = (0.1, 10_000.0);
+
+/// A `--max-tps` within [`MAX_TPS`].
+pub fn check_tps(tps: Option<f64>) -> Result<()> {
+    let (min, max) = MAX_TPS;
+    match tps {
+        Some(t) if !(t.is_finite() && (min..=max).contains(&t)) => Err(Hinted::usage(
+            format!("--max-tps must be a number of calls per second from {min} to {max}, not {t}"),
+            "for example --max-tps 5",
+        )
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -224,7 +224,7 @@ fn check_value(cmd: &clap::Command, s: &Setting) -> Result<(), String> {
             .value
             .parse()
             .map_err(|_| format!("`{}` is not a number", s.value))?;
-        crate::config::check_tps(Some(v)).map_err(|e| e.to_string())?;
+        crate::cli::check_tps(Some(v)).map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -7,4 +7,5 @@
 pub mod extract;
 pub mod model;
 pub mod numfmt;
+pub mod text;
 pub mod time;

@@ -3,6 +3,7 @@
 //! depends only on these types, not on the others.
 
 use std::fmt;
+use std::sync::atomic::AtomicU64;
 
 /// Why a log group is read: the `source` field of the JSON output and of `--only`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,19 +30,6 @@ impl Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl From<crate::cli::SourceArg> for Source {
-    fn from(s: crate::cli::SourceArg) -> Source {
-        use crate::cli::SourceArg as A;
-        match s {
-            A::Execution => Source::Execution,
-            A::Access => Source::Access,
-            A::Lambda => Source::Lambda,
-            A::Authorizer => Source::Authorizer,
-            A::Extra => Source::Extra,
-        }
     }
 }
 
@@ -233,4 +221,16 @@ impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self)
     }
+}
+
+/// Counters for the run, shared by all tasks.
+#[derive(Debug, Default)]
+pub struct FetchStats {
+    pub calls: AtomicU64,
+    pub throttles: AtomicU64,
+    pub events: AtomicU64,
+    pub pages: AtomicU64,
+    pub groups_done: AtomicU64,
+    /// Extra slices cut from big groups' windows.
+    pub slices: AtomicU64,
 }

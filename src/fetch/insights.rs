@@ -655,7 +655,7 @@ impl Batch {
                         )));
                     }
                     self.limiter.on_throttle();
-                    let wait = crate::fetch::backoff(
+                    let wait = crate::aws::retry::backoff(
                         attempt,
                         Duration::from_millis(500),
                         Duration::from_secs(10),
@@ -833,7 +833,7 @@ pub async fn user_query(
                             return Err(format!("StartQuery failed: {}", classify(&err).text()));
                         }
                         limiter.on_throttle();
-                        tokio::time::sleep(crate::fetch::backoff(
+                        tokio::time::sleep(crate::aws::retry::backoff(
                             attempt,
                             Duration::from_millis(500),
                             Duration::from_secs(10),

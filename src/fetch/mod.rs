@@ -32,7 +32,7 @@ pub mod insights;
 pub mod page;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,8 +41,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::aws::Aws;
 use crate::aws::ratelimit::RateLimiter;
-use crate::config::Window;
-use crate::core::model::{Event, LogGroup, Text};
+use crate::aws::retry::backoff;
+use crate::config::{GetConfig, Window};
+use crate::core::model::{Event, FetchStats, LogGroup, Text};
 use crate::ui::error::{AwsFault, classify, warn};
 
 /// Attempts for a call that fails with a 5xx, a timeout or a connection error.
@@ -150,18 +151,6 @@ impl Gate {
     }
 }
 
-/// Counters for the run, shared by all tasks.
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub calls: AtomicU64,
-    pub throttles: AtomicU64,
-    pub events: AtomicU64,
-    pub pages: AtomicU64,
-    pub groups_done: AtomicU64,
-    /// Extra slices cut from big groups' windows.
-    pub slices: AtomicU64,
-}
-
 /// What went wrong, per group: the run exits 1 when this is not empty.
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -203,6 +192,26 @@ pub struct FetchSpec {
     pub read_ahead: ReadAhead,
 }
 
+impl FetchSpec {
+    /// What the fetch stage needs of a command's settings (`engine` starts as
+    /// FilterLogEvents; `insights::choose` settles `--engine auto`).
+    pub fn new(cfg: &GetConfig) -> FetchSpec {
+        FetchSpec {
+            window: cfg.window,
+            filter_pattern: cfg.filter_pattern.clone(),
+            concurrency: cfg.concurrency,
+            max_tps: cfg.max_tps,
+            streams: Vec::new(),
+            stream_prefixes: cfg.stream_prefixes.clone(),
+            throttle_budget: cfg.throttle_budget,
+            engine: Engine::Filter,
+            infrequent_via_insights: cfg.engine == crate::cli::Engine::Auto,
+            insights: Default::default(),
+            read_ahead: Default::default(),
+        }
+    }
+}
+
 /// How a window is searched (settled: `auto` is decided by `insights::choose`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -232,7 +241,7 @@ pub fn start(
     groups: &[LogGroup],
     which: &[usize],
     spec: &FetchSpec,
-    stats: Arc<Stats>,
+    stats: Arc<FetchStats>,
     outcome: Arc<Outcome>,
 ) -> Vec<mpsc::Receiver<Vec<Event>>> {
     let sem = Arc::new(Semaphore::new(spec.concurrency.max(1)));
@@ -303,7 +312,7 @@ pub struct GroupTask {
     spec: FetchSpec,
     sem: Arc<Semaphore>,
     limiter: RateLimiter,
-    stats: Arc<Stats>,
+    stats: Arc<FetchStats>,
     /// What the service or the data did wrong, said once (`anomalies.rs`).
     pub anomalies: Arc<crate::fetch::anomalies::Anomalies>,
 }
@@ -672,7 +681,7 @@ impl GroupTask {
         spec: FetchSpec,
         sem: Arc<Semaphore>,
         limiter: RateLimiter,
-        stats: Arc<Stats>,
+        stats: Arc<FetchStats>,
     ) -> GroupTask {
         GroupTask {
             client,
@@ -836,7 +845,7 @@ pub fn open(
     groups: &[LogGroup],
     which: &[usize],
     spec: &FetchSpec,
-    stats: Arc<Stats>,
+    stats: Arc<FetchStats>,
     outcome: Arc<Outcome>,
 ) -> Vec<mpsc::Receiver<Vec<Event>>> {
     if spec.engine == Engine::Insights
@@ -896,7 +905,7 @@ pub async fn collect(
         groups,
         which,
         spec,
-        Arc::new(Stats::default()),
+        Arc::new(FetchStats::default()),
         outcome.clone(),
     );
     let events = tokio::task::spawn_blocking(move || {
@@ -923,42 +932,9 @@ impl CallError {
     }
 }
 
-/// Exponential backoff with full jitter: a random wait in [base·2ⁿ/2, base·2ⁿ], capped.
-pub fn backoff(attempt: u32, base: Duration, cap: Duration) -> Duration {
-    let exp = base.saturating_mul(1u32 << attempt.min(16)).min(cap);
-    let half = exp / 2;
-    half + Duration::from_secs_f64(half.as_secs_f64() * jitter())
-}
-
-/// A number in [0, 1): xorshift seeded from the clock and a counter; good enough for
-/// spreading retries, no dependency needed.
-fn jitter() -> f64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0);
-    let mut x = nanos ^ COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed) | 1;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    (x >> 11) as f64 / (1u64 << 53) as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_is_bounded_and_grows() {
-        let base = Duration::from_millis(100);
-        let cap = Duration::from_secs(2);
-        for attempt in 0..40 {
-            let d = backoff(attempt, base, cap);
-            let exp = base.saturating_mul(1 << attempt.min(16)).min(cap);
-            assert!(d >= exp / 2 && d <= exp, "{attempt}: {d:?}");
-        }
-    }
 
     #[test]
     fn default_budgets_stay_under_the_quotas() {

@@ -250,7 +250,7 @@ impl Session {
                         return self.fall_back(&why, &tx, &once);
                     }
                     self.down(&tx).await;
-                    tokio::time::sleep(crate::fetch::backoff(
+                    tokio::time::sleep(crate::aws::retry::backoff(
                         failures,
                         Duration::from_millis(500),
                         Duration::from_secs(10),
@@ -373,7 +373,7 @@ impl Session {
             loop {
                 match p.poll(started).await {
                     Err(PollError::Other(_)) if failures + 1 < CATCH_UP_ATTEMPTS => {
-                        tokio::time::sleep(crate::fetch::backoff(
+                        tokio::time::sleep(crate::aws::retry::backoff(
                             failures,
                             Duration::from_secs(1),
                             Duration::from_secs(8),

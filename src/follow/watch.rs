@@ -27,8 +27,10 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::aws::Aws;
 use crate::aws::ratelimit::RateLimiter;
+use crate::config::WatchSpec;
+use crate::core::model::FetchStats;
 use crate::core::model::{Event, LogGroup};
-use crate::fetch::{self, CallError, FetchSpec, GroupTask, Stats};
+use crate::fetch::{self, CallError, FetchSpec, GroupTask};
 use crate::ui::error::{note, warn};
 
 /// How far back each poll reaches before the previous poll's end (late ingestion).
@@ -37,15 +39,6 @@ pub const OVERLAP_MS: i64 = 10_000;
 /// 1 s and 15 s (a Lambda's group appears with its first invocation).
 fn absent_retry(interval: Duration) -> Duration {
     (interval * 10).clamp(Duration::from_secs(1), Duration::from_secs(15))
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct WatchSpec {
-    pub interval: Duration,
-    pub lag_ms: i64,
-    /// `--live`: follow through CloudWatch Live Tail sessions (`live.rs`), polling only
-    /// the groups it cannot cover.
-    pub live: bool,
 }
 
 /// What a group's task tells the printer.
@@ -87,7 +80,7 @@ pub fn start(
     spec: &FetchSpec,
     watch: WatchSpec,
     resume: Resume,
-    stats: Arc<Stats>,
+    stats: Arc<FetchStats>,
 ) -> mpsc::Receiver<Msg> {
     let (tx, rx) = mpsc::channel(64);
     let Resume { from, seen } = resume;
@@ -209,7 +202,7 @@ impl Poller {
                     tokio::time::sleep(absent_retry(self.watch.interval)).await;
                 }
                 Err(PollError::Other(msg)) => {
-                    let wait = fetch::backoff(
+                    let wait = crate::aws::retry::backoff(
                         failures.min(6),
                         Duration::from_secs(2),
                         Duration::from_secs(60),

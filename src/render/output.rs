@@ -25,6 +25,7 @@ use owo_colors::{OwoColorize, Style};
 use crate::cli::OutputFormat;
 use crate::config::OutputConfig;
 use crate::core::model::{Event, LogGroup};
+use crate::core::text::{sanitize, sanitize_field};
 
 /// The colours a group can get (readable on dark and light backgrounds).
 const PALETTE: [owo_colors::AnsiColors; 6] = {
@@ -77,33 +78,6 @@ pub fn stdout_gone() -> bool {
     false
 }
 
-/// Lets a Windows console (10 and later) show ANSI colours and the progress line's erase
-/// sequence: turns on virtual terminal processing for each of stdout and stderr that is a
-/// console. A pipe or a file is left alone (`GetConsoleMode` fails on it). Unix terminals
-/// take ANSI as they are.
-#[cfg(windows)]
-pub fn enable_ansi_on_console() {
-    use std::os::windows::io::AsRawHandle;
-    use windows_sys::Win32::System::Console::{
-        CONSOLE_MODE, ENABLE_VIRTUAL_TERMINAL_PROCESSING, GetConsoleMode, SetConsoleMode,
-    };
-    for handle in [
-        std::io::stdout().as_raw_handle(),
-        std::io::stderr().as_raw_handle(),
-    ] {
-        let mut mode: CONSOLE_MODE = 0;
-        // SAFETY: the process's own standard handles, valid (or null, which fails) for the
-        // calls; `mode` outlives the call that writes it.
-        unsafe {
-            if GetConsoleMode(handle, &mut mode) != 0 {
-                SetConsoleMode(handle, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING);
-            }
-        }
-    }
-}
-
-#[cfg(not(windows))]
-pub fn enable_ansi_on_console() {}
 /// Whether the process was started with its stdout closed (`>&-`). Every event would be
 /// lost: the Rust runtime puts `/dev/null` in place of a closed standard descriptor before
 /// `main`, opened read-write, which is how it is told apart from a `> /dev/null` (opened
@@ -413,62 +387,6 @@ pub fn is_error_line(msg: &str) -> bool {
     }
     // `Method completed with status: 5xx`
     msg.find("Method completed with status: 5").is_some()
-}
-
-/// Make a log message safe to show on a terminal: keep text, newlines and tabs; turn a
-/// lone `\r` (Node's line separator) into a newline; show every other control character,
-/// escape sequence introducer and bidi/invisible formatting character escaped, so the
-/// message cannot move the cursor, change the title, clear the screen or hide text.
-pub fn sanitize(msg: &str) -> std::borrow::Cow<'_, str> {
-    let needs = msg.chars().any(|c| c != '\n' && c != '\t' && is_unsafe(c));
-    if !needs {
-        return std::borrow::Cow::Borrowed(msg);
-    }
-    let mut out = String::with_capacity(msg.len() + 16);
-    let mut chars = msg.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\n' | '\t' => out.push(c),
-            '\r' => {
-                if chars.peek() != Some(&'\n') {
-                    out.push('\n');
-                }
-            }
-            c if is_unsafe(c) => {
-                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{{{:x}}}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// A one-line field from AWS or a log (a stream, group, API, stage, function or route
-/// name, a request id, a server's error text) made safe for a terminal the same way as
-/// [`sanitize`], with newlines, tabs and carriage returns escaped too, so it stays on its
-/// line and in its column.
-pub fn sanitize_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        if is_unsafe(c) {
-            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(c as u32,
-            0x200B..=0x200F      // zero-width space/joiners, LRM, RLM
-            | 0x202A..=0x202E    // bidi embeddings and overrides
-            | 0x2060..=0x2069    // word joiner, invisible operators, bidi isolates
-            | 0xFEFF)
 }
 
 #[cfg(test)]

@@ -15,15 +15,8 @@
 use anyhow::Result;
 
 use crate::aws::Aws;
+use crate::config::Lookup;
 use crate::ui::error::{AwsFault, Hinted, classify};
-
-/// What the user named instead of `--api-id ID --stage STAGE`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Lookup {
-    pub api: Option<String>,
-    pub url: Option<String>,
-    pub stage: Option<String>,
-}
 
 /// What a URL says by itself.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,6 +24,7 @@
 pub mod delivery;
 pub mod deploy;
 pub mod lookup;
+pub mod route;
 pub mod sharing;
 
 use std::collections::{BTreeMap, HashMap};
@@ -144,7 +145,7 @@ pub async fn resolve(
 /// behind the matching routes (a group's reasons name its routes: `GET /users/{id}
 /// integration`, `GET /items, POST /items integration`).
 fn narrow_to_routes(res: &mut Resolution, select: &Selection) -> Result<()> {
-    let matching = |concrete: &str| crate::analyze::summary::match_route(&res.routes, concrete);
+    let matching = |concrete: &str| crate::resolve::route::match_route(&res.routes, concrete);
     let chosen: Vec<String> = match (&select.route, &select.route_path) {
         (Some(r), _) => {
             let r = match r.trim().split_once(' ') {
@@ -1121,7 +1122,7 @@ async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
                         && matches!(classify(e), AwsFault::Throttled | AwsFault::Transient(_))
                         && failures < 4
                     {
-                        tokio::time::sleep(crate::fetch::backoff(
+                        tokio::time::sleep(crate::aws::retry::backoff(
                             failures,
                             std::time::Duration::from_millis(200),
                             std::time::Duration::from_secs(3),

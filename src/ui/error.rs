@@ -145,7 +145,7 @@ pub fn set_workflow_commands(on: bool) {
 /// screen, set the title or the clipboard, or (under `--output github`) run a workflow
 /// command.
 pub fn shown(s: &str) -> String {
-    let s = crate::render::output::sanitize_field(&one_line(s)).into_owned();
+    let s = crate::core::text::sanitize_field(&one_line(s)).into_owned();
     if WORKFLOW_COMMANDS.load(std::sync::atomic::Ordering::Relaxed) {
         s.replace("##[", "# #[")
     } else {

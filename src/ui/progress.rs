@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::fetch::Stats;
+use crate::core::model::FetchStats;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
@@ -28,7 +28,7 @@ pub fn wanted(stdout_is_tty: bool, stderr_is_tty: bool, ci: bool, quiet: bool) -
 }
 
 /// The progress line for these counters.
-pub fn line(stats: &Stats, total_groups: usize, elapsed: Duration) -> String {
+pub fn line(stats: &FetchStats, total_groups: usize, elapsed: Duration) -> String {
     let n = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
     format!(
         "apitrace: {}/{} groups, {} pages, {} events, {} throttled, {:.1} s",
@@ -47,14 +47,14 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn start(stats: Arc<Stats>, total_groups: usize, enabled: bool) -> Progress {
+    pub fn start(stats: Arc<FetchStats>, total_groups: usize, enabled: bool) -> Progress {
         Progress::start_with(stats, total_groups, enabled, Arc::new(String::new))
     }
 
     /// The same, with `extra()` appended to the line (e.g. `errors`' failures found and
     /// linked).
     pub fn start_with(
-        stats: Arc<Stats>,
+        stats: Arc<FetchStats>,
         total_groups: usize,
         enabled: bool,
         extra: Arc<dyn Fn() -> String + Send + Sync>,
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn the_line() {
-        let s = Stats::default();
+        let s = FetchStats::default();
         s.pages.store(12, Ordering::Relaxed);
         s.events.store(8432, Ordering::Relaxed);
         s.groups_done.store(3, Ordering::Relaxed);
