@@ -3,5 +3,8 @@
 //!
 //! May import: `analyze`, `follow`, `fetch`, `merge`, `resolve`, `aws`, `config`, `cli`, `ui`, `core`.
 
+pub mod errors;
 pub mod links;
 pub mod output;
+pub mod table;
+pub mod trace;
