@@ -558,7 +558,7 @@ fn pointed_groups(groups: &[LogGroup], facts: &ApiFacts) -> Vec<usize> {
         .integration_function_arns
         .iter()
         .chain(facts.authorizer_function_arn.iter())
-        .filter_map(|a| crate::resolve::parse_function(a).map(|f| f.name))
+        .filter_map(|a| crate::resolve::arn::parse_function(a).map(|f| f.name))
         .collect();
     if named.is_empty() {
         return all;

@@ -158,7 +158,7 @@ async fn resolve_readable(
             let names: Vec<&str> = missing.iter().map(|g| g.name.as_str()).collect();
             let mut similar = Vec::new();
             for g in &missing {
-                similar.extend(resolve::similar_groups(aws, &g.region, &g.name).await);
+                similar.extend(resolve::exist::similar_groups(aws, &g.region, &g.name).await);
             }
             let hint = if similar.is_empty() {
                 format!(
@@ -195,7 +195,7 @@ async fn resolve_readable(
                     .first()
                     .map(String::as_str)
                     .unwrap_or(g.source.as_str()),
-                resolve::missing_hint(g)
+                resolve::exist::missing_hint(g)
             )),
             _ => {
                 readable.push(g.clone());
