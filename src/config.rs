@@ -253,7 +253,7 @@ pub struct GetConfig {
     pub throttle_budget: Duration,
     /// `--watch`: follow after the window.
     pub watch: Option<WatchSpec>,
-    /// `--engine` as asked; `insights::choose` settles `auto` once the groups are known.
+    /// `--engine` as asked; `fetch::choose` settles `auto` once the groups are known.
     pub engine: cli::Engine,
     /// `--max-scan`: the most `auto` lets Insights scan, in bytes.
     pub max_scan: u64,

@@ -230,7 +230,7 @@ async fn engine(
     if cfg.watch.is_some() {
         return fetch::Engine::Filter;
     }
-    crate::fetch::insights::choose(
+    crate::fetch::choose::choose(
         aws,
         cfg.engine,
         cfg.max_scan,

@@ -64,7 +64,7 @@ pub async fn query(args: &cli::QueryArgs, mut cfg: GetConfig) -> Result<u8> {
     }
     let stats = Arc::new(crate::fetch::insights::InsightsStats::default());
     let (rows, failed) =
-        crate::fetch::insights::user_query(&aws, &groups, &text, cfg.window, &stats).await;
+        crate::fetch::query::user_query(&aws, &groups, &text, cfg.window, &stats).await;
     if let Some(r) = crate::fetch::insights::report(&stats) {
         error::note(r);
     }
@@ -83,7 +83,7 @@ pub async fn query(args: &cli::QueryArgs, mut cfg: GetConfig) -> Result<u8> {
             }
         }
     }
-    let cell = |r: &crate::fetch::insights::Row, c: &str| {
+    let cell = |r: &crate::fetch::query::Row, c: &str| {
         r.iter()
             .find(|(k, _)| k == c)
             .map(|(_, v)| v.clone())

@@ -140,196 +140,6 @@ pub struct InsightsStats {
     pub skipped_warned: std::sync::atomic::AtomicBool,
 }
 
-/// Windows at least this long may go to Insights under `--engine auto`.
-const AUTO_HOURS: f64 = 6.0;
-/// …when the groups hold at least this much (DescribeLogGroups `storedBytes`).
-const AUTO_BYTES: u64 = 1 << 30;
-
-/// Settle `--engine` for a search of `groups` over `window`, and say why on stderr when
-/// Insights is chosen (it is billed) or refused. Before any query the bytes it would scan
-/// are estimated ([`estimate`]) and said; under `auto` a query estimated over `max_scan`
-/// is not run (FilterLogEvents pages instead, and the note says how to run it anyway).
-pub async fn choose(
-    aws: &Aws,
-    asked: crate::cli::Engine,
-    max_scan: u64,
-    groups: &[LogGroup],
-    window: Window,
-    filter: Option<&str>,
-    trace: bool,
-) -> crate::fetch::Engine {
-    use crate::cli::Engine as Asked;
-    use crate::fetch::Engine;
-    use crate::ui::error::note;
-    let translatable = translate(filter).is_some();
-    let hours = (window.end_ms - window.start_ms) as f64 / 3_600_000.0;
-    let now_ms = chrono::Utc::now().timestamp_millis();
-    let why = match asked {
-        Asked::Filter => return Engine::Filter,
-        Asked::Insights if !translatable => {
-            note("the filter pattern has no Logs Insights equivalent: using --engine filter");
-            return Engine::Filter;
-        }
-        Asked::Insights => {
-            let est = estimate(&describe(aws, groups).await, window, now_ms);
-            note(format!(
-                "engine: Logs Insights (--engine insights; {}, billed per GB scanned)",
-                est.describe()
-            ));
-            return Engine::Insights;
-        }
-        Asked::Auto if !translatable => return Engine::Filter,
-        Asked::Auto if trace && hours > AUTO_HOURS => None,
-        Asked::Auto if hours >= AUTO_HOURS => Some(describe(aws, groups).await),
-        Asked::Auto => return Engine::Filter,
-    };
-    let (infos, reason) = match why {
-        // A trace over a long window: one query finds the request wherever it is.
-        None => (
-            describe(aws, groups).await,
-            format!("a trace over {hours:.0} h"),
-        ),
-        Some(infos) => {
-            let stored: u64 = infos.iter().map(|i| i.stored_bytes).sum();
-            if stored < AUTO_BYTES {
-                return Engine::Filter;
-            }
-            let reason = format!(
-                "{hours:.0} h over {:.1} GiB of logs",
-                stored as f64 / (1u64 << 30) as f64
-            );
-            (infos, reason)
-        }
-    };
-    let est = estimate(&infos, window, now_ms);
-    if est.bytes > max_scan {
-        note(format!(
-            "engine: FilterLogEvents, not Logs Insights ({reason}): a query would scan {}, over \
-             --max-scan {}; --engine insights runs it anyway",
-            est.describe(),
-            human_bytes(max_scan)
-        ));
-        return Engine::Filter;
-    }
-    note(format!(
-        "engine: Logs Insights ({reason}; {}, billed per GB scanned; --engine filter to page \
-         instead)",
-        est.describe()
-    ));
-    Engine::Insights
-}
-
-/// What DescribeLogGroups says of one group, for the estimate.
-#[derive(Debug, Clone, Default)]
-pub struct GroupInfo {
-    /// False: the group could not be described (missing, denied, another account).
-    pub known: bool,
-    pub stored_bytes: u64,
-    pub retention_days: Option<i64>,
-    pub created_ms: Option<i64>,
-}
-
-/// DescribeLogGroups for each group (one call each, concurrently).
-async fn describe(aws: &Aws, groups: &[LogGroup]) -> Vec<GroupInfo> {
-    let calls = groups.iter().map(|g| {
-        let client = aws.logs(&g.region);
-        let name = g.name.clone();
-        async move {
-            match client
-                .describe_log_groups()
-                .log_group_name_prefix(&name)
-                .send()
-                .await
-            {
-                Ok(o) => o
-                    .log_groups()
-                    .iter()
-                    .find(|x| x.log_group_name() == Some(name.as_str()))
-                    .map(|x| GroupInfo {
-                        known: true,
-                        stored_bytes: x.stored_bytes().unwrap_or(0).max(0) as u64,
-                        retention_days: x.retention_in_days().map(i64::from),
-                        created_ms: x.creation_time(),
-                    })
-                    .unwrap_or_default(),
-                Err(_) => GroupInfo::default(),
-            }
-        }
-    });
-    futures::future::join_all(calls).await
-}
-
-/// Bytes a query over `window` would scan, estimated.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Estimate {
-    pub bytes: u64,
-    /// Groups that could not be described (left out of the estimate).
-    pub unknown: usize,
-}
-
-impl Estimate {
-    fn describe(&self) -> String {
-        let mut s = format!("about {} to scan", human_bytes(self.bytes));
-        if self.unknown > 0 {
-            s.push_str(&format!(
-                " (not counting {} group{} that could not be described)",
-                self.unknown,
-                if self.unknown == 1 { "" } else { "s" }
-            ));
-        }
-        s
-    }
-}
-
-/// Each group's stored bytes times the share of its stored time that the window covers:
-/// its data spans its retention (or, when it never expires or is younger, its age), so a
-/// window of a tenth of that span reads about a tenth of the bytes, when traffic is even.
-/// Insights bills the bytes of the log events in the time range it queries; storedBytes
-/// is the compressed size CloudWatch reports and is updated with a delay, so this is an
-/// estimate, said as such.
-pub fn estimate(infos: &[GroupInfo], window: Window, now_ms: i64) -> Estimate {
-    let mut bytes = 0f64;
-    let mut unknown = 0;
-    for i in infos {
-        if !i.known {
-            unknown += 1;
-            continue;
-        }
-        let age = i.created_ms.map(|c| (now_ms - c).max(1));
-        let kept = i.retention_days.map(|d| d.max(1) * 86_400_000);
-        let span = match (age, kept) {
-            (Some(a), Some(k)) => a.min(k),
-            (Some(a), None) => a,
-            (None, Some(k)) => k,
-            (None, None) => {
-                bytes += i.stored_bytes as f64;
-                continue;
-            }
-        };
-        let oldest = now_ms - span;
-        let covered = (window.end_ms.min(now_ms) - window.start_ms.max(oldest)).max(0);
-        bytes += i.stored_bytes as f64 * (covered as f64 / span as f64).min(1.0);
-    }
-    Estimate {
-        bytes: bytes.round() as u64,
-        unknown,
-    }
-}
-
-/// `1.2 GB`, `350 MB`, `12 kB`, `0 B` (powers of 1000, as AWS bills).
-pub fn human_bytes(b: u64) -> String {
-    let b = b as f64;
-    if b >= 1e9 {
-        format!("{:.1} GB", b / 1e9)
-    } else if b >= 1e6 {
-        format!("{:.0} MB", b / 1e6)
-    } else if b >= 1e3 {
-        format!("{:.0} kB", b / 1e3)
-    } else {
-        format!("{b:.0} B")
-    }
-}
-
 /// The line for stderr after a run that used Insights.
 pub fn report(stats: &InsightsStats) -> Option<String> {
     let q = stats.queries.load(Ordering::Relaxed);
@@ -352,7 +162,7 @@ pub fn report(stats: &InsightsStats) -> Option<String> {
 /// Queries running now, so they can be stopped on Ctrl-C.
 static RUNNING: Mutex<Vec<(Client, String)>> = Mutex::new(Vec::new());
 
-fn running() -> std::sync::MutexGuard<'static, Vec<(Client, String)>> {
+pub(super) fn running() -> std::sync::MutexGuard<'static, Vec<(Client, String)>> {
     RUNNING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -468,7 +278,7 @@ const UNKNOWN_POLLS: u32 = 5;
 /// seconds straight to milliseconds, so `endTime = E` reaches `E.000` only, not `E.999`
 /// (the CloudWatch team in aws/aws-sdk#280, from boto/boto3#3282; aws-notes.md §7): the end
 /// is rounded up, and the rows are cut to `[lo, hi]` here.
-fn query_seconds(lo: i64, hi: i64) -> (i64, i64) {
+pub(super) fn query_seconds(lo: i64, hi: i64) -> (i64, i64) {
     (
         lo.div_euclid(1000),
         hi.div_euclid(1000) + (hi.rem_euclid(1000) > 0) as i64,
@@ -769,133 +579,6 @@ pub fn parse_insights_time(s: &str) -> Option<i64> {
 
 // ---- `apitrace query` (#21): a user's own query -------------------------------------
 
-/// One result row of a user's query: `(field, value)` in the service's order, `@ptr` left out.
-pub type Row = Vec<(String, String)>;
-
-/// Run `query` over `groups` in `window`: one StartQuery per batch (region, at most
-/// [`MAX_GROUPS`] groups), one after the other, registered for Ctrl-C ([`stop_all`]) and
-/// counted in `stats` (queries, bytes scanned). A batch that fails is a warning and a line
-/// in the second vector; the rows of the others are returned.
-pub async fn user_query(
-    aws: &Aws,
-    groups: &[LogGroup],
-    query: &str,
-    window: Window,
-    stats: &Arc<InsightsStats>,
-) -> (Vec<Row>, Vec<(String, String)>) {
-    let mut batches: Vec<(String, Vec<&LogGroup>)> = Vec::new();
-    for g in groups {
-        match batches
-            .iter_mut()
-            .find(|(r, v)| *r == g.region && v.len() < MAX_GROUPS)
-        {
-            Some((_, v)) => v.push(g),
-            None => batches.push((g.region.clone(), vec![g])),
-        }
-    }
-    let (s, e) = query_seconds(window.start_ms, window.end_ms);
-    let limiter = RateLimiter::new(5.0);
-    let mut rows = Vec::new();
-    let mut failed = Vec::new();
-    for (region, batch) in batches {
-        let client = aws.logs(&region);
-        let names: Vec<String> = batch.iter().map(|g| g.name.clone()).collect();
-        let cross = batch.iter().any(|g| g.cross_account_arn().is_some());
-        let idents: Option<Vec<String>> = cross.then(|| {
-            batch
-                .iter()
-                .map(|g| g.cross_account_arn().unwrap_or_else(|| g.name.clone()))
-                .collect()
-        });
-        let run = async {
-            let mut attempt = 0;
-            let id = loop {
-                limiter.acquire().await;
-                match client
-                    .start_query()
-                    .set_log_group_names((!cross).then(|| names.clone()))
-                    .set_log_group_identifiers(idents.clone())
-                    .start_time(s)
-                    .end_time(e)
-                    .query_string(query)
-                    .send()
-                    .await
-                {
-                    Ok(o) => {
-                        stats.queries.fetch_add(1, Ordering::Relaxed);
-                        break o.query_id().unwrap_or_default().to_string();
-                    }
-                    Err(err) => {
-                        let busy =
-                            matches!(classify(&err), AwsFault::Throttled | AwsFault::Transient(_))
-                                || err.code() == Some("LimitExceededException");
-                        if !busy || attempt >= 12 {
-                            return Err(format!("StartQuery failed: {}", classify(&err).text()));
-                        }
-                        limiter.on_throttle();
-                        tokio::time::sleep(crate::aws::retry::backoff(
-                            attempt,
-                            Duration::from_millis(500),
-                            Duration::from_secs(10),
-                        ))
-                        .await;
-                        attempt += 1;
-                    }
-                }
-            };
-            running().push((client.clone(), id.clone()));
-            let result = user_results(&client, &id, &limiter, stats).await;
-            running().retain(|(_, q)| *q != id);
-            if result.is_err() {
-                let _ = client.stop_query().query_id(&id).send().await;
-            }
-            result
-        };
-        match run.await {
-            Ok(r) => rows.extend(r),
-            Err(msg) => {
-                let what = names.join(", ");
-                warn(format!("Logs Insights query over {what}: {msg}"));
-                failed.push((what, msg));
-            }
-        }
-    }
-    (rows, failed)
-}
-
-/// Poll one query until it ends; its rows (all GetQueryResults pages), `@ptr` left out.
-async fn user_results(
-    client: &Client,
-    id: &str,
-    limiter: &RateLimiter,
-    stats: &InsightsStats,
-) -> Result<Vec<Row>, String> {
-    let mut rows = Vec::new();
-    poll_query(
-        client,
-        id,
-        limiter,
-        stats,
-        "narrow the window",
-        || false,
-        |page| {
-            rows.extend(page.iter().map(|r| {
-                r.iter()
-                    .filter(|f| f.field() != Some("@ptr"))
-                    .map(|f| {
-                        (
-                            f.field().unwrap_or_default().to_string(),
-                            f.value().unwrap_or_default().to_string(),
-                        )
-                    })
-                    .collect::<Row>()
-            }))
-        },
-    )
-    .await?;
-    Ok(rows)
-}
-
 /// Poll query `id` with GetQueryResults until it ends, handing each page of rows to
 /// `page` (the service pages results by `nextToken`; a token handed back twice ends the
 /// paging, see `paging.rs`) and adding the bytes scanned to `stats`. `Ok(false)` when
@@ -904,7 +587,7 @@ async fn user_results(
 /// reason (`timeout_hint` says what to try), and [`UNKNOWN_POLLS`] `Unknown` (or absent)
 /// statuses in a row end it rather than polling for an hour. Shared by `--engine
 /// insights` and `apitrace query`.
-async fn poll_query(
+pub(super) async fn poll_query(
     client: &Client,
     id: &str,
     limiter: &RateLimiter,
@@ -983,6 +666,7 @@ async fn poll_query(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::choose::{GroupInfo, estimate, human_bytes};
 
     #[test]
     fn estimate_scales_stored_bytes_by_the_window_share() {

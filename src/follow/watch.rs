@@ -2,7 +2,7 @@
 //! per-group watermark, print new events once, in time order across groups.
 //!
 //! - Each group has a task that polls `[from, now]` every `--watch-interval`, paging to the
-//!   end through the same rate limiter, semaphore and retries as `get` (`fetch::GroupTask`).
+//!   end through the same rate limiter, semaphore and retries as `get` (`fetch::filter::GroupTask`).
 //!   After a poll that ended at `now`, the next one starts at `now − OVERLAP`: events are
 //!   often ingested seconds after their timestamp, and the overlap catches them.
 //! - De-duplication is by event id, per group, remembering only ids with a timestamp in the
@@ -30,7 +30,8 @@ use crate::aws::ratelimit::RateLimiter;
 use crate::config::WatchSpec;
 use crate::core::model::FetchStats;
 use crate::core::model::{Event, LogGroup};
-use crate::fetch::{self, CallError, FetchSpec, GroupTask};
+use crate::fetch::filter::GroupTask;
+use crate::fetch::{self, CallError, FetchSpec};
 use crate::ui::error::{note, warn};
 
 /// How far back each poll reaches before the previous poll's end (late ingestion).
