@@ -643,33 +643,6 @@ fn dedup(events: &mut Vec<Event>) {
     events.retain(|e| seen.insert((e.group, e.event_id.clone())));
 }
 
-/// The JSON object of `trace -o json`.
-#[derive(Serialize)]
-pub struct TraceJson<'a> {
-    pub request_id: Option<&'a str>,
-    pub extended_request_id: Option<&'a str>,
-    pub api_id: &'a str,
-    pub stage: &'a str,
-    pub method: Option<&'a str>,
-    pub path: Option<&'a str>,
-    pub status: Option<u16>,
-    pub latency_ms: Option<f64>,
-    pub integration_latency_ms: Option<f64>,
-    pub xray_trace_id: Option<&'a str>,
-    /// The route as the API defines it (`GET /users/{id}`), when a log names it.
-    pub route: Option<&'a str>,
-    /// `$context.error.responseType` (`UNAUTHORIZED`, `THROTTLED`, …).
-    pub error_type: Option<&'a str>,
-    /// Why API Gateway answered without (or instead of) the integration.
-    pub reason: Option<&'a str>,
-    /// The Lambda service refused the integration call (429).
-    pub lambda_throttled: bool,
-    pub lambdas: Vec<InvocationJson<'a>>,
-    pub authorizer: Option<AuthorizerJson<'a>>,
-    pub notes: &'a [String],
-    pub events: Vec<serde_json::Value>,
-}
-
 /// The authorizer's verdict, whenever an authorizer was involved.
 #[derive(Serialize)]
 pub struct AuthorizerJson<'a> {
@@ -765,93 +738,6 @@ impl<'a> From<&'a Invocation> for InvocationJson<'a> {
             status: &l.status,
         }
     }
-}
-
-/// The summary block printed before the timeline.
-pub fn summary_lines(t: &Trace, api_id: &str, stage: &str) -> Vec<(String, String)> {
-    let f = &t.facts;
-    let ms = |v: Option<f64>| v.map_or_else(|| "?".into(), crate::core::numfmt::duration_ms);
-    let mut rows = vec![(
-        "request".to_string(),
-        match &f.extended_request_id {
-            Some(x) if Some(x) != f.request_id.as_ref() => {
-                format!("{} (extended {x})", f.request_id.as_deref().unwrap_or("?"))
-            }
-            _ => f.request_id.clone().unwrap_or_else(|| "?".into()),
-        },
-    )];
-    rows.push(("api".into(), format!("{api_id} stage {stage}")));
-    rows.push((
-        "route".into(),
-        format!(
-            "{} {} -> {}",
-            f.method.as_deref().unwrap_or("?"),
-            f.path.as_deref().unwrap_or("?"),
-            f.status.map_or("?".to_string(), |s| s.to_string())
-        ),
-    ));
-    rows.push((
-        "latency".into(),
-        format!(
-            "{} (integration {})",
-            ms(f.latency_ms),
-            ms(f.integration_latency_ms)
-        ),
-    ));
-    if let Some(r) = &f.route {
-        rows.push(("resource".into(), r.clone()));
-    }
-    if let Some(x) = &f.xray_trace_id {
-        rows.push(("x-ray".into(), x.clone()));
-    }
-    let describe = |l: &Invocation| {
-        let r = &l.report;
-        let mut s = format!(
-            "{} {} {}: {}",
-            l.function.as_deref().unwrap_or(&l.log_group),
-            l.request_id,
-            l.status,
-            ms(r.duration_ms)
-        );
-        if let Some(b) = r.billed_duration_ms {
-            s.push_str(&format!(", billed {}", ms(Some(b))));
-        }
-        if let Some(m) = r.max_memory_mb {
-            s.push_str(&format!(", {} max", crate::core::numfmt::megabytes(m)));
-        }
-        if let Some(i) = r.init_duration_ms {
-            s.push_str(&format!(", cold start (init {})", ms(Some(i))));
-        }
-        s
-    };
-    if let Some(r) = &f.rejected {
-        rows.push(("reason".into(), r.clone()));
-    }
-    if let Some(v) = authorizer_json(t) {
-        let mut s = match &t.authorizer {
-            Some(a) => format!("{}; {}", describe(a), v.result),
-            None => v.result.to_string(),
-        };
-        if t.authorizer.is_none()
-            && let Some(fun) = &v.function
-        {
-            s.push_str(&format!(" ({fun})"));
-        }
-        if let Some(st) = v.status {
-            s.push_str(&format!(", status {st}"));
-        }
-        rows.push(("authorizer".into(), s));
-    }
-    if t.lambdas.is_empty() {
-        rows.push(("lambda".into(), "none linked".into()));
-    }
-    for l in &t.lambdas {
-        rows.push(("lambda".into(), describe(l)));
-    }
-    for n in &t.notes {
-        rows.push(("note".into(), n.clone()));
-    }
-    rows
 }
 
 #[cfg(test)]

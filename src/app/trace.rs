@@ -5,7 +5,7 @@ use crate::cli::{self, OutputFormat};
 use crate::config::GetConfig;
 use crate::fetch::FetchSpec;
 use crate::render::output::Printer;
-use crate::render::trace::{trace_json_value, trace_links, write_trace_links};
+use crate::render::trace::{trace_json_value, write_summary};
 use crate::ui::error::{self};
 use anyhow::Result;
 use std::io::{self, BufWriter, Write};
@@ -35,26 +35,7 @@ pub async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -
             return out.flush();
         }
         if summary {
-            use owo_colors::OwoColorize;
-            for (k, v) in crate::analyze::trace::summary_lines(&t, &res.api_id, &res.stage) {
-                let v = if cfg.output.terminal {
-                    crate::core::text::sanitize_field(&v).into_owned()
-                } else {
-                    v
-                };
-                let bad = v.contains("-> 5") || v.contains(" error:") || v.contains(" timeout:");
-                if cfg.output.color && bad {
-                    writeln!(out, "{:>10}  {}", k.bold(), v.red().bold())?;
-                } else if cfg.output.color {
-                    writeln!(out, "{:>10}  {}", k.bold(), v)?;
-                } else {
-                    writeln!(out, "{k:>10}  {v}")?;
-                }
-            }
-            if cfg.links {
-                write_trace_links(&mut out, &trace_links(&t, &groups, &cfg))?;
-            }
-            writeln!(out)?;
+            write_summary(&mut out, &t, &res.api_id, &res.stage, &groups, &cfg)?;
         }
         let mut printer = Printer::new(&mut out, cfg.output.clone(), &groups);
         for e in &t.events {

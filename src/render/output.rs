@@ -78,6 +78,21 @@ pub fn stdout_gone() -> bool {
     false
 }
 
+/// One event as the JSON object of a JSON Lines line ([`Printer`] writes the same fields
+/// in the same order, straight into bytes); `trace -o json` and `errors -o json` nest it.
+pub fn json_value(e: &Event, g: &LogGroup) -> serde_json::Value {
+    serde_json::json!({
+        "timestamp": e.timestamp,
+        "ingestion_time": e.ingestion_time,
+        "log_group": g.name,
+        "log_stream": &*e.stream,
+        "event_id": &*e.event_id,
+        "source": g.source.as_str(),
+        "function": g.function,
+        "message": &*e.message,
+    })
+}
+
 /// Whether the process was started with its stdout closed (`>&-`). Every event would be
 /// lost: the Rust runtime puts `/dev/null` in place of a closed standard descriptor before
 /// `main`, opened read-write, which is how it is told apart from a `> /dev/null` (opened
@@ -536,6 +551,18 @@ mod tests {
     fn strip_ansi(s: &str) -> String {
         let re = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
         re.replace_all(s, "").into_owned()
+    }
+
+    #[test]
+    fn json_value_is_the_json_line_parsed() {
+        let events = [event(1, "hi \u{1b}[2J\n\"q\""), event(0, "x")];
+        let out = render(cfg(OutputFormat::Json, false, true), &events);
+        for (line, e) in out.lines().zip(&events) {
+            let parsed: serde_json::Value = serde_json::from_str(line).unwrap();
+            let built = json_value(e, &groups()[e.group]);
+            assert_eq!(built, parsed);
+            assert_eq!(built.to_string(), parsed.to_string());
+        }
     }
 
     #[test]

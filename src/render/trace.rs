@@ -2,27 +2,34 @@
 
 use std::io::{self, Write};
 
+use serde::Serialize;
+
+use crate::analyze::trace::{AuthorizerJson, Invocation, InvocationJson, Trace, authorizer_json};
+
 use crate::config::GetConfig;
 use crate::core::model::LogGroup;
-use crate::render::output::Printer;
+use crate::render::output::json_value;
 
 /// One trace as the JSON object of `trace -o json`.
 pub fn trace_json_value(
-    t: &crate::analyze::trace::Trace,
+    t: &Trace,
     api_id: &str,
     stage: &str,
     groups: &[LogGroup],
     cfg: &GetConfig,
 ) -> io::Result<serde_json::Value> {
-    let mut events = Vec::with_capacity(t.events.len());
-    for e in &t.events {
-        let mut line = Vec::new();
-        let mut p = Printer::new(&mut line, cfg.output.clone(), groups);
-        p.print(e)?;
-        drop(p);
-        events.push(serde_json::from_slice(&line).map_err(io::Error::other)?);
-    }
-    let j = crate::analyze::trace::TraceJson {
+    let events = t
+        .events
+        .iter()
+        .filter(|e| {
+            cfg.output
+                .grep
+                .as_ref()
+                .is_none_or(|g| g.is_match(&e.message))
+        })
+        .map(|e| json_value(e, &groups[e.group]))
+        .collect();
+    let j = TraceJson {
         request_id: t.facts.request_id.as_deref(),
         extended_request_id: t.facts.extended_request_id.as_deref(),
         api_id,
@@ -38,7 +45,7 @@ pub fn trace_json_value(
         reason: t.facts.rejected.as_deref(),
         lambda_throttled: t.facts.lambda_throttled,
         lambdas: t.lambdas.iter().map(Into::into).collect(),
-        authorizer: crate::analyze::trace::authorizer_json(t),
+        authorizer: authorizer_json(t),
         notes: &t.notes,
         events,
     };
@@ -51,11 +58,7 @@ pub fn trace_json_value(
 
 /// Console links of a trace (#21): a Logs Insights query for its ids over its groups and
 /// time, each group, each Lambda invocation's stream, and the X-Ray trace.
-pub fn trace_links(
-    t: &crate::analyze::trace::Trace,
-    groups: &[LogGroup],
-    cfg: &GetConfig,
-) -> serde_json::Value {
+pub fn trace_links(t: &Trace, groups: &[LogGroup], cfg: &GetConfig) -> serde_json::Value {
     use crate::render::links;
     let region = groups
         .first()
@@ -128,4 +131,231 @@ pub fn write_trace_links(out: &mut impl Write, links: &serde_json::Value) -> io:
         writeln!(out, "{:>10}  {}", "group", s(&l["url"]))?;
     }
     Ok(())
+}
+
+/// The JSON object of `trace -o json`.
+#[derive(Serialize)]
+pub struct TraceJson<'a> {
+    pub request_id: Option<&'a str>,
+    pub extended_request_id: Option<&'a str>,
+    pub api_id: &'a str,
+    pub stage: &'a str,
+    pub method: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub status: Option<u16>,
+    pub latency_ms: Option<f64>,
+    pub integration_latency_ms: Option<f64>,
+    pub xray_trace_id: Option<&'a str>,
+    /// The route as the API defines it (`GET /users/{id}`), when a log names it.
+    pub route: Option<&'a str>,
+    /// `$context.error.responseType` (`UNAUTHORIZED`, `THROTTLED`, …).
+    pub error_type: Option<&'a str>,
+    /// Why API Gateway answered without (or instead of) the integration.
+    pub reason: Option<&'a str>,
+    /// The Lambda service refused the integration call (429).
+    pub lambda_throttled: bool,
+    pub lambdas: Vec<InvocationJson<'a>>,
+    pub authorizer: Option<AuthorizerJson<'a>>,
+    pub notes: &'a [String],
+    pub events: Vec<serde_json::Value>,
+}
+
+/// One line of the summary block: a key, its value, and whether it is a failure (a 5xx
+/// status, a Lambda invocation or authorizer that errored or timed out), which text
+/// output shows in red.
+pub struct SummaryRow {
+    pub key: &'static str,
+    pub value: String,
+    pub failed: bool,
+}
+
+impl SummaryRow {
+    fn new(key: &'static str, value: impl Into<String>) -> SummaryRow {
+        SummaryRow {
+            key,
+            value: value.into(),
+            failed: false,
+        }
+    }
+}
+
+/// The summary block printed before the timeline.
+pub fn summary_lines(t: &Trace, api_id: &str, stage: &str) -> Vec<SummaryRow> {
+    let f = &t.facts;
+    let ms = |v: Option<f64>| v.map_or_else(|| "?".into(), crate::core::numfmt::duration_ms);
+    let failed = |l: &Invocation| l.status == "error" || l.status == "timeout";
+    let mut rows = vec![SummaryRow::new(
+        "request",
+        match &f.extended_request_id {
+            Some(x) if Some(x) != f.request_id.as_ref() => {
+                format!("{} (extended {x})", f.request_id.as_deref().unwrap_or("?"))
+            }
+            _ => f.request_id.clone().unwrap_or_else(|| "?".into()),
+        },
+    )];
+    rows.push(SummaryRow::new("api", format!("{api_id} stage {stage}")));
+    rows.push(SummaryRow {
+        failed: f.status.is_some_and(|s| (500..600).contains(&s)),
+        ..SummaryRow::new(
+            "route",
+            format!(
+                "{} {} -> {}",
+                f.method.as_deref().unwrap_or("?"),
+                f.path.as_deref().unwrap_or("?"),
+                f.status.map_or("?".to_string(), |s| s.to_string())
+            ),
+        )
+    });
+    rows.push(SummaryRow::new(
+        "latency",
+        format!(
+            "{} (integration {})",
+            ms(f.latency_ms),
+            ms(f.integration_latency_ms)
+        ),
+    ));
+    if let Some(r) = &f.route {
+        rows.push(SummaryRow::new("resource", r.clone()));
+    }
+    if let Some(x) = &f.xray_trace_id {
+        rows.push(SummaryRow::new("x-ray", x.clone()));
+    }
+    let describe = |l: &Invocation| {
+        let r = &l.report;
+        let mut s = format!(
+            "{} {} {}: {}",
+            l.function.as_deref().unwrap_or(&l.log_group),
+            l.request_id,
+            l.status,
+            ms(r.duration_ms)
+        );
+        if let Some(b) = r.billed_duration_ms {
+            s.push_str(&format!(", billed {}", ms(Some(b))));
+        }
+        if let Some(m) = r.max_memory_mb {
+            s.push_str(&format!(", {} max", crate::core::numfmt::megabytes(m)));
+        }
+        if let Some(i) = r.init_duration_ms {
+            s.push_str(&format!(", cold start (init {})", ms(Some(i))));
+        }
+        s
+    };
+    if let Some(r) = &f.rejected {
+        rows.push(SummaryRow::new("reason", r.clone()));
+    }
+    if let Some(v) = authorizer_json(t) {
+        let mut s = match &t.authorizer {
+            Some(a) => format!("{}; {}", describe(a), v.result),
+            None => v.result.to_string(),
+        };
+        if t.authorizer.is_none()
+            && let Some(fun) = &v.function
+        {
+            s.push_str(&format!(" ({fun})"));
+        }
+        if let Some(st) = v.status {
+            s.push_str(&format!(", status {st}"));
+        }
+        rows.push(SummaryRow {
+            failed: t.authorizer.as_ref().is_some_and(failed),
+            ..SummaryRow::new("authorizer", s)
+        });
+    }
+    if t.lambdas.is_empty() {
+        rows.push(SummaryRow::new("lambda", "none linked"));
+    }
+    for l in &t.lambdas {
+        rows.push(SummaryRow {
+            failed: failed(l),
+            ..SummaryRow::new("lambda", describe(l))
+        });
+    }
+    for n in &t.notes {
+        rows.push(SummaryRow::new("note", n.clone()));
+    }
+    rows
+}
+
+/// The summary block of `trace` in text: one `key  value` line per [`SummaryRow`] (a
+/// failure in red when colour is on), the console links unless `--no-links`, a blank line.
+pub fn write_summary(
+    out: &mut impl Write,
+    t: &Trace,
+    api_id: &str,
+    stage: &str,
+    groups: &[LogGroup],
+    cfg: &GetConfig,
+) -> io::Result<()> {
+    use owo_colors::OwoColorize;
+    for row in summary_lines(t, api_id, stage) {
+        let (k, v) = (row.key, row.value);
+        let v = if cfg.output.terminal {
+            crate::core::text::sanitize_field(&v).into_owned()
+        } else {
+            v
+        };
+        if cfg.output.color && row.failed {
+            writeln!(out, "{:>10}  {}", k.bold(), v.red().bold())?;
+        } else if cfg.output.color {
+            writeln!(out, "{:>10}  {}", k.bold(), v)?;
+        } else {
+            writeln!(out, "{k:>10}  {v}")?;
+        }
+    }
+    if cfg.links {
+        write_trace_links(out, &trace_links(t, groups, cfg))?;
+    }
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::extract::{ApiFacts, Report};
+    use crate::core::model::Source;
+
+    fn invocation(status: &str) -> Invocation {
+        Invocation {
+            function: Some("users".into()),
+            request_id: "7c9f5d1e-0000-4000-8000-000000000001".into(),
+            log_group: "/aws/lambda/users".into(),
+            source: Source::Lambda,
+            report: Report::default(),
+            status: status.into(),
+            first_ms: 0,
+        }
+    }
+
+    fn trace(status: u16, path: &str, lambda: &str) -> Trace {
+        Trace {
+            facts: ApiFacts {
+                request_id: Some("r1".into()),
+                method: Some("GET".into()),
+                path: Some(path.into()),
+                status: Some(status),
+                ..ApiFacts::default()
+            },
+            lambdas: vec![invocation(lambda)],
+            authorizer: None,
+            events: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn failed_keys(t: &Trace) -> Vec<&'static str> {
+        summary_lines(t, "abc", "prod")
+            .into_iter()
+            .filter(|r| r.failed)
+            .map(|r| r.key)
+            .collect()
+    }
+
+    #[test]
+    fn failures_come_from_the_statuses_not_from_the_text() {
+        assert_eq!(failed_keys(&trace(502, "/users", "success")), ["route"]);
+        assert_eq!(failed_keys(&trace(200, "/users", "timeout")), ["lambda"]);
+        assert_eq!(failed_keys(&trace(200, "/users", "error")), ["lambda"]);
+        // A path or a function that reads like a failure is not one.
+        assert!(failed_keys(&trace(200, "/a -> 5 error: x", "success")).is_empty());
+    }
 }
