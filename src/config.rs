@@ -1,5 +1,7 @@
 //! `Cli` + `Env` + now → resolved configuration. Every rule that spans several flags lives
 //! here; later stages never look at `Cli` or at the process environment.
+//!
+//! Layer `config`: may import `cli`, `ui`, `core`.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -254,7 +256,7 @@ pub struct GetConfig {
     /// `--watch`: follow after the window.
     pub watch: Option<WatchSpec>,
     /// `--engine` as asked; `fetch::choose` settles `auto` once the groups are known.
-    pub engine: cli::Engine,
+    pub engine: cli::EngineArg,
     /// `--max-scan`: the most `auto` lets Insights scan, in bytes.
     pub max_scan: u64,
 }
@@ -369,7 +371,7 @@ impl GetConfig {
     pub fn new(args: &cli::GetArgs, env: &Env) -> Result<GetConfig> {
         let follow = args.watch || args.live;
         let flag = if args.live { "--live" } else { "--watch" };
-        if follow && args.rate.engine == cli::Engine::Insights {
+        if follow && args.rate.engine == cli::EngineArg::Insights {
             return Err(Hinted::usage(
                 format!(
                     "{flag} follows with FilterLogEvents; it cannot follow with --engine insights"
@@ -458,7 +460,7 @@ impl GetConfig {
         let rate = cli::RateArgs {
             concurrency: 1,
             max_tps: None,
-            engine: cli::Engine::Insights,
+            engine: cli::EngineArg::Insights,
             max_scan: 0,
         };
         let out = cli::OutputArgs {

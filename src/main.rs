@@ -2,9 +2,25 @@
 //!
 //! This file is the contents page: parse the command line, run the command on a tokio
 //! runtime, race it against Ctrl-C, SIGTERM and SIGHUP, and map the result to an exit
-//! code (the contract is in `error.rs` and the README). The stages, in order: `cli` →
-//! `config` → `resolve` → `fetch` → `merge` → `output`; `app` strings them together per
-//! command.
+//! code (the contract is in `ui/error.rs` and the README).
+//!
+//! The modules are layers, top to bottom; each imports only layers below it (each
+//! layer's `mod.rs` says which), so there is no import cycle between them:
+//!
+//! | layer | what |
+//! | --- | --- |
+//! | `app` | one file per command, each a pipeline over the layers below |
+//! | `render` | every byte on stdout: event lines, JSON Lines, tables, the trace view |
+//! | `analyze` | computations over events: trace, link, failures, summary |
+//! | `follow` | `get --watch` and `--live` |
+//! | `fetch` | FilterLogEvents, Logs Insights |
+//! | `merge` | the k-way merge |
+//! | `resolve` | API → log groups; deployments, lookups, sharing, log deliveries |
+//! | `aws` | clients, retries, rate limit, paging guard, `--debug` |
+//! | `config` | command line + environment → plain settings |
+//! | `cli` | clap definitions, the config file, usage errors, man pages |
+//! | `ui` | stderr: errors with hints, warnings, notes, the progress line |
+//! | `core` | events, groups, time, text, extract: imports nothing of the crate |
 
 mod analyze;
 mod app;

@@ -3,7 +3,7 @@
 //!
 //! 1. Search the execution and access log groups for the id (quoted, server-side). An
 //!    extended id is turned into the request id through its `Extended Request Id:` line.
-//! 2. Read the linked ids out of those lines (`extract.rs`): the backend Lambda request id
+//! 2. Read the linked ids out of those lines (`core::extract`): the backend Lambda request id
 //!    (`AWS Integration Endpoint RequestId :`, `x-amzn-RequestId=`, `Lambda request id:`,
 //!    access-log `integrationRequestId`), the authorizer's (`authorizerRequestId`), the
 //!    X-Ray trace id. For HTTP APIs the access log is the only link.
@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::aws::Aws;
 use crate::aws::debug;
 use crate::config::Window;
-use crate::core::extract::{self, ApiFacts, LambdaLine, Report};
+use crate::core::extract::{self, ApiFacts, LambdaLine, LambdaReport};
 use crate::core::model::{Event, LogGroup, Source};
 use crate::core::time::format_ms;
 use crate::fetch::{self, FetchSpec};
@@ -42,7 +42,7 @@ pub struct Invocation {
     pub request_id: String,
     pub log_group: String,
     pub source: Source,
-    pub report: Report,
+    pub report: LambdaReport,
     /// `success`, `timeout`, `error`, or `unknown` (no REPORT seen).
     pub status: String,
     pub first_ms: i64,

@@ -233,7 +233,7 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
     drop(shown_progress);
     let mut failed = failed;
     failed.extend(linking.outcome.failed_groups());
-    if let Some(r) = crate::fetch::insights::report(&spec.insights) {
+    if let Some(r) = crate::fetch::insights::usage_note(&spec.insights) {
         error::note(r);
     }
     if written.is_ok() && args.output == cli::ErrorsFormat::Json {

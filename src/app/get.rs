@@ -132,7 +132,7 @@ pub async fn get(args: cli::GetArgs, env: Env) -> Result<u8> {
     .await
     .context("the output thread failed")?;
     drop(progress);
-    if let Some(r) = crate::fetch::insights::report(&insights_stats) {
+    if let Some(r) = crate::fetch::insights::usage_note(&insights_stats) {
         error::note(r);
     }
     COLOUR_ON_TERMINAL.store(false, Ordering::SeqCst);

@@ -65,7 +65,7 @@ pub async fn query(args: &cli::QueryArgs, mut cfg: GetConfig) -> Result<u8> {
     let stats = Arc::new(crate::fetch::insights::InsightsStats::default());
     let (rows, failed) =
         crate::fetch::query::user_query(&aws, &groups, &text, cfg.window, &stats).await;
-    if let Some(r) = crate::fetch::insights::report(&stats) {
+    if let Some(r) = crate::fetch::insights::usage_note(&stats) {
         error::note(r);
     }
     if !failed.is_empty() && rows.is_empty() && failed.len() == batches {

@@ -46,7 +46,7 @@ pub async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> 
     .await
     .context("the summary thread failed")?;
     let terminal = io::stdout().is_terminal();
-    if let Some(r) = crate::fetch::insights::report(&spec.insights) {
+    if let Some(r) = crate::fetch::insights::usage_note(&spec.insights) {
         error::note(r);
     }
     for n in crate::analyze::summary::shared_notes(&report) {

@@ -19,7 +19,7 @@ pub async fn trace(mut cfg: GetConfig, aws_args: &cli::AwsArgs, summary: bool) -
     let mut spec = FetchSpec::new(&cfg);
     spec.engine = engine(&aws, &cfg, &groups, None, true).await;
     let t = crate::analyze::trace::trace(&aws, &groups, &id, cfg.window, &spec).await?;
-    if let Some(r) = crate::fetch::insights::report(&spec.insights) {
+    if let Some(r) = crate::fetch::insights::usage_note(&spec.insights) {
         error::note(r);
     }
     let stdout = io::stdout();

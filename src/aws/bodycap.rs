@@ -4,7 +4,7 @@
 //! most 1 MB of messages (a few MB as JSON), so a body past [`MAX_BODY`] fails that call
 //! attempt as an interrupted response, which is retried like any other.
 //!
-//! [`BodyCap`] is on every client (`aws.rs`); Live Tail's event stream, endless by
+//! [`BodyCap`] is on every client (`aws/mod.rs`); Live Tail's event stream, endless by
 //! design, is left alone. `page.rs` checks the same limit while it collects a page.
 
 use std::pin::Pin;

@@ -8,7 +8,7 @@
 //! - an explicit `--profile` beats credentials in the environment (botocore semantics);
 //! - every call has an attempt timeout (the SDK default has none, a silent server would hang
 //!   us forever); control-plane clients use the SDK's standard retries, while the CloudWatch
-//!   Logs client does **not** retry: `fetch.rs` retries FilterLogEvents itself so that
+//!   Logs client does **not** retry: `fetch/` retries FilterLogEvents itself so that
 //!   throttling can slow the shared rate limiter (adaptive) and be counted.
 //!
 //! `Aws` holds the base configuration, one ready client each for API Gateway (v1 and v2)
@@ -18,8 +18,12 @@
 //! `aws-smithy-mocks` interceptors), so `resolve` runs its real code against them; a
 //! region they do not supply gets a client whose every call fails with HTTP 418.
 //!
-//! Layer `aws` (with `bodycap`, `debug`, `paging`, `ratelimit`): clients and what every
-//! call shares. May import: `config`, `cli`, `ui`, `core`.
+//! Layer `aws`: clients and what every call shares — `bodycap` (response size cap),
+//! `debug` (`--debug`), `paging` (the page-token guard), `ratelimit` (the shared token
+//! bucket), `retry` (backoff). `ratelimit` and `retry` are here rather than in `fetch/`
+//! (issue #19's sketch) because `resolve` and `follow` use them too, and `resolve` is below
+//! `fetch`.
+//! May import: `config`, `cli`, `ui`, `core`.
 
 pub mod bodycap;
 pub mod debug;

@@ -6,7 +6,7 @@
 //! - Listings (API Gateway's GetResources, GetAuthorizers, GetRoutes, GetIntegrations,
 //!   GetRestApis, GetApis; DescribeLogGroups) stop at the repeated token with a warning
 //!   ([`PageGuard::next`]): what was listed so far is used.
-//! - FilterLogEvents chains (`fetch.rs`, `watch.rs`) ask [`PageGuard::fresh`] and, on a
+//! - FilterLogEvents chains (`fetch/`, `watch.rs`) ask [`PageGuard::fresh`] and, on a
 //!   cycle, read on from the newest event instead of following it (a new query, with
 //!   new tokens); they give up, failing the group with a warning, only when that makes
 //!   no progress.

@@ -7,7 +7,9 @@
 //! - `value_name` is upper case; doc comments are the help text (first line = `-h`);
 //! - AWS flags live in one flattened group, [`AwsArgs`], shared by every subcommand.
 //!
-//! Layer `cli` (with `usage`, `userconfig`, `manpage`). May import: `ui`, `core`.
+//! Layer `cli`: the clap definitions (here), the config file (`userconfig`), clap's errors
+//! in apitrace's shape (`usage`), the manual pages (`manpage`).
+//! May import: `ui`, `core`.
 
 pub mod manpage;
 pub mod usage;
@@ -268,8 +270,8 @@ pub struct RateArgs {
     /// Search engine: filter (FilterLogEvents pages), insights (CloudWatch Logs Insights
     /// queries, server-side, billed per GB scanned), or auto (insights for long windows over
     /// big groups, and for traces over more than 6 hours).
-    #[arg(long, value_enum, value_name = "ENGINE", default_value_t = Engine::Auto)]
-    pub engine: Engine,
+    #[arg(long, value_enum, value_name = "ENGINE", default_value_t = EngineArg::Auto)]
+    pub engine: EngineArg,
 
     /// The most that --engine auto lets Logs Insights scan (billed per GB scanned), e.g.
     /// 500MB, 1GB, 0 for never; estimated before any query from the groups' stored bytes
@@ -314,7 +316,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Engine {
+pub enum EngineArg {
     Auto,
     Filter,
     Insights,

@@ -19,14 +19,14 @@ const AUTO_BYTES: u64 = 1 << 30;
 /// is not run (FilterLogEvents pages instead, and the note says how to run it anyway).
 pub async fn choose(
     aws: &Aws,
-    asked: crate::cli::Engine,
+    asked: crate::cli::EngineArg,
     max_scan: u64,
     groups: &[LogGroup],
     window: Window,
     filter: Option<&str>,
     trace: bool,
 ) -> crate::fetch::Engine {
-    use crate::cli::Engine as Asked;
+    use crate::cli::EngineArg as Asked;
     use crate::fetch::Engine;
     use crate::ui::error::note;
     let translatable = translate(filter).is_some();

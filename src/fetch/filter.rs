@@ -11,6 +11,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+
+use super::page::Page;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 /// Pages through one group; also used by follow mode (`watch.rs`) for its polls.
@@ -102,16 +104,6 @@ enum Step {
     More,
     Done,
     Closed,
-}
-
-/// One FilterLogEvents page, reduced to what we keep.
-pub struct Page {
-    pub events: Vec<Event>,
-    pub next_token: Option<String>,
-    /// The service's latency (to the answer's headers), when known.
-    pub latency: Option<Duration>,
-    /// Events whose undecodable text was replaced with U+FFFD (see `page::Parsed`).
-    pub repaired: usize,
 }
 
 impl GroupTask {
@@ -471,12 +463,7 @@ impl GroupTask {
                     // Parsed by `page.rs`; the SDK's own output only when that could not be.
                     let parsed = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
                     if let Some(p) = parsed {
-                        return Ok(Page {
-                            events: p.events,
-                            next_token: p.next_token,
-                            latency: p.latency,
-                            repaired: p.repaired,
-                        });
+                        return Ok(p);
                     }
                     let events = o
                         .events

@@ -141,7 +141,7 @@ pub struct InsightsStats {
 }
 
 /// The line for stderr after a run that used Insights.
-pub fn report(stats: &InsightsStats) -> Option<String> {
+pub fn usage_note(stats: &InsightsStats) -> Option<String> {
     let q = stats.queries.load(Ordering::Relaxed);
     let skipped = stats.skipped.load(Ordering::Relaxed);
     (q > 0).then(|| {
@@ -933,7 +933,7 @@ mod tests {
             let got = rx.recv().await.unwrap();
             assert_eq!(got.iter().map(|e| e.group).collect::<Vec<_>>(), [0, 1]);
             assert_eq!(b.stats.skipped.load(Ordering::Relaxed), 2);
-            assert!(report(&b.stats).unwrap().contains("2 rows left out"));
+            assert!(usage_note(&b.stats).unwrap().contains("2 rows left out"));
         }
 
         #[tokio::test]

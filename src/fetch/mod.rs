@@ -12,7 +12,7 @@
 //!   service repeats a token. We follow `nextToken` through empty pages until it is absent.
 //! - Every call takes a permit from a semaphore (`--concurrency`) and a token from the
 //!   region's [`RateLimiter`] (`--max-tps`, default under the region's quota).
-//! - Retries are ours (the logs client has SDK retries off, see `aws.rs`): throttling
+//! - Retries are ours (the logs client has SDK retries off, see `aws/mod.rs`): throttling
 //!   slows the shared limiter and is retried with jittered backoff for up to
 //!   the throttle budget per call (`--throttle-budget`, 120 s); 5xx, timeouts and connection failures are retried
 //!   [`TRANSIENT_ATTEMPTS`] times; an expired or rejected token restarts the group from the
@@ -23,8 +23,10 @@
 //!   when the reader goes away (`| head`) every task sees its channel closed and stops
 //!   before making another call.
 //!
-//! Layer `fetch`: reading log groups — FilterLogEvents (here; `page` parses its pages), Logs
-//! Insights (`insights`), what a misbehaving service did (`anomalies`).
+//! Layer `fetch`: reading log groups — FilterLogEvents (here: specs, `start`, `open`,
+//! `collect`; `filter` runs one group's loop and its slices; `page` parses its pages),
+//! Logs Insights (`insights`; `choose` settles `--engine auto`; `query` runs `apitrace
+//! query`), what a misbehaving service did (`anomalies`).
 //! May import: `merge`, `resolve`, `aws`, `config`, `cli`, `ui`, `core`.
 
 pub mod anomalies;
@@ -208,7 +210,7 @@ impl FetchSpec {
             stream_prefixes: cfg.stream_prefixes.clone(),
             throttle_budget: cfg.throttle_budget,
             engine: Engine::Filter,
-            infrequent_via_insights: cfg.engine == crate::cli::Engine::Auto,
+            infrequent_via_insights: cfg.engine == crate::cli::EngineArg::Auto,
             insights: Default::default(),
             read_ahead: Default::default(),
         }

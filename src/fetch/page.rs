@@ -42,7 +42,7 @@ use crate::core::model::{Event, Text};
 
 /// A parsed page: its events (already tagged with the group) and its token.
 #[derive(Debug, Default)]
-pub struct Parsed {
+pub struct Page {
     pub events: Vec<Event>,
     pub next_token: Option<String>,
     /// Events whose text could not be decoded as it came (a lone UTF-16 surrogate escape
@@ -55,7 +55,7 @@ pub struct Parsed {
 }
 
 /// Where one call's parsed page lands.
-pub type Slot = Arc<Mutex<Option<Parsed>>>;
+pub type Slot = Arc<Mutex<Option<Page>>>;
 
 /// The per-call interceptor: capture the body of a successful answer into `slot`.
 #[derive(Debug)]
@@ -205,21 +205,21 @@ struct PageSeed<'b> {
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for PageSeed<'_> {
-    type Value = Parsed;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Parsed, D::Error> {
+    type Value = Page;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Page, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> serde::de::Visitor<'de> for PageSeed<'_> {
-    type Value = Parsed;
+    type Value = Page;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a FilterLogEvents response")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
-        let mut page = Parsed::default();
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Page, A::Error> {
+        let mut page = Page::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match &*key {
                 "events" => {
@@ -281,7 +281,7 @@ impl<'de> serde::de::Visitor<'de> for EventsSeed<'_> {
 /// without escapes stay in `body` (see [`Text`]). The [`Scan`]ner reads the usual page;
 /// anything it does not expect (a number with a fraction, odd syntax) goes to the
 /// `serde_json` path, which reads any valid JSON.
-pub fn parse(body: &Bytes, group: usize) -> Option<Parsed> {
+pub fn parse(body: &Bytes, group: usize) -> Option<Page> {
     // One UTF-8 check of the whole body, so neither parser need check each string.
     let Ok(text) = std::str::from_utf8(body) else {
         // Invalid UTF-8 (never from AWS): read the page with U+FFFD for what is not.
@@ -294,7 +294,7 @@ pub fn parse(body: &Bytes, group: usize) -> Option<Parsed> {
     parse_text(body, text, group)
 }
 
-fn parse_text(body: &Bytes, text: &str, group: usize) -> Option<Parsed> {
+fn parse_text(body: &Bytes, text: &str, group: usize) -> Option<Page> {
     use serde::de::DeserializeSeed;
     if let Some(page) = Scan::new(body, text, group).page() {
         return Some(page);
@@ -588,8 +588,8 @@ impl<'a> Scan<'a> {
         read(self).map(Some)
     }
 
-    fn page(mut self) -> Option<Parsed> {
-        let mut page = Parsed::default();
+    fn page(mut self) -> Option<Page> {
+        let mut page = Page::default();
         let mut repaired = 0;
         self.object(|s, key| match key {
             "events" => {
@@ -693,7 +693,7 @@ mod tests {
     }
 
     /// The same page through the scanner and through `serde_json`.
-    fn both(text: &str) -> (Option<Parsed>, Option<Parsed>) {
+    fn both(text: &str) -> (Option<Page>, Option<Page>) {
         use serde::de::DeserializeSeed;
         let body = Bytes::from(text.to_string());
         let text = std::str::from_utf8(&body).unwrap();

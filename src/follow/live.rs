@@ -20,7 +20,7 @@
 //!   and the gap is read as above; one that keeps failing falls back to polling too.
 //! - When an update says it was sampled (more than 500 events a second matched), a warning
 //!   says so, once, with how to get every event.
-//! - With a custom endpoint (`--endpoint-url`), `aws.rs` keeps the SDK from prefixing the
+//! - With a custom endpoint (`--endpoint-url`), `aws/mod.rs` keeps the SDK from prefixing the
 //!   host with `stream-`, which only AWS's own endpoints serve.
 
 use std::collections::HashMap;

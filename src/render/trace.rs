@@ -311,7 +311,7 @@ pub fn write_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::extract::{ApiFacts, Report};
+    use crate::core::extract::{ApiFacts, LambdaReport};
     use crate::core::model::Source;
 
     fn invocation(status: &str) -> Invocation {
@@ -320,7 +320,7 @@ mod tests {
             request_id: "7c9f5d1e-0000-4000-8000-000000000001".into(),
             log_group: "/aws/lambda/users".into(),
             source: Source::Lambda,
-            report: Report::default(),
+            report: LambdaReport::default(),
             status: status.into(),
             first_ms: 0,
         }

@@ -18,8 +18,12 @@
 //! other accounts, failing authorizer listings, missing groups) by unit tests against
 //! mocked clients (`tests::mocked`, through `Aws::from_clients`).
 //!
-//! Layer `resolve` (with `deploy`, `lookup`, `sharing`, `delivery`): from an API to its log
-//! groups and facts. May import: `aws`, `config`, `cli`, `ui`, `core`.
+//! Layer `resolve`: from an API to its log groups and facts. Here the shared flow; `rest`
+//! (REST APIs) and `v2` (HTTP/WebSocket) read their API; `lambda` turns the functions they
+//! name into groups; `arn` and `route` are pure parsing; `exist` checks the groups;
+//! `deploy` (`--since-deploy`), `lookup` (`--api`, `--url`, `apis`), `sharing` (Lambda
+//! resource policies), `delivery` (log deliveries).
+//! May import: `aws`, `config`, `cli`, `ui`, `core`.
 
 pub mod delivery;
 pub mod deploy;

@@ -65,7 +65,7 @@ pub fn lambda_line(msg: &str) -> (LambdaLine, Option<String>) {
 
 /// The numbers of a REPORT line (Text or JSON `platform.report`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Report {
+pub struct LambdaReport {
     pub duration_ms: Option<f64>,
     pub billed_duration_ms: Option<f64>,
     pub max_memory_mb: Option<f64>,
@@ -74,10 +74,10 @@ pub struct Report {
     pub status: Option<String>,
 }
 
-pub fn parse_report(msg: &str) -> Option<Report> {
+pub fn parse_report(msg: &str) -> Option<LambdaReport> {
     let m = msg.trim();
     if m.starts_with("REPORT RequestId:") {
-        return Some(Report {
+        return Some(LambdaReport {
             duration_ms: number_after(m, "\tDuration:").or_else(|| number_after(m, " Duration:")),
             billed_duration_ms: number_after(m, "Billed Duration:"),
             max_memory_mb: number_after(m, "Max Memory Used:"),
@@ -94,7 +94,7 @@ pub fn parse_report(msg: &str) -> Option<Report> {
             v.pointer(&format!("/record/metrics/{k}"))
                 .and_then(Value::as_f64)
         };
-        return Some(Report {
+        return Some(LambdaReport {
             duration_ms: metric("durationMs"),
             billed_duration_ms: metric("billedDurationMs"),
             max_memory_mb: metric("maxMemoryUsedMB"),

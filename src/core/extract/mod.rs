@@ -9,7 +9,7 @@ use serde_json::Value;
 
 mod lambda;
 
-pub use lambda::{LambdaLine, Report, is_failure_line, lambda_line, parse_report};
+pub use lambda::{LambdaLine, LambdaReport, is_failure_line, lambda_line, parse_report};
 
 /// Is this an API request id (`$context.requestId`, a UUID) rather than an extended id?
 pub fn is_uuid(s: &str) -> bool {
@@ -1067,7 +1067,7 @@ mod tests {
         let r = parse_report("REPORT RequestId: c793869b-ee49-115b-a5b6-4fd21e8dedac\tDuration: 128.83 ms\tBilled Duration: 200 ms\tMemory Size: 128 MB\tMax Memory Used: 74 MB\tInit Duration: 166.62 ms\tXRAY TraceId: 1-5d9d007f-0a8c7fd02xmpl480aed55ef0\tSegmentId: 3d752xmpl1bbe37e\tSampled: true").unwrap();
         assert_eq!(
             r,
-            Report {
+            LambdaReport {
                 duration_ms: Some(128.83),
                 billed_duration_ms: Some(200.0),
                 max_memory_mb: Some(74.0),
