@@ -48,6 +48,59 @@ impl PageGuard {
     }
 }
 
+/// The pages of one listing (API Gateway's GetResources, GetAuthorizers, GetRoutes,
+/// GetIntegrations, GetRestApis, GetApis, …), for a `while let` loop that does its own call:
+///
+/// ```ignore
+/// let mut pages = Pages::new("the routes of API x");
+/// while let Some(token) = pages.next_page() {
+///     let out = client.get_routes().set_next_token(token).send().await?;
+///     // … use out.items() …
+///     pages.turn(out.next_token());
+/// }
+/// ```
+///
+/// The first call is made without a token; the listing ends when a page hands back no
+/// token, an empty one, or one it gave before ([`PageGuard::next`], with its warning).
+#[derive(Debug)]
+pub struct Pages {
+    what: String,
+    guard: PageGuard,
+    token: Option<String>,
+    first: bool,
+}
+
+impl Pages {
+    /// `what` names the listing in the warning about a repeated token.
+    pub fn new(what: impl Into<String>) -> Pages {
+        Pages {
+            what: what.into(),
+            guard: PageGuard::default(),
+            token: None,
+            first: true,
+        }
+    }
+
+    /// The token to send for the next page (`Some(None)` for the first), or `None` when
+    /// the listing is over.
+    pub fn next_page(&mut self) -> Option<Option<String>> {
+        if std::mem::take(&mut self.first) {
+            return Some(None);
+        }
+        self.token.take().map(Some)
+    }
+
+    /// After a page: the token it handed back.
+    pub fn turn(&mut self, token: Option<&str>) {
+        self.token = self.guard.next(token, &self.what);
+    }
+
+    /// Whether another page follows (after [`Pages::turn`]).
+    pub fn more(&self) -> bool {
+        self.token.is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +115,23 @@ mod tests {
         assert_eq!(g.next(Some(""), "x"), None);
         assert_eq!(g.next(None, "x"), None);
         assert!(g.fresh("C") && !g.fresh("C"));
+    }
+
+    #[test]
+    fn pages_start_without_a_token_and_end_at_a_repeat() {
+        let mut p = Pages::new("x");
+        assert_eq!(p.next_page(), Some(None));
+        p.turn(Some("A"));
+        assert!(p.more());
+        assert_eq!(p.next_page(), Some(Some("A".to_string())));
+        p.turn(Some("B"));
+        assert_eq!(p.next_page(), Some(Some("B".to_string())));
+        p.turn(Some("A"));
+        assert!(!p.more());
+        assert_eq!(p.next_page(), None);
+        let mut p = Pages::new("x");
+        assert_eq!(p.next_page(), Some(None));
+        p.turn(Some(""));
+        assert_eq!(p.next_page(), None);
     }
 }

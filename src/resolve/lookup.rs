@@ -15,6 +15,7 @@
 use anyhow::Result;
 
 use crate::aws::Aws;
+use crate::aws::paging::Pages;
 use crate::config::Lookup;
 use crate::ui::error::{AwsFault, Hinted, classify};
 
@@ -141,13 +142,12 @@ pub struct ApiInfo {
 pub async fn list_apis(aws: &Aws) -> Result<Vec<ApiInfo>> {
     let mut apis = Vec::new();
     let gw = aws.apigateway();
-    let mut position: Option<String> = None;
-    let mut guard = crate::aws::paging::PageGuard::default();
-    loop {
+    let mut pages = Pages::new("REST APIs");
+    while let Some(position) = pages.next_page() {
         let out = gw
             .get_rest_apis()
             .limit(500)
-            .set_position(position.clone())
+            .set_position(position)
             .send()
             .await
             .map_err(|e| classify(&e).into_error("listing REST APIs"))?;
@@ -157,16 +157,12 @@ pub async fn list_apis(aws: &Aws) -> Result<Vec<ApiInfo>> {
             kind: "REST".into(),
             created: a.created_date().map(|d| d.to_string()),
         }));
-        position = guard.next(out.position(), "REST APIs");
-        if position.is_none() {
-            break;
-        }
+        pages.turn(out.position());
     }
     let gw2 = aws.apigatewayv2();
-    let mut token: Option<String> = None;
-    let mut guard = crate::aws::paging::PageGuard::default();
-    loop {
-        let out = match gw2.get_apis().set_next_token(token.clone()).send().await {
+    let mut pages = Pages::new("HTTP and WebSocket APIs");
+    while let Some(token) = pages.next_page() {
+        let out = match gw2.get_apis().set_next_token(token).send().await {
             Ok(o) => o,
             Err(e) => match classify(&e) {
                 f @ AwsFault::Auth(_) => {
@@ -192,10 +188,7 @@ pub async fn list_apis(aws: &Aws) -> Result<Vec<ApiInfo>> {
                 created: a.created_date().map(|d| d.to_string()),
             }
         }));
-        token = guard.next(out.next_token(), "HTTP and WebSocket APIs");
-        if token.is_none() {
-            break;
-        }
+        pages.turn(out.next_token());
     }
     Ok(apis)
 }
@@ -318,14 +311,13 @@ async fn settle_url(aws: &Aws, url: &str) -> Result<Settled> {
 /// mappings of `host`; a domain unknown to one of the two APIs has none there.
 async fn domain_mappings(aws: &Aws, host: &str) -> Result<Vec<Mapping>> {
     let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    let mut guard = crate::aws::paging::PageGuard::default();
-    loop {
+    let mut pages = Pages::new("API mappings");
+    while let Some(token) = pages.next_page() {
         match aws
             .apigatewayv2()
             .get_api_mappings()
             .domain_name(host)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
         {
@@ -337,10 +329,7 @@ async fn domain_mappings(aws: &Aws, host: &str) -> Result<Vec<Mapping>> {
                         stage: m.stage().map(String::from),
                     });
                 }
-                token = guard.next(page.next_token(), "API mappings");
-                if token.is_none() {
-                    break;
-                }
+                pages.turn(page.next_token());
             }
             Err(e) => match classify(&e) {
                 AwsFault::NotFound(_) => break,
@@ -348,15 +337,14 @@ async fn domain_mappings(aws: &Aws, host: &str) -> Result<Vec<Mapping>> {
             },
         }
     }
-    let mut position: Option<String> = None;
-    let mut guard = crate::aws::paging::PageGuard::default();
-    loop {
+    let mut pages = Pages::new("base-path mappings");
+    while let Some(position) = pages.next_page() {
         match aws
             .apigateway()
             .get_base_path_mappings()
             .domain_name(host)
             .limit(500)
-            .set_position(position.clone())
+            .set_position(position)
             .send()
             .await
         {
@@ -372,10 +360,7 @@ async fn domain_mappings(aws: &Aws, host: &str) -> Result<Vec<Mapping>> {
                         out.push(m);
                     }
                 }
-                position = guard.next(page.position(), "base-path mappings");
-                if position.is_none() {
-                    break;
-                }
+                pages.turn(page.position());
             }
             Err(e) => match classify(&e) {
                 AwsFault::NotFound(_) => break,

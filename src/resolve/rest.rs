@@ -12,6 +12,7 @@ use super::{
     ApiKind, Resolution, add_delivered_execution_groups, add_group, push_access_group,
     stage_not_found,
 };
+use crate::aws::paging::Pages;
 
 pub(super) async fn rest_api_name(aws: &Aws, api_id: &str) -> Result<Option<String>> {
     match aws
@@ -98,11 +99,10 @@ pub(super) async fn resolve_rest(
     let mut found = Vec::new();
     let mut api_routes = Vec::new();
     // Resources with their methods embedded, every page (GetResources: 5 calls per 2 s).
-    let mut position: Option<String> = None;
-    let mut guard = crate::aws::paging::PageGuard::default();
-    let mut pages = 0;
-    loop {
-        if pages > 0 {
+    let mut pages = Pages::new(format!("the resources of REST API {api_id}"));
+    let mut count = 0;
+    while let Some(position) = pages.next_page() {
+        if count > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(400)).await;
         }
         control.acquire().await;
@@ -111,13 +111,13 @@ pub(super) async fn resolve_rest(
             .rest_api_id(api_id)
             .embed("methods")
             .limit(500)
-            .set_position(position.clone())
+            .set_position(position)
             .send()
             .await
             .map_err(|e| {
                 classify(&e).into_error(&format!("listing resources of REST API {api_id}"))
             })?;
-        pages += 1;
+        count += 1;
         for r in out.items() {
             let path = r.path().unwrap_or("/");
             let Some(methods) = r.resource_methods() else {
@@ -168,14 +168,8 @@ pub(super) async fn resolve_rest(
                 }
             }
         }
-        position = guard.next(
-            out.position(),
-            &format!("the resources of REST API {api_id}"),
-        );
-        if position.is_none() {
-            break;
-        }
-        if pages >= 1000 {
+        pages.turn(out.position());
+        if count >= 1000 && pages.more() {
             warn(format!(
                 "REST API {api_id}: stopped listing its resources after 1000 pages; \
                  functions behind the rest are not read"
@@ -185,15 +179,14 @@ pub(super) async fn resolve_rest(
     }
 
     // Lambda authorizers (TOKEN / REQUEST), every page.
-    let mut position: Option<String> = None;
-    let mut guard = crate::aws::paging::PageGuard::default();
-    loop {
+    let mut pages = Pages::new(format!("the authorizers of REST API {api_id}"));
+    while let Some(position) = pages.next_page() {
         control.acquire().await;
         let out = match gw
             .get_authorizers()
             .rest_api_id(api_id)
             .limit(500)
-            .set_position(position.clone())
+            .set_position(position)
             .send()
             .await
         {
@@ -219,13 +212,7 @@ pub(super) async fn resolve_rest(
                 );
             }
         }
-        position = guard.next(
-            out.position(),
-            &format!("the authorizers of REST API {api_id}"),
-        );
-        if position.is_none() {
-            break;
-        }
+        pages.turn(out.position());
     }
 
     let lambda_groups = function_groups(aws, found).await;

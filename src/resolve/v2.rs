@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use super::lambda::{collect_function, function_groups};
 use super::{ApiKind, Resolution, add_group, push_access_group, stage_not_found};
+use crate::aws::paging::Pages;
 
 pub(super) async fn v2_api(aws: &Aws, api_id: &str) -> Result<Option<(String, ApiKind)>> {
     match aws.apigatewayv2().get_api().api_id(api_id).send().await {
@@ -81,14 +82,13 @@ pub(super) async fn resolve_v2(
 
     // Route keys by integration id, for the reasons.
     let mut routes: HashMap<String, Vec<String>> = HashMap::new();
-    let mut token: Option<String> = None;
-    let mut guard = crate::aws::paging::PageGuard::default();
-    loop {
+    let mut pages = Pages::new(format!("the routes of API {api_id}"));
+    while let Some(token) = pages.next_page() {
         control.acquire().await;
         let out = match gw
             .get_routes()
             .api_id(api_id)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
         {
@@ -111,21 +111,17 @@ pub(super) async fn resolve_v2(
                     .push(key.to_string());
             }
         }
-        token = guard.next(out.next_token(), &format!("the routes of API {api_id}"));
-        if token.is_none() {
-            break;
-        }
+        pages.turn(out.next_token());
     }
 
     let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    let mut guard = crate::aws::paging::PageGuard::default();
-    loop {
+    let mut pages = Pages::new(format!("the integrations of API {api_id}"));
+    while let Some(token) = pages.next_page() {
         control.acquire().await;
         let out = gw
             .get_integrations()
             .api_id(api_id)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| {
@@ -153,25 +149,18 @@ pub(super) async fn resolve_v2(
                 "integration",
             );
         }
-        token = guard.next(
-            out.next_token(),
-            &format!("the integrations of API {api_id}"),
-        );
-        if token.is_none() {
-            break;
-        }
+        pages.turn(out.next_token());
     }
 
     // Authorizers, every page; the call may fail (the emulator does not implement it for
     // HTTP APIs): then their functions are not read, with a warning.
-    let mut token: Option<String> = None;
-    let mut guard = crate::aws::paging::PageGuard::default();
-    loop {
+    let mut pages = Pages::new(format!("the authorizers of API {api_id}"));
+    while let Some(token) = pages.next_page() {
         control.acquire().await;
         let out = match gw
             .get_authorizers()
             .api_id(api_id)
-            .set_next_token(token.clone())
+            .set_next_token(token)
             .send()
             .await
         {
@@ -197,13 +186,7 @@ pub(super) async fn resolve_v2(
                 );
             }
         }
-        token = guard.next(
-            out.next_token(),
-            &format!("the authorizers of API {api_id}"),
-        );
-        if token.is_none() {
-            break;
-        }
+        pages.turn(out.next_token());
     }
 
     for g in function_groups(aws, found).await {
