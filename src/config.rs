@@ -187,6 +187,29 @@ pub fn color_enabled(when: ColorWhen, env: &Env) -> bool {
     }
 }
 
+/// What `aws` needs to connect, from the AWS flags: plain values, so `aws` does not depend
+/// on the command line's types. `call_timeout` is checked where it is used
+/// (`Aws::connect`), after the profile and region, as before.
+#[derive(Debug, Clone, Default)]
+pub struct AwsSettings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// `--call-timeout`, seconds.
+    pub call_timeout: f64,
+}
+
+impl From<&cli::AwsArgs> for AwsSettings {
+    fn from(a: &cli::AwsArgs) -> AwsSettings {
+        AwsSettings {
+            profile: a.profile.clone(),
+            region: a.region.clone(),
+            endpoint_url: a.endpoint_url.clone(),
+            call_timeout: a.call_timeout,
+        }
+    }
+}
+
 /// `--only` values as sources (the command line's names are `cli`'s; the model's are its own).
 impl From<cli::SourceArg> for Source {
     fn from(s: cli::SourceArg) -> Source {

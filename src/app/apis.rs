@@ -24,7 +24,7 @@ fn names<'a>(it: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
 }
 
 pub async fn apis(args: cli::ApisArgs) -> Result<u8> {
-    let aws = Aws::connect(&args.aws).await?;
+    let aws = Aws::connect(&(&args.aws).into()).await?;
     let mut rows = Vec::new();
     for a in crate::resolve::lookup::list_apis(&aws).await? {
         let listed = if a.kind == "REST" {

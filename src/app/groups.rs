@@ -28,7 +28,7 @@ struct GroupRow<'a> {
 
 pub async fn groups(args: cli::GroupsArgs) -> Result<u8> {
     crate::config::check_names(&args.api, &args.select)?;
-    let aws = Aws::connect(&args.aws).await?;
+    let aws = Aws::connect(&(&args.aws).into()).await?;
     let (aws, target) = match crate::config::lookup(&args.api) {
         Some(l) => {
             let (aws, id, stage, _) = settle(aws, &l).await?;

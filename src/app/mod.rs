@@ -244,7 +244,7 @@ async fn engine(
 
 /// Connect to AWS, and settle `--api`/`--url` into `cfg.target` (#21).
 async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
-    let aws = Aws::connect(aws_args).await?;
+    let aws = Aws::connect(&aws_args.into()).await?;
     let Some(lookup) = cfg.lookup.take() else {
         return Ok(aws);
     };

@@ -23,7 +23,7 @@
 //! bucket), `retry` (backoff). `ratelimit` and `retry` are here rather than in `fetch/`
 //! (issue #19's sketch) because `resolve` and `follow` use them too, and `resolve` is below
 //! `fetch`.
-//! May import: `config`, `cli`, `ui`, `core`.
+//! May import: `config`, `ui`, `core` (not `cli`: `Aws::connect` takes `config::AwsSettings`).
 
 pub mod bodycap;
 pub mod debug;
@@ -42,7 +42,7 @@ use aws_smithy_http_client::{Builder, Connector, proxy::ProxyConfig, tls};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
-use crate::cli::AwsArgs;
+use crate::config::AwsSettings;
 
 /// A service's config builder from the shared config, with the cap on response bodies
 /// (`bodycap.rs`) and the `--debug` interceptor when debugging.
@@ -84,7 +84,7 @@ pub struct Clients {
 
 impl Aws {
     /// Resolve region and credentials and build the shared configuration.
-    pub async fn connect(args: &AwsArgs) -> Result<Aws> {
+    pub async fn connect(args: &AwsSettings) -> Result<Aws> {
         check_profile(args)?;
         let http = http_client();
         let region = resolve_region(args).await?;
@@ -320,7 +320,7 @@ async fn check_credentials(conf: &SdkConfig, profile: Option<&str>) -> Result<()
 /// `--profile NAME` (or `AWS_PROFILE`) that neither profile file defines: one error that
 /// lists the profiles that are defined, before the region or credentials lookups fail on
 /// it with messages that do not name the cause.
-fn check_profile(args: &AwsArgs) -> Result<()> {
+fn check_profile(args: &AwsSettings) -> Result<()> {
     let (name, from) = match (&args.profile, std::env::var("AWS_PROFILE")) {
         (Some(p), _) => (p.clone(), "--profile"),
         (None, Ok(p)) if !p.is_empty() => (p, "AWS_PROFILE"),
@@ -416,7 +416,7 @@ fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     })
 }
 
-async fn resolve_region(args: &AwsArgs) -> Result<String> {
+async fn resolve_region(args: &AwsSettings) -> Result<String> {
     if let Some(r) = &args.region {
         return check_region(r);
     }
