@@ -585,8 +585,12 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     // Progress counts the calls of both passes, and the failures found and linked.
     let outcome = Arc::new(Outcome::default());
     let stats = linking.stats.clone();
+    // With FilterLogEvents the execution log is read whole and the failing requests'
+    // lines are kept as they are found: the linking reads those groups no more (#17).
+    let access_too = pattern_used(&spec);
+    let keep = read_whole_once(&mut spec);
     let mut receivers = fetch::open(&aws, &groups, &which, &spec, stats.clone(), outcome.clone());
-    if pattern_used(&spec) {
+    if access_too {
         // Requests rejected before the integration (authorizer, WAF, throttling, missing
         // token) may log no `Method completed` line: their status is in the access log,
         // read whole next to the execution log's failure lines.
@@ -611,6 +615,9 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     let counter = linking.clone();
     let (found, total, unreadable) = tokio::task::spawn_blocking(move || {
         let mut finder = Finder::new(include_4xx, limit);
+        if keep {
+            finder = finder.keep_lines(KEPT_LINES);
+        }
         for e in Merger::new(receivers) {
             finder.observe(&e, &scan_groups);
             counter
@@ -623,6 +630,8 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     })
     .await
     .context("the search thread failed")?;
+    let mut found = found;
+    failures::reread_before(&mut found, cfg.window.start_ms);
     linking.found.store(total as u64, Ordering::Relaxed);
     if let Some(w) = unreadable {
         warn(w);
@@ -788,6 +797,24 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
 /// Whether `errors` searched the execution log (so the access log is read besides).
 fn pattern_used(spec: &fetch::FetchSpec) -> bool {
     spec.filter_pattern.is_some()
+}
+
+/// Undecided requests' lines `errors` keeps at most while it searches (#17): past it the
+/// oldest request's are dropped, and it is read again should it fail.
+const KEPT_LINES: usize = 200_000;
+
+/// `errors` with FilterLogEvents: search the execution log whole (no pattern), so that the
+/// failing requests' lines come with the search and the linking does not read the API
+/// groups again. On AWS a pattern saves bytes, not calls (a filtered page holds what one
+/// time-bounded scan found, aws-notes §5.3); a second read costs the calls of the window
+/// again. A Logs Insights search keeps its pattern (its rows are capped). Whether the
+/// lines are kept.
+fn read_whole_once(spec: &mut fetch::FetchSpec) -> bool {
+    if spec.engine != fetch::Engine::Filter {
+        return false;
+    }
+    spec.filter_pattern = None;
+    true
 }
 
 fn failure_title(f: &crate::failures::Failure, t: Option<&crate::trace::Trace>) -> String {

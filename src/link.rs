@@ -5,7 +5,10 @@
 //! the requests together, and keeps only the lines of those requests:
 //!
 //! 1. The API Gateway groups (execution, access, extra) over the failures' span (each
-//!    failure's ±5 min): their lines give each request's facts and linked ids.
+//!    failure's ±5 min): their lines give each request's facts and linked ids. When the
+//!    search read the execution and access logs whole it kept the failing requests' lines
+//!    (`Failure::lines`), and only the extra groups, and the failures whose lines it could
+//!    not keep, are read here: the API groups are then read once in all.
 //! 2. The Lambda groups the requests point to, over the span where their invocations can
 //!    be (first line − 1 min … last line + 15 min): the lines that mention a linked id.
 //! 3. The streams of the invocations found, over the span of their START … REPORT ranges
@@ -239,69 +242,8 @@ pub async fn link_all(
     }
 
     // 1. The API Gateway lines of every failing request.
-    let api: Vec<usize> = (0..groups.len())
-        .filter(|&i| {
-            matches!(
-                groups[i].source,
-                Source::Execution | Source::Access | Source::Extra
-            )
-        })
-        .collect();
-    let rids: Vec<&str> = batch
-        .iter()
-        .map(|&i| failures[i].request_id.as_str())
-        .collect();
-    let w = span(batch.iter().map(|&i| windows[i])).expect("a failure");
-    let pattern = ids_pattern(&rids);
-    debug::log(format!(
-        "errors: reading {} between {} and {} {} (the API Gateway lines of {} failing requests)",
-        names(groups, &api),
-        format_ms(w.start_ms),
-        format_ms(w.end_ms),
-        if pattern.is_some() {
-            "with a pattern of their ids"
-        } else {
-            "whole: their ids do not fit in one pattern"
-        },
-        batch.len()
-    ));
-    let by_rid: HashMap<String, usize> = batch
-        .iter()
-        .map(|&i| (failures[i].request_id.clone(), i))
-        .collect();
-    let state = (
-        Ids::new(rids.iter().map(|s| s.to_string()).collect()),
-        by_rid,
-        windows.clone(),
-        groups.to_vec(),
-        HashMap::<usize, Vec<Event>>::new(),
-    );
-    let (_, _, _, _, mut api_lines) = scan(
-        aws,
-        groups,
-        vec![(api.clone(), read_spec(base, w, pattern, vec![]))],
-        stats,
-        outcome,
-        state,
-        |(ids, by_rid, windows, groups, keep), e| {
-            let mut hit = |rid: &str, e: &Event| {
-                if let Some(&i) = by_rid.get(rid)
-                    && e.timestamp >= windows[i].start_ms
-                    && e.timestamp <= windows[i].end_ms
-                {
-                    keep.entry(i).or_default().push(e.clone());
-                }
-            };
-            if groups[e.group].source == Source::Execution
-                && let Some((rid, _)) = extract::exec_prefix(&e.message)
-            {
-                hit(rid, &e);
-                return;
-            }
-            for rid in ids.in_line(&e.message) {
-                hit(rid, &e);
-            }
-        },
+    let mut api_lines = api_lines(
+        aws, groups, failures, &batch, &windows, base, stats, outcome,
     )
     .await;
     let mut found: BTreeMap<usize, Found> = BTreeMap::new();
@@ -484,6 +426,138 @@ pub async fn link_all(
         .await;
     }
     state.ready(i64::MAX);
+}
+
+/// The API Gateway lines of the failures `batch`: those the search kept
+/// ([`Failure::lines`]), and what is read for the others — the execution, access and extra
+/// groups, over their windows, in one read (a pattern of their ids when they fit in
+/// one). The extra (`--log-group`) groups are read for every failure, the search never
+/// reads them. Nothing is read when the search kept every failure's lines.
+#[allow(clippy::too_many_arguments)]
+async fn api_lines(
+    aws: &Aws,
+    groups: &[LogGroup],
+    failures: &[Failure],
+    batch: &[usize],
+    windows: &[Window],
+    base: &FetchSpec,
+    stats: &Arc<Stats>,
+    outcome: &Arc<Outcome>,
+) -> HashMap<usize, Vec<Event>> {
+    let of = |want: &dyn Fn(Source) -> bool| -> Vec<usize> {
+        (0..groups.len())
+            .filter(|&g| want(groups[g].source))
+            .collect()
+    };
+    let api = of(&|s| matches!(s, Source::Execution | Source::Access | Source::Extra));
+    let extra = of(&|s| s == Source::Extra);
+    let mut kept: HashMap<usize, Vec<Event>> = HashMap::new();
+    let mut unread: Vec<usize> = Vec::new();
+    for &i in batch {
+        match &failures[i].lines {
+            Some(v) => {
+                let w = windows[i];
+                let v = v
+                    .iter()
+                    .filter(|e| e.timestamp >= w.start_ms && e.timestamp <= w.end_ms);
+                kept.insert(i, v.cloned().collect());
+            }
+            None => unread.push(i),
+        }
+    }
+    // (groups, failures) of each read: the unread failures in every API group; the others
+    // in the extra groups only.
+    let mut plan: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+    if !unread.is_empty() && !api.is_empty() {
+        plan.push((api.clone(), unread.clone()));
+    }
+    let read_extra: Vec<usize> = batch
+        .iter()
+        .copied()
+        .filter(|i| kept.contains_key(i))
+        .collect();
+    if !read_extra.is_empty() && !extra.is_empty() {
+        plan.push((extra.clone(), read_extra));
+    }
+    if !kept.is_empty() {
+        debug::log(format!(
+            "errors: the execution and access lines of {} failing requests came with the search",
+            kept.len()
+        ));
+    }
+    let mut reads = Vec::new();
+    for (gs, which) in &plan {
+        let rids: Vec<&str> = which
+            .iter()
+            .map(|&i| failures[i].request_id.as_str())
+            .collect();
+        let w = span(which.iter().map(|&i| windows[i])).expect("a failure");
+        let pattern = ids_pattern(&rids);
+        debug::log(format!(
+            "errors: reading {} between {} and {} {} (the API Gateway lines of {} failing requests)",
+            names(groups, gs),
+            format_ms(w.start_ms),
+            format_ms(w.end_ms),
+            if pattern.is_some() {
+                "with a pattern of their ids"
+            } else {
+                "whole: their ids do not fit in one pattern"
+            },
+            which.len()
+        ));
+        reads.push((gs.clone(), read_spec(base, w, pattern, vec![])));
+    }
+    if reads.is_empty() {
+        return kept;
+    }
+    let by_rid: HashMap<String, usize> = batch
+        .iter()
+        .map(|&i| (failures[i].request_id.clone(), i))
+        .collect();
+    let unread: std::collections::HashSet<usize> = unread.into_iter().collect();
+    let rids: Vec<String> = by_rid.keys().cloned().collect();
+    let state = (
+        Ids::new(rids),
+        by_rid,
+        windows.to_vec(),
+        groups.to_vec(),
+        unread,
+        HashMap::<usize, Vec<Event>>::new(),
+    );
+    let (_, _, _, _, _, read) = scan(
+        aws,
+        groups,
+        reads,
+        stats,
+        outcome,
+        state,
+        |(ids, by_rid, windows, groups, unread, keep), e| {
+            let extra = groups[e.group].source == Source::Extra;
+            let mut hit = |rid: &str, e: &Event| {
+                if let Some(&i) = by_rid.get(rid)
+                    && (extra || unread.contains(&i))
+                    && e.timestamp >= windows[i].start_ms
+                    && e.timestamp <= windows[i].end_ms
+                {
+                    keep.entry(i).or_default().push(e.clone());
+                }
+            };
+            if groups[e.group].source == Source::Execution
+                && let Some((rid, _)) = extract::exec_prefix(&e.message)
+            {
+                hit(rid, &e);
+                return;
+            }
+            for rid in ids.in_line(&e.message) {
+                hit(rid, &e);
+            }
+        },
+    )
+    .await;
+    for (i, v) in read {
+        kept.entry(i).or_default().extend(v);
+    }
+    kept
 }
 
 /// A request whose API and Lambda lines are known, waiting for its invocations' streams.

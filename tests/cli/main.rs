@@ -18,6 +18,7 @@ mod lookup;
 mod mistakes;
 mod numbers;
 mod pipes;
+mod readonce;
 mod realworld;
 mod shared;
 mod support;
