@@ -1246,8 +1246,11 @@ def main():
         # Only the cost section: the rest of the report stays as it was measured.
         head, t1, t2 = cost_report(ctx, all_res["cost"])
         cmds = "\n".join("# %s: %s\n%s" % c for c in COMMANDS)
-        for b in (ctx.bin, show_cmd([ctx.bin])):
-            cmds = cmds.replace(b + " ", "apitrace ")
+        # No path of this machine in the report: the binary, the emulator's python, the
+        # output folder.
+        for path, shown in ((ctx.bin, "apitrace"), (a.emu_python, "python3"), (a.out + "/", "")):
+            for b in (path, show_cmd([path])):
+                cmds = cmds.replace(b + ("" if path.endswith("/") else " "), shown + ("" if not shown else " "))
         stamp = "%s; %s; load %s / %s." % (info["date"], info["apitrace"], info["load_start"], info["load_end"])
         splice_section(a.md, COST_TITLE, "\n\n".join([head + " " + stamp, t1, t2, "```\n" + no_abs_paths(cmds)
                                                        + "\n```"]))

@@ -418,6 +418,13 @@ async fn engine(
 
 /// Connect to AWS, and settle `--api`/`--url` into `cfg.target` (#21).
 async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
+    let by_path = cfg.request_id.is_some();
+    connect_with(aws_args, cfg, by_path).await
+}
+
+/// [`connect`]; `by_path`: a `--url`'s path selects the route(s) (`summary` and `errors`
+/// count only their requests, and every command reads only their functions).
+async fn connect_with(aws_args: &cli::AwsArgs, cfg: &mut GetConfig, by_path: bool) -> Result<Aws> {
     let aws = Aws::connect(aws_args).await?;
     let Some(lookup) = cfg.lookup.take() else {
         return Ok(aws);
@@ -425,7 +432,7 @@ async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
     let (aws, api_id, stage, path) = settle(aws, &lookup).await?;
     cfg.target = Some((api_id, stage));
     // A trace follows the URL's request: only the functions behind its route.
-    if cfg.request_id.is_some() && cfg.select.route.is_none() {
+    if by_path && cfg.select.route.is_none() {
         cfg.select.route_path = path;
     }
     Ok(aws)
@@ -541,9 +548,12 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     if args.output == cli::ErrorsFormat::Github {
         error::set_workflow_commands(true);
     }
-    let aws = connect(&args.aws, &mut cfg).await?;
+    let aws = connect_with(&args.aws, &mut cfg, true).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
+    // `--route`: only its requests' failures (#21).
+    let only_routes = resolve::chosen_routes(&res, &cfg.select)?;
+    let known_routes = res.routes.clone();
     // The execution log decides; the access log only where there is none (HTTP APIs).
     let exec: Vec<usize> = (0..groups.len())
         .filter(|&i| groups[i].source == Source::Execution)
@@ -553,6 +563,12 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
             .filter(|&i| groups[i].source == Source::Access)
             .collect();
         (access, None)
+    } else if only_routes.is_some() {
+        // The route of each request too (a pattern read: Logs Insights).
+        (
+            exec,
+            Some(format!("{} ?\"HTTP Method\"", failures::EXEC_PATTERN)),
+        )
     } else {
         (exec, Some(failures::EXEC_PATTERN.to_string()))
     };
@@ -614,7 +630,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     let scan_groups = groups.clone();
     let counter = linking.clone();
     let (found, total, unreadable) = tokio::task::spawn_blocking(move || {
-        let mut finder = Finder::new(include_4xx, limit);
+        let mut finder = Finder::new(include_4xx, limit).only_routes(known_routes, only_routes);
         if keep {
             finder = finder.keep_lines(KEPT_LINES);
         }
@@ -977,9 +993,10 @@ fn write_trace_links(out: &mut impl Write, links: &serde_json::Value) -> io::Res
 
 /// `apitrace summary`: stream every group of the window through the summary.
 async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
-    let aws = connect(&args.aws, &mut cfg).await?;
+    let aws = connect_with(&args.aws, &mut cfg, true).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
+    let only_routes = resolve::chosen_routes(&res, &cfg.select)?;
     let shared = crate::sharing::other_callers(&aws, &res.api_id, &res.stage, &groups).await;
     let outcome = Arc::new(Outcome::default());
     let all: Vec<usize> = (0..groups.len()).collect();
@@ -996,6 +1013,7 @@ async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
     let report = tokio::task::spawn_blocking(move || {
         let mut s = crate::summary::Summary::new(&groups)
             .with_routes(res.routes)
+            .only_routes(only_routes)
             .with_shared(shared);
         for e in Merger::new(receivers) {
             s.observe(&e);

@@ -63,6 +63,17 @@ pub struct Finder {
     pub unreadable: extract::Unreadable,
     /// The lines of undecided requests, when [`Finder::keep_lines`] is on.
     lines: Option<Lines>,
+    /// `--route` ([`Finder::only_routes`]): the API's routes and the chosen ones, and the
+    /// route each undecided request logged.
+    routes: Option<RouteFilter>,
+}
+
+/// Only the failing requests of some routes (#21).
+#[derive(Debug)]
+struct RouteFilter {
+    known: Vec<String>,
+    chosen: Vec<String>,
+    of: HashMap<String, String>,
 }
 
 /// The lines of undecided requests ([`Finder::keep_lines`]).
@@ -106,7 +117,47 @@ impl Finder {
             now: i64::MIN,
             unreadable: extract::Unreadable::default(),
             lines: None,
+            routes: None,
         }
+    }
+
+    /// Count only the failing requests of the `chosen` routes (`--route`), among the
+    /// API's `known` routes (a logged path is named by the route it matches, as `summary`
+    /// does). A request whose route is not logged (an authorizer's deny) is left out.
+    /// The execution log's `HTTP Method: …, Resource Path: …` line or the access log's
+    /// route says it.
+    pub fn only_routes(mut self, known: Vec<String>, chosen: Option<Vec<String>>) -> Finder {
+        self.routes = chosen.map(|chosen| RouteFilter {
+            known,
+            chosen,
+            of: HashMap::new(),
+        });
+        self
+    }
+
+    /// Note the route a request logged.
+    fn route_line(&mut self, rid: &str, route: String) {
+        if self.decided.contains_key(rid) {
+            return;
+        }
+        if let Some(r) = self.routes.as_mut() {
+            if r.of.len() >= MAX_TRACKED {
+                r.of.clear();
+            }
+            r.of.insert(rid.to_string(), route);
+        }
+    }
+
+    /// Whether a failing request is of the chosen routes (always, without `--route`).
+    fn of_chosen_route(&mut self, rid: &str) -> bool {
+        let Some(r) = self.routes.as_mut() else {
+            return true;
+        };
+        let Some(route) = r.of.remove(rid) else {
+            return false;
+        };
+        let route = crate::summary::match_route(&r.known, &route).unwrap_or(route);
+        r.chosen.contains(&route)
     }
 
     fn failing(&self, status: u16) -> bool {
@@ -163,7 +214,7 @@ impl Finder {
         }
         let id: Arc<str> = Arc::from(rid);
         let pending = self.pending.remove(rid);
-        let first = if self.failing(status) {
+        let first = if self.failing(status) && self.of_chosen_route(rid) {
             let mut f = pending.unwrap_or_else(|| Failure {
                 request_id: rid.to_string(),
                 timestamp: ts,
@@ -185,6 +236,9 @@ impl Finder {
             // Failure lines of a request that still completed with a status we do not
             // report (e.g. 200 through an error mapping): not a failing request.
             self.take_lines(rid);
+            if let Some(r) = self.routes.as_mut() {
+                r.of.remove(rid);
+            }
             None
         };
         self.decided.insert(id.clone(), first);
@@ -221,6 +275,11 @@ impl Finder {
                     if let Some(mut f) = self.pending.remove(&id) {
                         let first = f.timestamp;
                         f.lines = self.take_lines(&id);
+                        if !self.of_chosen_route(&id) {
+                            self.decided.insert(id.clone(), None);
+                            self.order.push_back((self.now, id, Entry::Decided));
+                            continue;
+                        }
                         self.fail(f);
                         self.decided.insert(id.clone(), Some(first));
                         self.order.push_back((self.now, id, Entry::Decided));
@@ -241,6 +300,12 @@ impl Finder {
                     return;
                 };
                 self.keep_line(rid, e);
+                if self.routes.is_some()
+                    && let Some(rest) = text.strip_prefix("HTTP Method: ")
+                    && let Some((m, p)) = rest.split_once(", Resource Path: ")
+                {
+                    self.route_line(rid, format!("{} {}", m.trim(), p.trim()));
+                }
                 if let Some(rest) = text.strip_prefix("Method completed with status: ") {
                     let Ok(status) = rest.trim().parse::<u16>() else {
                         return;
@@ -266,6 +331,13 @@ impl Finder {
                     return;
                 };
                 self.keep_line(&rid, e);
+                if self.routes.is_some()
+                    && let Some(route) = rec.route().or_else(|| {
+                        Some(format!("{} {}", rec.method.as_ref()?, rec.path.as_ref()?))
+                    })
+                {
+                    self.route_line(&rid, route);
+                }
                 // No status in the format: the execution log decides.
                 if let Some(status) = rec.status {
                     self.status(&rid, e.timestamp, status);
@@ -384,7 +456,9 @@ impl Finder {
         let pending: Vec<Failure> = self.pending.drain().map(|(_, f)| f).collect();
         for mut f in pending {
             f.lines = self.take_lines(&f.request_id);
-            self.fail(f);
+            if self.of_chosen_route(&f.request_id) {
+                self.fail(f);
+            }
         }
         (self.kept.into_values().collect(), self.total)
     }

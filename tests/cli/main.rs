@@ -20,6 +20,7 @@ mod numbers;
 mod pipes;
 mod readonce;
 mod realworld;
+mod route;
 mod shared;
 mod support;
 mod trace;
