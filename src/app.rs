@@ -646,8 +646,6 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
     })
     .await
     .context("the search thread failed")?;
-    let mut found = found;
-    failures::reread_before(&mut found, cfg.window.start_ms);
     linking.found.store(total as u64, Ordering::Relaxed);
     if let Some(w) = unreadable {
         warn(w);
@@ -667,7 +665,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
         &aws,
         &groups,
         &found[..shown.len()],
-        cfg.window.end_ms,
+        cfg.window,
         &tspec,
         &linking,
         tx,

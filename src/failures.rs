@@ -464,16 +464,6 @@ impl Finder {
     }
 }
 
-/// Drop the kept lines of failures that may have begun before `start_ms` (their first
-/// lines were not in the search's window): the linking reads around them, as `trace` does.
-pub fn reread_before(failures: &mut [Failure], start_ms: i64) {
-    for f in failures {
-        if f.timestamp < start_ms.saturating_add(HORIZON_MS) {
-            f.lines = None;
-        }
-    }
-}
-
 /// Escape data for a GitHub Actions workflow command (`::error title=…::data`).
 pub fn gh_escape_data(s: &str) -> String {
     s.replace('%', "%25")

@@ -192,18 +192,20 @@ fn read_spec(
 }
 
 /// Trace every failure and send each trace on `tx` with the failure's index, in order, as
-/// soon as it is linked; `None` where it could not be (warned). `end_ms` is the end of the
-/// command's window (a failure's API lines are looked for up to it).
+/// soon as it is linked; `None` where it could not be (warned). `searched` is the window
+/// the failures were found in (a failure's API lines are looked for up to its end; the
+/// lines the search kept begin at its start).
 pub async fn link_all(
     aws: &Aws,
     groups: &[LogGroup],
     failures: &[Failure],
-    end_ms: i64,
+    searched: Window,
     base: &FetchSpec,
     progress: &Arc<Linking>,
     tx: tokio::sync::mpsc::UnboundedSender<(usize, Option<Trace>)>,
 ) {
     let (stats, outcome) = (&progress.stats, &progress.outcome);
+    let end_ms = searched.end_ms;
     let mut emit = Emit {
         done: (0..failures.len()).map(|_| None).collect(),
         next: 0,
@@ -243,7 +245,15 @@ pub async fn link_all(
 
     // 1. The API Gateway lines of every failing request.
     let mut api_lines = api_lines(
-        aws, groups, failures, &batch, &windows, base, stats, outcome,
+        aws,
+        groups,
+        failures,
+        &batch,
+        &windows,
+        searched.start_ms,
+        base,
+        stats,
+        outcome,
     )
     .await;
     let mut found: BTreeMap<usize, Found> = BTreeMap::new();
@@ -429,10 +439,12 @@ pub async fn link_all(
 }
 
 /// The API Gateway lines of the failures `batch`: those the search kept
-/// ([`Failure::lines`]), and what is read for the others — the execution, access and extra
-/// groups, over their windows, in one read (a pattern of their ids when they fit in
-/// one). The extra (`--log-group`) groups are read for every failure, the search never
-/// reads them. Nothing is read when the search kept every failure's lines.
+/// ([`Failure::lines`], from `kept_from` on), and what is read for the rest — the
+/// execution, access and extra groups over each failure's window (or, for a failure
+/// whose lines were kept, only the part of its window before `kept_from`), in one read
+/// (a pattern of their ids when they fit in one). The extra (`--log-group`) groups are
+/// read for every failure, the search never reads them. Nothing is read when the search
+/// kept every failure's lines and no window reaches before `kept_from`.
 #[allow(clippy::too_many_arguments)]
 async fn api_lines(
     aws: &Aws,
@@ -440,6 +452,7 @@ async fn api_lines(
     failures: &[Failure],
     batch: &[usize],
     windows: &[Window],
+    kept_from: i64,
     base: &FetchSpec,
     stats: &Arc<Stats>,
     outcome: &Arc<Outcome>,
@@ -452,32 +465,46 @@ async fn api_lines(
     let api = of(&|s| matches!(s, Source::Execution | Source::Access | Source::Extra));
     let extra = of(&|s| s == Source::Extra);
     let mut kept: HashMap<usize, Vec<Event>> = HashMap::new();
-    let mut unread: Vec<usize> = Vec::new();
+    // Per failure, the end of what is read in every API group (absent: nothing).
+    let mut read_to: HashMap<usize, i64> = HashMap::new();
     for &i in batch {
+        let w = windows[i];
         match &failures[i].lines {
             Some(v) => {
-                let w = windows[i];
                 let v = v
                     .iter()
                     .filter(|e| e.timestamp >= w.start_ms && e.timestamp <= w.end_ms);
                 kept.insert(i, v.cloned().collect());
+                if w.start_ms < kept_from {
+                    read_to.insert(i, kept_from - 1);
+                }
             }
-            None => unread.push(i),
+            None => {
+                read_to.insert(i, w.end_ms);
+            }
         }
     }
-    // (groups, failures) of each read: the unread failures in every API group; the others
-    // in the extra groups only.
-    let mut plan: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
-    if !unread.is_empty() && !api.is_empty() {
-        plan.push((api.clone(), unread.clone()));
+    // (groups, failures, span) of each read: the failures with something to read in every
+    // API group; the others in the extra groups only.
+    let mut plan: Vec<(Vec<usize>, Vec<usize>, Window)> = Vec::new();
+    let mut full: Vec<usize> = read_to.keys().copied().collect();
+    full.sort_unstable();
+    if !full.is_empty() && !api.is_empty() {
+        let w = span(full.iter().map(|&i| Window {
+            start_ms: windows[i].start_ms,
+            end_ms: read_to[&i],
+        }))
+        .expect("a failure");
+        plan.push((api.clone(), full, w));
     }
     let read_extra: Vec<usize> = batch
         .iter()
         .copied()
-        .filter(|i| kept.contains_key(i))
+        .filter(|i| !read_to.contains_key(i))
         .collect();
     if !read_extra.is_empty() && !extra.is_empty() {
-        plan.push((extra.clone(), read_extra));
+        let w = span(read_extra.iter().map(|&i| windows[i])).expect("a failure");
+        plan.push((extra.clone(), read_extra, w));
     }
     if !kept.is_empty() {
         debug::log(format!(
@@ -486,12 +513,12 @@ async fn api_lines(
         ));
     }
     let mut reads = Vec::new();
-    for (gs, which) in &plan {
+    for (gs, which, w) in &plan {
+        let w = *w;
         let rids: Vec<&str> = which
             .iter()
             .map(|&i| failures[i].request_id.as_str())
             .collect();
-        let w = span(which.iter().map(|&i| windows[i])).expect("a failure");
         let pattern = ids_pattern(&rids);
         debug::log(format!(
             "errors: reading {} between {} and {} {} (the API Gateway lines of {} failing requests)",
@@ -514,14 +541,13 @@ async fn api_lines(
         .iter()
         .map(|&i| (failures[i].request_id.clone(), i))
         .collect();
-    let unread: std::collections::HashSet<usize> = unread.into_iter().collect();
     let rids: Vec<String> = by_rid.keys().cloned().collect();
     let state = (
         Ids::new(rids),
         by_rid,
         windows.to_vec(),
         groups.to_vec(),
-        unread,
+        read_to,
         HashMap::<usize, Vec<Event>>::new(),
     );
     let (_, _, _, _, _, read) = scan(
@@ -531,11 +557,11 @@ async fn api_lines(
         stats,
         outcome,
         state,
-        |(ids, by_rid, windows, groups, unread, keep), e| {
+        |(ids, by_rid, windows, groups, read_to, keep), e| {
             let extra = groups[e.group].source == Source::Extra;
             let mut hit = |rid: &str, e: &Event| {
                 if let Some(&i) = by_rid.get(rid)
-                    && (extra || unread.contains(&i))
+                    && (extra || read_to.get(&i).is_some_and(|&to| e.timestamp <= to))
                     && e.timestamp >= windows[i].start_ms
                     && e.timestamp <= windows[i].end_ms
                 {
@@ -674,6 +700,14 @@ mod tests {
         assert!(rx.try_recv().is_err());
         emit.set(2, None);
         assert_eq!(rx.try_recv().unwrap().0, 2);
+    }
+
+    #[test]
+    fn progress_says_failures_found_and_linked() {
+        let l = Linking::default();
+        l.found.store(12, Ordering::Relaxed);
+        l.linked.store(3, Ordering::Relaxed);
+        assert_eq!(l.progress(), "12 failures found, 3 linked");
     }
 
     #[test]

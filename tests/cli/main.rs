@@ -5,6 +5,7 @@ mod aws_semantics;
 mod ci;
 mod cost;
 mod docs;
+mod early;
 mod errors;
 mod faults;
 mod get;

@@ -21,11 +21,12 @@ fn errors_reads_the_execution_and_access_logs_once() {
     // Its own world: tests that share one add lines to it.
     let w = &World::seed("readonce", &[]);
     let (s, e) = w.window();
-    // A window that starts well before the first request: no failure may have begun
-    // before it (those are read again around them, as `trace` would).
+    // A window that starts over 5 minutes before the first request: `errors` looks for a
+    // failure's lines up to 5 minutes before it, as `trace` does, and reads what is
+    // before the window for failures closer to its start.
     let window = [
         "--start".to_string(),
-        (s - 120_000).to_string(),
+        (s - 360_000).to_string(),
         "--end".to_string(),
         (e + 60_000).to_string(),
     ];
