@@ -25,8 +25,8 @@ pub struct Failure {
     pub reasons: Vec<String>,
     /// Its API Gateway lines (execution and access) when the search read them all
     /// ([`Finder::keep_lines`]): the linking then reads those groups no more for it.
-    /// `None`: not kept (a pattern read, the memory bound, or a request older than the
-    /// window), the linking reads them.
+    /// `None`: not kept (a pattern read, or past the memory bound), the linking reads
+    /// them.
     pub lines: Option<Vec<Event>>,
 }
 
