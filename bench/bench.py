@@ -83,7 +83,10 @@ def run(argv, env, out=None, timeout=1800, server_pid=None, label=None, scenario
     timed = [TIME, "-f", "%e %U %S %M", "-o", tfile, "--"] + list(argv) if TIME else list(argv)
     s_cpu0 = proc_cpu(server_pid)
     t0 = time.perf_counter()
-    p = subprocess.Popen(timed, stdin=stdin, stdout=subprocess.PIPE if out else subprocess.DEVNULL,
+    # `> /dev/null` as a shell opens it: write-only (apitrace takes the read-write /dev/null
+    # of subprocess.DEVNULL for a stdout closed with `>&-`, which the Rust runtime replaces so).
+    sink = None if out else open(os.devnull, "wb")
+    p = subprocess.Popen(timed, stdin=stdin, stdout=subprocess.PIPE if out else sink,
                          stderr=errf, env=env)
     killed = []
 
@@ -116,6 +119,8 @@ def run(argv, env, out=None, timeout=1800, server_pid=None, label=None, scenario
     timer.cancel()
     p.returncode = os.waitstatus_to_exitcode(status)
     errf.close()
+    if sink:
+        sink.close()
     s_cpu1 = proc_cpu(server_pid)
     user, sys_, rss_kib = ru.ru_utime, ru.ru_stime, ru.ru_maxrss
     if TIME:

@@ -4,8 +4,8 @@
 scripts/fakelogs.py builds every event of a page as a Python dict and JSON-encodes it on
 each call: a few microseconds per event, so a client that can take a million events a
 second waits on the fake instead (bench/run.sh measures both). This server generates the
-same data (it imports fakelogs.py's generator: same groups, timestamps, streams, messages,
-event ids), renders every event's JSON once at start-up, and serves a page as one
+same data (it imports the generator of the fake's package, scripts/fakelogs/: same groups,
+timestamps, streams, messages, event ids), renders every event's JSON once at start-up, and serves a page as one
 ``b",".join`` of those fragments; each distinct page (group + request body) is then kept
 as a whole HTTP response and served again from memory, so that a benchmark's timed runs
 (after a first, untimed one) measure the client, not the fake. Paging follows AWS: at most ``limit`` (<= 10,000)
@@ -26,7 +26,6 @@ Binds 127.0.0.1 only.
 
 import argparse
 import bisect
-import importlib.util
 import json
 import os
 import signal
@@ -37,17 +36,9 @@ from array import array
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PAGE_BYTES = 1_048_576
-EVENT_OVERHEAD = 26
-MAX_LIMIT = 10_000
-
-
-def load_fakelogs():
-    path = os.path.join(HERE, "..", "scripts", "fakelogs.py")
-    spec = importlib.util.spec_from_file_location("fakelogs_data", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+# The fake's package, scripts/fakelogs/: its data generator and AWS's paging limits.
+sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+from fakelogs.model import EVENT_OVERHEAD, MAX_LIMIT, PAGE_BYTES, generate  # noqa: E402
 
 
 class Rendered:
@@ -211,11 +202,10 @@ def main():
     p.add_argument("--start-ms", type=int, required=True)
     p.add_argument("--end-ms", type=int, required=True)
     a = p.parse_args()
-    fl = load_fakelogs()
     names = ["fake-%d" % i for i in range(a.groups)]
     t0 = time.perf_counter()
-    data = fl.generate(names, [a.events] * len(names), a.start_ms, a.end_ms, a.streams, a.message_bytes,
-                       False, a.seed)
+    data = generate(names, [a.events] * len(names), a.start_ms, a.end_ms, a.streams, a.message_bytes,
+                    False, a.seed)
     groups = {n: Rendered(g) for n, g in data.items()}
     del data
     render_s = time.perf_counter() - t0

@@ -416,7 +416,7 @@ async fn engine(
     .await
 }
 
-/// Connect to AWS, and settle `--api`/`--url` into `cfg.target` (#21).
+/// Connect to AWS, and settle `--api`/`--url`/`--stack` into `cfg.target` (#21).
 async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
     let by_path = cfg.request_id.is_some();
     connect_with(aws_args, cfg, by_path).await
@@ -429,8 +429,15 @@ async fn connect_with(aws_args: &cli::AwsArgs, cfg: &mut GetConfig, by_path: boo
     let Some(lookup) = cfg.lookup.take() else {
         return Ok(aws);
     };
-    let (aws, api_id, stage, path) = settle(aws, &lookup).await?;
-    cfg.target = Some((api_id, stage));
+    let (aws, target, path) = settle(aws, &lookup, &mut cfg.select).await?;
+    if target.is_none() && cfg.since_deploy {
+        return Err(Hinted::usage(
+            "--since-deploy needs an API, and the stack defines none",
+            "use --start",
+        )
+        .into());
+    }
+    cfg.target = target;
     // A trace follows the URL's request: only the functions behind its route.
     if by_path && cfg.select.route.is_none() {
         cfg.select.route_path = path;
@@ -438,11 +445,30 @@ async fn connect_with(aws_args: &cli::AwsArgs, cfg: &mut GetConfig, by_path: boo
     Ok(aws)
 }
 
-/// `--api`/`--url` → the API's id and stage, and the client for the URL's region.
+/// `--api`/`--url`/`--stack` → the API's id and stage (none: a stack without an API), the
+/// client for the URL's region and the URL's path; a stack's resources go into `select`.
 async fn settle(
     aws: Aws,
     lookup: &crate::lookup::Lookup,
-) -> Result<(Aws, String, String, Option<String>)> {
+    select: &mut Selection,
+) -> Result<(Aws, Option<(String, String)>, Option<String>)> {
+    if let Some(name) = &lookup.stack {
+        let (found, resources) = crate::lookup::settle_stack(&aws, lookup).await?;
+        let functions = resources
+            .iter()
+            .filter(|r| r.kind == crate::stack::FUNCTION)
+            .count();
+        error::note(format!(
+            "stack {name}: {}, {functions} function{}",
+            found
+                .as_ref()
+                .map(|s| format!("API {} stage {}", s.api_id, s.stage))
+                .unwrap_or_else(|| "no API".into()),
+            if functions == 1 { "" } else { "s" }
+        ));
+        select.stack = resources;
+        return Ok((aws, found.map(|s| (s.api_id, s.stage)), None));
+    }
     let s = crate::lookup::settle(&aws, lookup).await?;
     let aws = match &s.region {
         Some(r) => aws.in_region(r),
@@ -458,7 +484,7 @@ async fn settle(
             .map(|p| format!(", path {p}"))
             .unwrap_or_default()
     ));
-    Ok((aws, s.api_id, s.stage, s.path))
+    Ok((aws, Some((s.api_id, s.stage)), s.path))
 }
 
 /// `--since-deploy`: start the window at the stage's current deployment, and say which.
@@ -1077,14 +1103,14 @@ struct GroupRow<'a> {
 async fn groups(args: cli::GroupsArgs) -> Result<u8> {
     crate::config::check_names(&args.api, &args.select)?;
     let aws = Aws::connect(&args.aws).await?;
+    let mut select = Selection::new(&args.select);
     let (aws, target) = match args.api.lookup() {
         Some(l) => {
-            let (aws, id, stage, _) = settle(aws, &l).await?;
-            (aws, Some((id, stage)))
+            let (aws, target, _) = settle(aws, &l, &mut select).await?;
+            (aws, target)
         }
         None => (aws, args.api.target()),
     };
-    let select = Selection::new(&args.select);
     let res = resolve::resolve(&aws, target.as_ref(), &select).await?;
     let shared = crate::sharing::other_callers(&aws, &res.api_id, &res.stage, &res.groups).await;
     let rows: Vec<GroupRow> = res

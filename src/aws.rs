@@ -235,6 +235,14 @@ impl Aws {
     pub fn sts(&self) -> aws_sdk_sts::Client {
         self.sts.clone()
     }
+
+    /// A CloudFormation client for this region (`--stack`, #21): made on demand, since at
+    /// most one stack's listing is read per run.
+    pub fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
+        aws_sdk_cloudformation::Client::from_conf(
+            debugged!(aws_sdk_cloudformation, &self.base).build(),
+        )
+    }
 }
 
 /// With a custom endpoint, the `stream-` host prefix the SDK gives StartLiveTail would name

@@ -79,14 +79,15 @@ pub enum Command {
 /// Which API and stage; shared by `get` and `groups`. Both may be left out when
 /// `--log-group` names the groups to read (then nothing is resolved).
 #[derive(Debug, Args, Clone)]
-#[command(group(clap::ArgGroup::new("which_api").args(["api_id", "api", "url"])))]
+#[command(group(clap::ArgGroup::new("which_api").args(["api_id", "api", "url", "stack"]).multiple(true)))]
 pub struct ApiArgs {
     /// The API id (REST, HTTP or WebSocket), e.g. abc123 (see `apitrace apis`).
     #[arg(
         long,
         value_name = "ID",
         requires = "stage",
-        required_unless_present_any = ["log_groups", "api", "url"]
+        required_unless_present_any = ["log_groups", "api", "url", "stack"],
+        conflicts_with_all = ["api", "url"]
     )]
     pub api_id: Option<String>,
 
@@ -99,8 +100,13 @@ pub struct ApiArgs {
     /// The URL that was called: https://ID.execute-api.REGION.amazonaws.com/STAGE/path
     /// names the API, region and stage; a custom domain
     /// (https://api.example.com/v1/orders/42) is resolved through its API mappings.
-    #[arg(long, value_name = "URL", conflicts_with = "stage")]
+    #[arg(long, value_name = "URL", conflicts_with_all = ["stage", "api"])]
     pub url: Option<String>,
+
+    /// A CloudFormation (SAM, CDK) stack: its API (name one with --api when it has
+    /// several) and every Lambda function it defines, nested stacks included.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["api_id", "url"])]
+    pub stack: Option<String>,
 
     /// The stage name, e.g. prod (HTTP APIs often use $default).
     #[arg(long, value_name = "STAGE", requires = "which_api")]
@@ -115,10 +121,13 @@ impl ApiArgs {
 
     /// What is to be looked up (`--api`, `--url`) before the API can be resolved.
     pub fn lookup(&self) -> Option<crate::lookup::Lookup> {
-        (self.api.is_some() || self.url.is_some()).then(|| crate::lookup::Lookup {
-            api: self.api.clone(),
-            url: self.url.clone(),
-            stage: self.stage.clone(),
+        (self.api.is_some() || self.url.is_some() || self.stack.is_some()).then(|| {
+            crate::lookup::Lookup {
+                api: self.api.clone(),
+                url: self.url.clone(),
+                stage: self.stage.clone(),
+                stack: self.stack.clone(),
+            }
         })
     }
 }

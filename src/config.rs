@@ -61,6 +61,8 @@ pub struct Selection {
     pub route: Option<String>,
     /// The path of a `--url` (#21), for `trace`: the functions behind the routes it matches.
     pub route_path: Option<String>,
+    /// `--stack` (#21): the stack's resources, once listed (`app::connect`).
+    pub stack: Vec<crate::model::StackResource>,
 }
 
 impl Selection {
@@ -72,6 +74,7 @@ impl Selection {
             extra_groups: args.log_groups.clone(),
             route: args.route.clone(),
             route_path: None,
+            stack: Vec::new(),
         }
     }
 

@@ -23,6 +23,8 @@ pub struct Lookup {
     pub api: Option<String>,
     pub url: Option<String>,
     pub stage: Option<String>,
+    /// `--stack NAME` (see `stack.rs`); `api` then picks one of its APIs.
+    pub stack: Option<String>,
 }
 
 /// What a URL says by itself.
@@ -319,6 +321,50 @@ async fn settle_url(aws: &Aws, url: &str) -> Result<Settled> {
             })
         }
     }
+}
+
+/// `--stack NAME`: its resources, and the API and stage to read (`None`: the stack has no
+/// API, only functions). `--api` names one of the stack's APIs by logical id, id or name.
+pub async fn settle_stack(
+    aws: &Aws,
+    lookup: &Lookup,
+) -> Result<(Option<Settled>, Vec<crate::model::StackResource>)> {
+    use crate::stack;
+    let name = lookup.stack.as_deref().unwrap_or_default();
+    let resources = stack::resources(aws, name).await?;
+    let api = match stack::pick_api(name, &resources, lookup.api.as_deref()) {
+        Ok(a) => a,
+        // Not a logical id or id of the stack's APIs: perhaps a name.
+        Err(e) => match &lookup.api {
+            Some(n) => match api_id_for(aws, n).await {
+                Ok(id) => stack::pick_api(name, &resources, Some(&id))?,
+                Err(_) => return Err(e),
+            },
+            None => return Err(e),
+        },
+    };
+    let Some(api) = api else {
+        if lookup.stage.is_some() {
+            return Err(Hinted::usage(
+                format!("stack {name} defines no API Gateway API, so --stage names nothing"),
+                "leave out --stage to read the stack's functions",
+            )
+            .into());
+        }
+        return Ok((None, resources));
+    };
+    let api_id = api.physical_id.clone();
+    let stage = match &lookup.stage {
+        Some(s) => s.clone(),
+        None => stack::pick_stage(&api_id, &stages_of(aws, &api_id).await?, &resources)?,
+    };
+    let settled = Settled {
+        api_id,
+        stage,
+        region: None,
+        path: None,
+    };
+    Ok((Some(settled), resources))
 }
 
 /// API mappings (apigatewayv2; on AWS they include REST APIs) and REST base-path

@@ -35,6 +35,7 @@ mod progress;
 mod ratelimit;
 mod resolve;
 mod sharing;
+mod stack;
 mod summary;
 mod time;
 mod trace;

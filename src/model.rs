@@ -45,6 +45,18 @@ impl From<crate::cli::SourceArg> for Source {
     }
 }
 
+/// One resource of a CloudFormation stack (`--stack`, #21), as ListStackResources gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackResource {
+    /// The (nested) stack's name.
+    pub stack: String,
+    pub logical_id: String,
+    /// An API id, a function name, a log group name, a stage name, a nested stack's ARN.
+    pub physical_id: String,
+    /// `AWS::Lambda::Function`, `AWS::ApiGateway::RestApi`, …
+    pub kind: String,
+}
+
 /// DescribeLogGroups' `logGroupClass` of an Infrequent Access group.
 pub const INFREQUENT_ACCESS: &str = "INFREQUENT_ACCESS";
 

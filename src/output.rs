@@ -104,36 +104,45 @@ pub fn enable_ansi_on_console() {
 
 #[cfg(not(windows))]
 pub fn enable_ansi_on_console() {}
-/// Whether the process was started with its stdout closed (`>&-`). Every event would be
-/// lost: the Rust runtime puts `/dev/null` in place of a closed standard descriptor before
-/// `main`, opened read-write, which is how it is told apart from a `> /dev/null` (opened
-/// write-only by shells and by `Stdio::null()`). Call it before anything is written.
-#[cfg(unix)]
+/// Whether the process was started with its stdout closed (`>&-`): every event would be
+/// lost. The Rust runtime puts `/dev/null` in place of a closed standard descriptor before
+/// `main`, so the descriptor is looked at before that, by a constructor the C runtime runs
+/// (`.init_array`, macOS `__mod_init_func`). A `/dev/null` the caller opened, write-only
+/// by a shell's `> /dev/null` or read-write by Python's `subprocess.DEVNULL`, is not closed.
+/// Where no constructor runs, stdout is never taken for closed.
 pub fn stdout_closed_at_start() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    // SAFETY: `fstat` fills the zeroed struct we own; `fcntl(F_GETFL)` only reads flags.
-    let (st, flags) = unsafe {
-        let mut st: libc::stat = std::mem::zeroed();
-        if libc::fstat(1, &mut st) != 0 {
-            return true;
-        }
-        (st, libc::fcntl(1, libc::F_GETFL))
-    };
-    let Ok(null) = std::fs::metadata("/dev/null") else {
-        return false;
-    };
-    #[allow(clippy::unnecessary_cast)] // `dev_t` is not u64 everywhere (macOS: i32)
-    let rdev = st.st_rdev as u64;
-    (st.st_mode & libc::S_IFMT) == libc::S_IFCHR
-        && rdev == null.rdev()
-        && flags != -1
-        && (flags & libc::O_ACCMODE) == libc::O_RDWR
+    STDOUT_CLOSED_AT_EXEC.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-#[cfg(not(unix))]
-pub fn stdout_closed_at_start() -> bool {
-    false
+static STDOUT_CLOSED_AT_EXEC: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(unix)]
+extern "C" fn probe_stdout() {
+    // SAFETY: fcntl(F_GETFD) on a descriptor number only reads its flags; -1 = not open.
+    if unsafe { libc::fcntl(1, libc::F_GETFD) } == -1 {
+        STDOUT_CLOSED_AT_EXEC.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
+
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "illumos",
+    target_os = "solaris"
+))]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static PROBE_STDOUT: extern "C" fn() = probe_stdout;
+
+#[cfg(target_vendor = "apple")]
+#[used]
+#[unsafe(link_section = "__DATA,__mod_init_func")]
+static PROBE_STDOUT: extern "C" fn() = probe_stdout;
 
 /// `s` as a JSON string, escaped exactly as `serde_json` does (`\"`, `\\`, `\b \f \n \r
 /// \t`, other control characters as `\u00xx`; everything else as is). Written by hand

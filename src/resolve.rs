@@ -26,7 +26,7 @@ use futures::StreamExt;
 use crate::aws::Aws;
 use crate::config::Selection;
 use crate::error::{AwsFault, Hinted, classify, note, warn};
-use crate::model::{LogGroup, Source};
+use crate::model::{LogGroup, Source, StackResource};
 use crate::ratelimit::RateLimiter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +122,7 @@ pub async fn resolve(
             },
         );
     }
+    add_stack_groups(aws, &mut res, &select.stack).await;
     warn_unknown_functions(&res, select);
     res.groups
         .retain(|g| select.wants(g.source, g.function.as_deref()));
@@ -1265,6 +1266,59 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+/// `--stack` (#21): read the stack's functions that are not behind the stage (their log
+/// groups found as an integration's are), and name in each group's reasons the stack
+/// resource it came from: the function, the API (its execution and access groups), or an
+/// `AWS::Logs::LogGroup` that is the group itself.
+async fn add_stack_groups(aws: &Aws, res: &mut Resolution, resources: &[StackResource]) {
+    use crate::stack::{FUNCTION, LOG_GROUP, REST_API, V2_API, label};
+    let found: Vec<Found> = resources
+        .iter()
+        .filter(|r| r.kind == FUNCTION)
+        .filter(|r| {
+            !res.groups
+                .iter()
+                .any(|g| g.function.as_deref() == Some(r.physical_id.as_str()))
+        })
+        .map(|r| Found {
+            func: FunctionRef {
+                name: r.physical_id.clone(),
+                qualifier: None,
+                region: None,
+                account: None,
+                partition: None,
+            },
+            source: Source::Lambda,
+            reason: if res.api_id.is_empty() {
+                label(r)
+            } else {
+                format!("{}, not behind the stage", label(r))
+            },
+        })
+        .collect();
+    for g in function_groups(aws, found).await {
+        add_group(&mut res.groups, g);
+    }
+    let api_id = res.api_id.clone();
+    for g in res.groups.iter_mut() {
+        for r in resources {
+            let came_from = match r.kind.as_str() {
+                FUNCTION => g.function.as_deref() == Some(r.physical_id.as_str()),
+                LOG_GROUP => g.name == r.physical_id,
+                REST_API | V2_API => {
+                    r.physical_id == api_id
+                        && matches!(g.source, Source::Execution | Source::Access)
+                }
+                _ => false,
+            };
+            let l = label(r);
+            if came_from && !g.reasons.iter().any(|x| x.starts_with(&l)) {
+                g.reasons.push(l);
+            }
+        }
+    }
 }
 
 /// `--function` names that are not behind the stage: one warning each, listing the

@@ -2,24 +2,27 @@
 //! behaviour is modelled in `scripts/fakelogs.py` (Logs Insights block, log classes) and
 //! tested here against the real binary.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-use crate::faults::Fake;
 use crate::support::*;
+
+/// `--start FROM --end TO`.
+fn between(from: i64, to: i64) -> [String; 4] {
+    [
+        "--start".into(),
+        from.to_string(),
+        "--end".into(),
+        to.to_string(),
+    ]
+}
 
 /// `apitrace get -o json` on `groups` over `[from, to]` against the fake, with `extra`.
 fn get(fake: &Fake, groups: &[&str], from: i64, to: i64, extra: &[&str]) -> Run {
-    let url = fake.url();
-    let mut cmd: Command = apitrace();
-    cmd.env("AWS_ENDPOINT_URL", &url)
-        .args(["get", "-o", "json", "--endpoint-url", &url])
-        .args(["--start", &from.to_string(), "--end", &to.to_string()]);
-    for g in groups {
-        cmd.args(["--log-group", g]);
-    }
-    run(cmd.args(extra))
+    fake.cmd(&["get", "-o", "json"])
+        .args(between(from, to))
+        .log_groups(groups)
+        .args(extra)
+        .run()
 }
 
 fn engine(fake: &Fake, groups: &[&str], from: i64, to: i64, engine: &str) -> (Vec<Value>, Run) {
@@ -28,12 +31,7 @@ fn engine(fake: &Fake, groups: &[&str], from: i64, to: i64, engine: &str) -> (Ve
 }
 
 /// The fake's events of `groups` in `[from, to]` ms, as (group, stream, timestamp, message).
-fn content_in(
-    fake: &Fake,
-    groups: &[&str],
-    from: i64,
-    to: i64,
-) -> Vec<(String, String, i64, String)> {
+fn content_in(fake: &Fake, groups: &[&str], from: i64, to: i64) -> Vec<Tuple> {
     let mut v: Vec<_> = fake
         .content(groups)
         .into_iter()
@@ -41,10 +39,6 @@ fn content_in(
         .collect();
     v.sort();
     v
-}
-
-fn run_guarded(cmd: &mut Command, what: &str) -> Run {
-    run_within(cmd, std::time::Duration::from_secs(120), what)
 }
 
 const GROUPS: [&str; 3] = ["fake-0", "fake-1", "fake-2"];
@@ -139,16 +133,12 @@ fn insights_unknown_and_timeout_statuses_end_the_query() {
     ] {
         let fake = Fake::start(&["--insights-status", status]);
         let (from, to) = (fake.start_ms, fake.start_ms + 60_000);
-        let url = fake.url();
         // The old code polled `Unknown` for 15 minutes.
-        let r = run_guarded(
-            apitrace()
-                .env("AWS_ENDPOINT_URL", &url)
-                .args(["get", "-o", "json", "--endpoint-url", &url])
-                .args(["--engine", "insights", "--log-group", "fake-0"])
-                .args(["--start", &from.to_string(), "--end", &to.to_string()]),
-            status,
-        );
+        let r = fake
+            .cmd(&["get", "-o", "json"])
+            .args(["--engine", "insights", "--log-group", "fake-0"])
+            .args(between(from, to))
+            .run_within(LIMIT, status);
         assert_eq!(r.code, 1, "{}", r.stderr);
         assert!(r.stderr.contains(says), "{status}: {}", r.stderr);
     }
@@ -191,11 +181,9 @@ fn an_infrequent_access_group_is_read_with_insights_under_auto() {
 
     // `groups` shows the class, as text and as JSON.
     let groups = |format: &str| {
-        let url = fake.url();
-        run(apitrace()
-            .env("AWS_ENDPOINT_URL", &url)
-            .args(["groups", "-o", format, "--endpoint-url", &url])
-            .args(["--log-group", "fake-0", "--log-group", "fake-1"]))
+        fake.cmd(&["groups", "-o", format])
+            .log_groups(&["fake-0", "fake-1"])
+            .run()
     };
     let t = groups("text");
     assert_eq!(t.code, 0, "{}", t.stderr);
@@ -207,7 +195,7 @@ fn an_infrequent_access_group_is_read_with_insights_under_auto() {
     let line = t.stdout.lines().find(|l| l.starts_with("fake-1")).unwrap();
     assert!(line.contains("INFREQUENT_ACCESS"), "{}", t.stdout);
     let j = groups("json");
-    let v: Value = serde_json::from_str(&j.stdout).unwrap();
+    let v: Value = j.json();
     let class = |name: &str| {
         v.as_array()
             .unwrap()
@@ -221,15 +209,11 @@ fn an_infrequent_access_group_is_read_with_insights_under_auto() {
 
     // Follow mode cannot read it: one line naming the group and why, nothing else.
     for flag in ["--watch", "--live"] {
-        let url = fake.url();
-        let mut cmd = apitrace();
-        cmd.env("AWS_ENDPOINT_URL", &url)
-            .args(["get", "-o", "json", "--endpoint-url", &url, flag])
-            .args(["--start", &from.to_string()]);
-        for g in GROUPS {
-            cmd.args(["--log-group", g]);
-        }
-        let r = run_guarded(&mut cmd, "following an Infrequent Access group");
+        let r = fake
+            .cmd(&["get", "-o", "json", flag])
+            .args(["--start", &from.to_string()])
+            .log_groups(&GROUPS)
+            .run_within(LIMIT, "following an Infrequent Access group");
         assert_eq!(r.code, 1, "{flag}: {}", r.stderr);
         let err: Vec<&str> = r.stderr.lines().filter(|l| l.contains("error:")).collect();
         assert_eq!(err.len(), 1, "{}", r.stderr);
@@ -327,11 +311,11 @@ fn execution_logs_sent_through_a_log_delivery_are_read() {
         format!("{api}/prod=S3:exec-bucket"),
     ]}));
     let url = fake.url();
-    let r = run(apitrace()
+    let r = w
+        .rest(&["groups", "-o", "json"])
         .env("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", &url)
-        .args(["groups", "--api-id", api, "--stage", "prod", "-o", "json"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let rows: Value = serde_json::from_str(&r.stdout).unwrap();
+        .ok();
+    let rows: Value = r.json();
     let row = rows
         .as_array()
         .unwrap()
@@ -353,12 +337,19 @@ fn execution_logs_sent_through_a_log_delivery_are_read() {
     );
 
     let (from, to) = (fake.start_ms, fake.start_ms + 30 * 60_000);
-    let r = run(apitrace()
+    let r = w
+        .rest(&[
+            "get",
+            "-o",
+            "json",
+            "--only",
+            "execution",
+            "--engine",
+            "filter",
+        ])
         .env("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", &url)
-        .args(["get", "--api-id", api, "--stage", "prod", "-o", "json"])
-        .args(["--only", "execution", "--engine", "filter"])
-        .args(["--start", &from.to_string(), "--end", &to.to_string()]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+        .args(between(from, to))
+        .ok();
     assert_eq!(
         tuples(&json_lines(&r.stdout)),
         content_in(&fake, &["delivered-exec"], from, to)
@@ -372,13 +363,11 @@ fn execution_logs_sent_through_a_log_delivery_are_read() {
 fn summary_reports_the_bytes_insights_scanned() {
     let fake = Fake::start(&[]);
     let (from, to) = (fake.start_ms, fake.start_ms + 30 * 60_000);
-    let url = fake.url();
-    let r = run(apitrace()
-        .env("AWS_ENDPOINT_URL", &url)
-        .args(["summary", "--endpoint-url", &url, "--engine", "insights"])
-        .args(["--log-group", "fake-0"])
-        .args(["--start", &from.to_string(), "--end", &to.to_string()]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = fake
+        .cmd(&["summary", "--engine", "insights"])
+        .log_groups(&["fake-0"])
+        .args(between(from, to))
+        .ok();
     assert!(r.stderr.contains("MB scanned"), "{}", r.stderr);
 }
 
@@ -396,16 +385,7 @@ fn another_accounts_group_is_live_tailed_by_its_arn() {
         "--live-interval-ms",
         "200",
     ]);
-    let mut f = fake.follow(
-        &[arn],
-        &[
-            "--live",
-            "--watch-interval",
-            "300ms",
-            "--watch-lag",
-            "500ms",
-        ],
-    );
+    let mut f = fake.follow_fast(&[arn], "--live", &[]);
     fake.wait_stat("live_updates", 2, "no Live Tail session");
     assert_eq!(fake.stats()["live_identifiers"], serde_json::json!([arn]));
     fake.put("fake-0", now_ms(), "tailed across accounts");

@@ -7,46 +7,21 @@ use serde_json::Value;
 
 use crate::support::*;
 
-fn failing(w: &World, include_4xx: bool) -> BTreeSet<String> {
-    w.requests()
-        .iter()
-        .filter(|r| r["api"] == "rest")
-        .filter(|r| {
-            let s = r["status"].as_u64().unwrap();
-            s >= 500 || (include_4xx && s >= 400)
-        })
-        .map(|r| r["request_id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 fn errors_json(w: &World, extra: &[&str]) -> (Vec<Value>, Run) {
-    let r = run(apitrace()
-        .args([
-            "errors",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-            "-o",
-            "json",
-            "--limit",
-            "100",
-        ])
-        .args(w.window_args())
-        .args(extra));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    (serde_json::from_str::<Vec<Value>>(&r.stdout).unwrap(), r)
+    let r = w
+        .rest(&["errors", "-o", "json", "--limit", "100"])
+        .window()
+        .args(extra)
+        .ok();
+    (r.json::<Vec<Value>>(), r)
 }
 
 #[test]
 fn errors_finds_exactly_the_failing_requests_and_traces_them() {
     let w = World::shared();
     let (arr, _) = errors_json(w, &[]);
-    let got: BTreeSet<String> = arr
-        .iter()
-        .map(|t| t["request_id"].as_str().unwrap().to_string())
-        .collect();
-    let want = failing(w, false);
+    let got: BTreeSet<String> = request_ids(&arr).into_iter().collect();
+    let want = w.failing(false);
     assert!(want.len() >= 6, "the world has too few failures: {want:?}");
     assert_eq!(got, want);
     for t in &arr {
@@ -63,35 +38,19 @@ fn errors_finds_exactly_the_failing_requests_and_traces_them() {
         }
     }
     let (arr, _) = errors_json(w, &["--include-4xx"]);
-    let got: BTreeSet<String> = arr
-        .iter()
-        .map(|t| t["request_id"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(got, failing(w, true));
+    let got: BTreeSet<String> = request_ids(&arr).into_iter().collect();
+    assert_eq!(got, w.failing(true));
 }
 
 #[test]
 fn limit_github_output_and_fail_on_errors() {
     let w = World::shared();
-    let r = run(apitrace()
-        .args([
-            "errors",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-            "-o",
-            "json",
-            "--limit",
-            "2",
-        ])
-        .args(w.window_args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(
-        serde_json::from_str::<Vec<Value>>(&r.stdout).unwrap().len(),
-        2
-    );
-    let n = failing(w, false).len();
+    let r = w
+        .rest(&["errors", "-o", "json", "--limit", "2"])
+        .window()
+        .ok();
+    assert_eq!(r.json::<Vec<Value>>().len(), 2);
+    let n = w.failing(false).len();
     assert!(
         r.stderr.contains(&format!(
             "{n} failing requests; the first 2 traced, {} left out by --limit",
@@ -101,20 +60,17 @@ fn limit_github_output_and_fail_on_errors() {
         r.stderr
     );
 
-    let r = run(apitrace()
-        .args([
+    let r = w
+        .rest(&[
             "errors",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
             "-o",
             "github",
             "--fail-on-errors",
             "--limit",
             "100",
         ])
-        .args(w.window_args()));
+        .window()
+        .run();
     assert_eq!(r.code, 1, "--fail-on-errors with failures: {}", r.stderr);
     let errors: Vec<&str> = r
         .stdout
@@ -139,19 +95,11 @@ fn limit_github_output_and_fail_on_errors() {
 
     // Text: under each failure's header, the same link; --no-links leaves it out.
     let text = |extra: &[&str]| {
-        run(apitrace()
-            .args([
-                "errors",
-                "--api-id",
-                w.rest_api(),
-                "--stage",
-                "prod",
-                "--limit",
-                "100",
-            ])
+        w.rest(&["errors", "--limit", "100"])
             .args(extra)
-            .args(w.window_args()))
-        .stdout
+            .window()
+            .run()
+            .stdout
     };
     let with = text(&[]);
     let heads = with.lines().filter(|l| l.starts_with("== ")).count();
@@ -172,19 +120,11 @@ fn limit_github_output_and_fail_on_errors() {
 
     // No failures in the window: exit 0 even with --fail-on-errors.
     let (s, _) = w.window();
-    let r = run(apitrace().args([
-        "errors",
-        "--api-id",
-        w.rest_api(),
-        "--stage",
-        "prod",
-        "--fail-on-errors",
-        "--start",
-        &(s - 3_600_000).to_string(),
-        "--end",
-        &(s - 1_800_000).to_string(),
-    ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w
+        .rest(&["errors", "--fail-on-errors"])
+        .args(["--start", &(s - 3_600_000).to_string()])
+        .args(["--end", &(s - 1_800_000).to_string()])
+        .ok();
     assert!(
         r.stderr.contains("no failing (5xx) requests"),
         "{}",
@@ -195,19 +135,8 @@ fn limit_github_output_and_fail_on_errors() {
 #[test]
 fn summary_counts_match_the_seeded_truth() {
     let w = World::shared();
-    let r = run(apitrace()
-        .args([
-            "summary",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-            "-o",
-            "json",
-        ])
-        .args(w.window_args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let r = w.rest(&["summary", "-o", "json"]).window().ok();
+    let v: Value = r.json();
     let rest: Vec<&Value> = w.requests().iter().filter(|r| r["api"] == "rest").collect();
     assert_eq!(v["requests"].as_u64().unwrap() as usize, rest.len());
     let mut classes: BTreeMap<String, u64> = BTreeMap::new();
@@ -256,9 +185,7 @@ fn summary_counts_match_the_seeded_truth() {
         );
     }
     // Text output is a set of tables.
-    let t = run(apitrace()
-        .args(["summary", "--api-id", w.rest_api(), "--stage", "prod"])
-        .args(w.window_args()));
+    let t = w.rest(&["summary"]).window().run();
     assert!(
         t.stdout.starts_with("REQUESTS") && t.stdout.contains("FUNCTION"),
         "{}",
@@ -269,12 +196,12 @@ fn summary_counts_match_the_seeded_truth() {
 #[test]
 fn since_deploy_starts_at_the_deployment() {
     let w = World::seed("deploy", &["--requests", "8"]);
-    let exec = w.m["log_groups"]["execution"].as_str().unwrap().to_string();
+    let exec = w.group("execution");
     // A failing request after the deployment (the seeded ones all came before it).
     let rid = "d0d0d0d0-1111-2222-3333-444444444444";
     let now = now_ms();
     put_events(
-        &exec,
+        exec,
         "after-deploy",
         &[
             (
@@ -293,23 +220,9 @@ fn since_deploy_starts_at_the_deployment() {
             ),
         ],
     );
-    let r = run(apitrace().args([
-        "errors",
-        "--api-id",
-        w.rest_api(),
-        "--stage",
-        "prod",
-        "--since-deploy",
-        "-o",
-        "json",
-    ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let arr: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
-    let ids: Vec<&str> = arr
-        .iter()
-        .map(|t| t["request_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, vec![rid]);
+    let r = w.rest(&["errors", "--since-deploy", "-o", "json"]).ok();
+    let arr: Vec<Value> = r.json();
+    assert_eq!(request_ids(&arr), vec![rid]);
     assert!(
         r.stderr.contains("since deployment")
             && r.stderr.contains(w.m["deployment_id"].as_str().unwrap()),
@@ -317,18 +230,7 @@ fn since_deploy_starts_at_the_deployment() {
         r.stderr
     );
 
-    let r = run(apitrace().args([
-        "get",
-        "--api-id",
-        w.rest_api(),
-        "--stage",
-        "prod",
-        "--since-deploy",
-        "-o",
-        "json",
-        "-q",
-    ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w.rest(&["get", "--since-deploy", "-o", "json", "-q"]).ok();
     let msgs: Vec<String> = json_lines(&r.stdout)
         .iter()
         .map(|e| e["message"].as_str().unwrap().to_string())
@@ -338,16 +240,7 @@ fn since_deploy_starts_at_the_deployment() {
         3,
         "only the lines after the deployment: {msgs:?}"
     );
-    let r = run(apitrace().args([
-        "get",
-        "--api-id",
-        w.rest_api(),
-        "--stage",
-        "prod",
-        "--since-deploy",
-        "--start",
-        "1h",
-    ]));
+    let r = w.rest(&["get", "--since-deploy", "--start", "1h"]).run();
     assert_eq!(
         r.code, 2,
         "--since-deploy conflicts with --start: {}",

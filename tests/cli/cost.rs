@@ -4,28 +4,16 @@
 //! `--engine insights` runs it whatever the estimate. Against the fake, whose
 //! DescribeLogGroups can pose small groups as big ones (`--stored-bytes-scale`).
 
-use crate::faults::Fake;
 use crate::support::*;
 
 const GROUPS: [&str; 3] = ["fake-0", "fake-1", "fake-2"];
 
 /// `get -o json` over the last seven hours (long enough for auto to consider Insights).
 fn get(fake: &Fake, extra: &[&str]) -> Run {
-    let url = fake.url();
-    let mut cmd = apitrace();
-    cmd.env("AWS_ENDPOINT_URL", &url).args([
-        "get",
-        "-o",
-        "json",
-        "--endpoint-url",
-        &url,
-        "--start",
-        "7h ago",
-    ]);
-    for g in GROUPS {
-        cmd.args(["--log-group", g]);
-    }
-    run(cmd.args(extra))
+    fake.cmd(&["get", "-o", "json", "--start", "7h ago"])
+        .log_groups(&GROUPS)
+        .args(extra)
+        .run()
 }
 
 fn engine_note(r: &Run) -> &str {

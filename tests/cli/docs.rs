@@ -57,14 +57,7 @@ fn completions_and_man_page() {
 #[test]
 fn grep_highlight_and_time_flags() {
     let w = World::shared();
-    let base = |extra: &[&str]| {
-        let r = run(apitrace()
-            .args(["get", "--api-id", w.rest_api(), "--stage", "prod", "-q"])
-            .args(w.window_args())
-            .args(extra));
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        r.stdout
-    };
+    let base = |extra: &[&str]| w.rest(&["get", "-q"]).window().args(extra).ok().stdout;
     let starts = base(&["--grep", r"^REPORT RequestId", "-G", "-S"]);
     assert!(!starts.is_empty());
     assert!(
@@ -114,14 +107,9 @@ fn grep_highlight_and_time_flags() {
         "{}",
         t.lines().next().unwrap()
     );
-    let local = run(apitrace()
-        .env("TZ", "Asia/Kolkata")
-        .args([
+    let local = w
+        .rest(&[
             "get",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
             "-q",
             "--only",
             "access",
@@ -130,7 +118,9 @@ fn grep_highlight_and_time_flags() {
             "--timestamp",
             "--local",
         ])
-        .args(w.window_args()));
+        .env("TZ", "Asia/Kolkata")
+        .window()
+        .run();
     assert!(
         local.stdout.lines().next().unwrap().contains("+05:30 "),
         "{}",
@@ -163,27 +153,26 @@ fn the_config_file_sets_defaults_and_flags_win() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("config.toml");
     let cmd = |extra: &[&str]| {
-        let mut c = apitrace();
-        c.env("APITRACE_CONFIG", &file)
+        Cmd::new(&["apis", "-o", "json"])
+            .env("APITRACE_CONFIG", &file)
             .env_remove("AWS_REGION")
-            .args(["apis", "-o", "json"])
-            .args(extra);
-        c
+            .args(extra)
+            .run()
     };
     std::fs::write(&file, "# test\nregion = \"us-east-1\"\n").unwrap();
-    let r = run(&mut cmd(&[]));
+    let r = cmd(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains(w.rest_api()), "the file's region is used");
     std::fs::write(&file, "region = \"eu-west-1\"\n").unwrap();
-    let r = run(&mut cmd(&[]));
+    let r = cmd(&[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stdout.contains(w.rest_api()), "eu-west-1 has other APIs");
-    let r = run(&mut cmd(&["--region", "us-east-1"]));
+    let r = cmd(&["--region", "us-east-1"]);
     assert!(
         r.stdout.contains(w.rest_api()),
         "the flag wins over the file"
     );
-    let r = run(&mut cmd(&["--no-config"]));
+    let r = cmd(&["--no-config"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
         r.stderr.contains("no AWS region is configured"),
@@ -191,7 +180,7 @@ fn the_config_file_sets_defaults_and_flags_win() {
         r.stderr
     );
     std::fs::write(&file, "colour = \"always\"\n").unwrap();
-    let r = run(&mut cmd(&[]));
+    let r = cmd(&[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("config.toml:1: unknown key `colour`"),

@@ -8,7 +8,6 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::faults::Fake;
 use crate::support::*;
 
 struct Proxy {

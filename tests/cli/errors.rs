@@ -35,7 +35,7 @@ fn unknown_api_names_the_apis_command() {
 #[test]
 fn unknown_stage_lists_the_stages() {
     let w = World::shared();
-    let r = run(apitrace().args(["get", "--api-id", w.rest_api(), "--stage", "prdo"]));
+    let r = w.stage(w.rest_api(), "prdo", &["get"]).run();
     assert_clean_error(&r, 1, "stage 'prdo' not found");
     assert!(
         r.stderr.contains("prod") && r.stderr.contains("dev"),
@@ -125,17 +125,16 @@ fn unknown_profile_is_an_error() {
 fn debug_output_redacts_secrets() {
     let w = World::shared();
     for how in ["--debug", "RUST_LOG"] {
-        let mut cmd = apitrace();
-        cmd.env("AWS_SECRET_ACCESS_KEY", "supersecretkey-do-not-print")
-            .env("AWS_SESSION_TOKEN", "supersecret-session-token")
-            .args(["groups", "--api-id", w.rest_api(), "--stage", "prod"]);
-        if how == "--debug" {
-            cmd.arg("--debug");
+        let cmd = w
+            .rest(&["groups"])
+            .env("AWS_SECRET_ACCESS_KEY", "supersecretkey-do-not-print")
+            .env("AWS_SESSION_TOKEN", "supersecret-session-token");
+        let r = if how == "--debug" {
+            cmd.arg("--debug")
         } else {
-            cmd.env("RUST_LOG", "debug");
+            cmd.env("RUST_LOG", "debug")
         }
-        let r = run(&mut cmd);
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        .ok();
         assert!(
             r.stderr.contains("apitrace: debug: → GET"),
             "{how}: {}",
@@ -161,27 +160,12 @@ fn debug_output_redacts_secrets() {
 fn ctrl_c_during_a_fetch_exits_130() {
     let w = World::shared();
     // A slow fetch: one call per second.
-    let child = apitrace()
-        .args([
-            "get",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-            "--max-tps",
-            "0.5",
-            "--color",
-            "always",
-        ])
-        .args(w.window_args())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = w
+        .rest(&["get", "--max-tps", "0.5", "--color", "always"])
+        .window()
+        .spawn();
     std::thread::sleep(Duration::from_millis(1500));
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
+    kill("-INT", &child);
     let out = child.wait_with_output().unwrap();
     assert_eq!(
         out.status.code(),

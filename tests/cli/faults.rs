@@ -13,15 +13,14 @@
 //! `scripts/test.sh faults::` runs just these (plain `faults` also matches `defaults`).
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::*;
+// The fake and its helpers moved to support.rs; these paths still name them.
+#[allow(unused_imports)]
+pub(crate) use crate::support::{Fake, LIMIT, stat};
 
 /// Every failed group is on record before its channel closes (c4bffb3; see
 /// `a_failed_group_is_always_reported`), so the tests where all groups fail at about the
@@ -32,242 +31,16 @@ const OUTCOME_RACE_FIXED: bool = true;
 const GROUPS: [&str; 3] = ["fake-0", "fake-1", "fake-2"];
 
 // ---------------------------------------------------------------------------------------
-// The fake
-
-pub(crate) struct Fake {
-    child: Child,
-    /// Kept open so that the fake never writes to a closed pipe.
-    _stdout: BufReader<std::process::ChildStdout>,
-    port: u16,
-    pub(crate) start_ms: i64,
-    end_ms: i64,
-}
-
-impl Fake {
-    /// 3 groups × 3,000 events over 30 minutes, 500 a page; `args` add or override flags.
-    pub(crate) fn start(args: &[&str]) -> Fake {
-        Fake::with_span(30 * 60_000, args)
-    }
-
-    /// The same over `span_ms` (a short span packs many events into each millisecond).
-    pub(crate) fn with_span(span_ms: i64, args: &[&str]) -> Fake {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        let start_ms = (now - 45 * 60_000) / 1000 * 1000;
-        let end_ms = start_ms + span_ms;
-        let python = std::env::var("APITRACE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/fakelogs.py");
-        let mut child = Command::new(&python)
-            .arg(&script)
-            .args([
-                "--port", "0", "--seed", "7", "--groups", "3", "--events", "3000",
-            ])
-            .args(["--page-events", "500"])
-            .args(["--start-ms", &start_ms.to_string()])
-            .args(["--end-ms", &end_ms.to_string()])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {python} {}: {e}", script.display()));
-        let mut line = String::new();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        stdout
-            .read_line(&mut line)
-            .expect("read the fake's port line");
-        let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
-            let _ = child.kill();
-            panic!("the fake did not start ({e}): {line:?} (args {args:?})")
-        });
-        Fake {
-            child,
-            _stdout: stdout,
-            port: v["port"].as_u64().unwrap() as u16,
-            start_ms,
-            end_ms,
-        }
-    }
-
-    pub(crate) fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// One request to the fake's control API (HTTP/1.1, Connection: close).
-    pub(crate) fn http(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to the fake");
-        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut resp = Vec::new();
-        s.read_to_end(&mut resp).expect("read the fake's answer");
-        let resp = String::from_utf8(resp).expect("UTF-8 from the fake");
-        let (head, body) = resp.split_once("\r\n\r\n").expect("an HTTP answer");
-        assert!(
-            head.starts_with("HTTP/1.1 200"),
-            "{method} {path}: {head}\n{body}"
-        );
-        serde_json::from_str(body).expect("JSON from the fake")
-    }
-
-    /// Zero the counters and the per-group fault state (call numbers, expired and repeated
-    /// tokens), so the next run sees the same faults as the first.
-    pub(crate) fn reset_stats(&self) {
-        self.http("POST", "/_fake/reset-stats", None);
-    }
-
-    pub(crate) fn stats(&self) -> Value {
-        self.http("GET", "/_fake/stats", None)
-    }
-
-    pub(crate) fn config(&self, knobs: Value) -> Value {
-        self.http("POST", "/_fake/config", Some(&knobs))
-    }
-
-    /// Every event of `groups` as (group, stream, timestamp, message), in the service's
-    /// order within each group.
-    pub(crate) fn content(&self, groups: &[&str]) -> Vec<(String, String, i64, String)> {
-        let mut out = Vec::new();
-        for g in groups {
-            for e in self.events(g) {
-                out.push((
-                    g.to_string(),
-                    e["logStreamName"].as_str().unwrap().to_string(),
-                    e["timestamp"].as_i64().unwrap(),
-                    e["message"].as_str().unwrap().to_string(),
-                ));
-            }
-        }
-        out
-    }
-
-    /// Wait until the fake's counter `key` reaches `n` (e.g. Live Tail updates sent).
-    pub(crate) fn wait_stat(&self, key: &str, n: u64, what: &str) {
-        let t0 = Instant::now();
-        while stat(self, key) < n {
-            assert!(
-                t0.elapsed() < Duration::from_secs(30),
-                "{what}: {}",
-                self.stats()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Every event of `group`, in the service's order.
-    pub(crate) fn events(&self, group: &str) -> Vec<Value> {
-        match self.http("GET", &format!("/_fake/events?group={group}"), None) {
-            Value::Array(v) => v,
-            other => panic!("{other}"),
-        }
-    }
-
-    /// `apitrace get -o json` on `groups` from the fake's window's start on, following
-    /// (`extra` has `--watch` or `--live`).
-    pub(crate) fn follow(&self, groups: &[&str], extra: &[&str]) -> Follow {
-        let url = self.url();
-        let mut cmd = apitrace();
-        cmd.env("AWS_ENDPOINT_URL", &url)
-            .args(["get", "-o", "json", "--endpoint-url", &url])
-            .args(["--start", &self.start_ms.to_string()]);
-        for g in groups {
-            cmd.args(["--log-group", g]);
-        }
-        Follow::spawn(cmd.args(extra))
-    }
-
-    /// Append events to `group` (ingested now; needs --late-events).
-    pub(crate) fn put_many(&self, group: &str, events: &[(i64, &str)]) {
-        let events: Vec<Value> = events
-            .iter()
-            .map(|(ts, m)| json!({"timestamp": ts, "message": m, "logStreamName": "late"}))
-            .collect();
-        self.http(
-            "POST",
-            "/_fake/put",
-            Some(&json!({"group": group, "events": events})),
-        );
-    }
-
-    pub(crate) fn put(&self, group: &str, ts: i64, msg: &str) {
-        self.put_many(group, &[(ts, msg)]);
-    }
-
-    /// `apitrace get -o json` on `groups` over the fake's window, killed after `limit`.
-    pub(crate) fn get(&self, groups: &[&str], extra: &[&str], limit: Duration) -> (Run, Duration) {
-        let url = self.url();
-        let mut cmd = apitrace();
-        cmd.env("AWS_ENDPOINT_URL", &url)
-            .args(["get", "-o", "json", "--endpoint-url", &url])
-            .args(["--start", &self.start_ms.to_string()])
-            .args(["--end", &self.end_ms.to_string()]);
-        for g in groups {
-            cmd.args(["--log-group", g]);
-        }
-        cmd.args(extra);
-        run_limited(&mut cmd, limit)
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Run to the end, but kill it and fail after `limit` (a hang is one of the bugs we test).
-fn run_limited(cmd: &mut Command, limit: Duration) -> (Run, Duration) {
-    let t0 = Instant::now();
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run apitrace");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if t0.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            let err = String::from_utf8_lossy(&err_t.join().unwrap()).into_owned();
-            panic!("apitrace did not finish within {limit:?}; stderr so far:\n{err}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let took = t0.elapsed();
-    let run = Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out_t.join().unwrap()).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(err_t.join().unwrap()).expect("stderr is UTF-8"),
-    };
-    (run, took)
-}
-
-// ---------------------------------------------------------------------------------------
 // Checks
+
+/// `fake.get` of `groups`, which must succeed cleanly with every event once (see
+/// [`assert_clean_success`] and [`assert_complete`]).
+pub(crate) fn get_complete(fake: &Fake, groups: &[&str], extra: &[&str]) -> (Run, Duration) {
+    let (r, took) = fake.get(groups, extra, LIMIT);
+    assert_clean_success(&r);
+    assert_complete(fake, groups, &r);
+    (r, took)
+}
 
 /// Every event of `groups` exactly once (as (group, stream, timestamp, message), with the
 /// fake's event ids, unique per group), in one time order.
@@ -460,12 +233,6 @@ fn assert_groups_failed(
     }
 }
 
-pub(crate) fn stat(fake: &Fake, key: &str) -> u64 {
-    fake.stats()[key].as_u64().unwrap()
-}
-
-pub(crate) const LIMIT: Duration = Duration::from_secs(120);
-
 // ---------------------------------------------------------------------------------------
 // Throttling
 
@@ -475,9 +242,7 @@ fn a_throttling_storm_is_ridden_out_with_every_event() {
     // run time, as a test can do at any moment).
     let fake = Fake::start(&[]);
     fake.config(json!({"storm_ms": 3000, "storm_rate": 0.9}));
-    let (r, took) = fake.get(&GROUPS, &[], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    let (_, took) = get_complete(&fake, &GROUPS, &[]);
     assert!(stat(&fake, "throttled") >= 5, "{}", fake.stats());
     assert!(took < Duration::from_secs(30), "{took:?}");
 }
@@ -497,9 +262,7 @@ fn an_endless_throttling_storm_fails_each_group_once_with_one_error() {
 fn max_tps_keeps_the_run_under_the_account_quota() {
     // The account allows 5 calls/s (burst 5); --max-tps 4 must never hit it.
     let fake = Fake::start(&["--tps", "5"]);
-    let (r, _) = fake.get(&GROUPS, &["--max-tps", "4"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    get_complete(&fake, &GROUPS, &["--max-tps", "4"]);
     let s = fake.stats();
     assert_eq!(s["throttled"], 0, "{s}");
     assert!(s["calls"]["FilterLogEvents"].as_u64().unwrap() >= 18, "{s}");
@@ -510,9 +273,7 @@ fn a_lower_quota_than_max_tps_is_found_by_slowing_down() {
     // The account allows 2 calls/s, apitrace is told 20: it is throttled, halves its rate,
     // and still prints every event with a clean stderr.
     let fake = Fake::start(&["--tps", "2", "--page-events", "1000"]);
-    let (r, took) = fake.get(&GROUPS, &["--max-tps", "20"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    let (_, took) = get_complete(&fake, &GROUPS, &["--max-tps", "20"]);
     assert!(stat(&fake, "throttled") > 0, "{}", fake.stats());
     assert!(took < Duration::from_secs(40), "{took:?}");
 }
@@ -524,9 +285,7 @@ fn a_lower_quota_than_max_tps_is_found_by_slowing_down() {
 fn server_errors_500_and_503_are_retried() {
     for status in ["500", "503"] {
         let fake = Fake::start(&["--error-rate", "0.3", "--error-status", status]);
-        let (r, _) = fake.get(&GROUPS, &[], LIMIT);
-        assert_clean_success(&r);
-        assert_complete(&fake, &GROUPS, &r);
+        get_complete(&fake, &GROUPS, &[]);
         assert!(stat(&fake, "errors") >= 3, "{status}: {}", fake.stats());
     }
 }
@@ -534,9 +293,7 @@ fn server_errors_500_and_503_are_retried() {
 #[test]
 fn connection_resets_are_retried() {
     let fake = Fake::start(&["--reset-rate", "0.3"]);
-    let (r, _) = fake.get(&GROUPS, &[], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    get_complete(&fake, &GROUPS, &[]);
     assert!(stat(&fake, "resets") >= 3, "{}", fake.stats());
 }
 
@@ -544,9 +301,7 @@ fn connection_resets_are_retried() {
 fn a_response_that_stalls_mid_body_times_out_and_is_retried() {
     // A fifth of the answers stop half-way for 3 s; each attempt may take 1 s.
     let fake = Fake::start(&["--stall-ms", "3000", "--stall-rate", "0.2"]);
-    let (r, took) = fake.get(&GROUPS, &["--call-timeout", "1"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    let (_, took) = get_complete(&fake, &GROUPS, &["--call-timeout", "1"]);
     assert!(stat(&fake, "stalls") >= 2, "{}", fake.stats());
     assert!(took < Duration::from_secs(30), "{took:?}");
 }
@@ -555,9 +310,7 @@ fn a_response_that_stalls_mid_body_times_out_and_is_retried() {
 fn a_response_cut_off_mid_body_is_retried() {
     // A third of the answers: the headers and half the body, then a TCP reset.
     let fake = Fake::start(&["--truncate-rate", "0.3"]);
-    let (r, _) = fake.get(&GROUPS, &[], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    get_complete(&fake, &GROUPS, &[]);
     assert!(stat(&fake, "truncated") >= 3, "{}", fake.stats());
 }
 
@@ -565,9 +318,7 @@ fn a_response_cut_off_mid_body_is_retried() {
 fn a_response_that_is_not_json_is_retried() {
     // A fifth of the answers are HTTP 200 with an HTML body (a proxy, a garbled answer).
     let fake = Fake::start(&["--garbage-rate", "0.2"]);
-    let (r, _) = fake.get(&GROUPS, &[], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    get_complete(&fake, &GROUPS, &[]);
     assert!(stat(&fake, "garbage") >= 2, "{}", fake.stats());
 }
 
@@ -597,7 +348,7 @@ fn a_server_that_never_answers_fails_every_group_in_bounded_time() {
 /// slices paged at the same time), and `--concurrency 1` (one chain of pages, so every
 /// page after the first goes through the token being tested). The paging tests use 1,500
 /// events a group and 100 a page, so that slices too are several pages long.
-const MODES: [&[&str]; 2] = [
+pub(crate) const MODES: [&[&str]; 2] = [
     &["--max-tps", "100"],
     &["--max-tps", "100", "--concurrency", "1"],
 ];
@@ -612,12 +363,12 @@ const PAGING: [&str; 6] = [
     "45",
 ];
 
-fn one_chain(mode: &[&str]) -> bool {
+pub(crate) fn one_chain(mode: &[&str]) -> bool {
     mode.contains(&"--concurrency")
 }
 
 /// `PAGING` and `more`.
-fn paging(more: &[&'static str]) -> Vec<&'static str> {
+pub(crate) fn paging(more: &[&'static str]) -> Vec<&'static str> {
     PAGING.iter().chain(more).copied().collect()
 }
 
@@ -626,9 +377,7 @@ fn empty_pages_that_carry_a_token_are_followed() {
     let fake = Fake::start(&paging(&["--empty-pages", "2"]));
     for mode in MODES {
         fake.reset_stats();
-        let (r, _) = fake.get(&GROUPS, mode, LIMIT);
-        assert_clean_success(&r);
-        assert_complete(&fake, &GROUPS, &r);
+        get_complete(&fake, &GROUPS, mode);
         // One chain: 2 before each of the 15 pages of each group, and after the last.
         let want = if one_chain(mode) { 3 * 2 * 16 } else { 3 * 2 };
         let got = stat(&fake, "empty_pages");
@@ -641,9 +390,7 @@ fn a_token_that_repeats_twice_is_asked_again_without_looping() {
     let fake = Fake::start(&paging(&["--repeat-token", "2"]));
     for mode in MODES {
         fake.reset_stats();
-        let (r, took) = fake.get(&GROUPS, mode, LIMIT);
-        assert_clean_success(&r);
-        assert_complete(&fake, &GROUPS, &r);
+        let (_, took) = get_complete(&fake, &GROUPS, mode);
         // One chain: each of the 14 tokens of each group comes back twice.
         let want = if one_chain(mode) { 3 * 2 * 14 } else { 1 };
         let got = stat(&fake, "repeated");
@@ -682,9 +429,7 @@ fn a_repeated_token_with_the_same_page_prints_no_duplicates() {
     ]));
     for mode in MODES {
         fake.reset_stats();
-        let (r, _) = fake.get(&GROUPS, mode, LIMIT);
-        assert_clean_success(&r);
-        assert_complete(&fake, &GROUPS, &r);
+        get_complete(&fake, &GROUPS, mode);
         let want = if one_chain(mode) { 3 * 13 } else { 1 };
         let got = stat(&fake, "repeated");
         assert!(got >= want, "{mode:?}: {}", fake.stats());
@@ -702,9 +447,7 @@ fn an_expired_token_restarts_from_the_last_timestamp_without_duplicates() {
     );
     for mode in MODES {
         fake.reset_stats();
-        let (r, _) = fake.get(&GROUPS, mode, LIMIT);
-        assert_clean_success(&r);
-        assert_complete(&fake, &GROUPS, &r);
+        get_complete(&fake, &GROUPS, mode);
         let s = fake.stats();
         let want = if one_chain(mode) { 3 * 3 } else { 1 };
         assert!(s["expired"].as_u64().unwrap() >= want, "{mode:?}: {s}");
@@ -727,9 +470,7 @@ fn a_busy_group_in_slices_stays_complete_and_in_order_through_faults() {
         2000,
         &["--groups", "1", "--events", "20000", "--latency-ms", "50"],
     );
-    let (r, _) = fake.get(&["fake-0"], &["--max-tps", "100"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &["fake-0"], &r);
+    get_complete(&fake, &["fake-0"], &["--max-tps", "100"]);
     let s = fake.stats();
     assert!(
         s["max_in_flight_by_op"]["FilterLogEvents"]
@@ -745,9 +486,7 @@ fn a_busy_group_in_slices_stays_complete_and_in_order_through_faults() {
         "expire_token_after": 10,
         "expire_always": true,
     }));
-    let (r, _) = fake.get(&["fake-0"], &["--max-tps", "100"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &["fake-0"], &r);
+    get_complete(&fake, &["fake-0"], &["--max-tps", "100"]);
     let s = fake.stats();
     assert!(s["errors"].as_u64().unwrap() >= 3, "{s}");
     assert!(s["expired"].as_u64().unwrap() >= 2, "{s}");
@@ -796,9 +535,7 @@ fn concurrency_bounds_the_calls_in_flight() {
     let names: Vec<String> = (0..12).map(|i| format!("fake-{i}")).collect();
     let groups: Vec<&str> = names.iter().map(String::as_str).collect();
     let fake = Fake::start(&["--groups", "12", "--events", "1500", "--latency-ms", "50"]);
-    let (r, _) = fake.get(&groups, &["--concurrency", "3"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &groups, &r);
+    get_complete(&fake, &groups, &["--concurrency", "3"]);
     let s = fake.stats();
     assert_eq!(s["max_in_flight_by_op"]["FilterLogEvents"], 3, "{s}");
 }
@@ -807,9 +544,7 @@ fn concurrency_bounds_the_calls_in_flight() {
 fn pages_are_capped_at_one_megabyte() {
     // 60 kB messages (some with multi-byte characters): 17 to a page, not 500.
     let fake = Fake::start(&["--events", "200", "--message-bytes", "60000", "--unicode"]);
-    let (r, _) = fake.get(&GROUPS, &[], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &GROUPS, &r);
+    get_complete(&fake, &GROUPS, &[]);
     assert!(stat(&fake, "pages") >= 36, "{}", fake.stats());
 }
 
@@ -911,16 +646,7 @@ fn a_missing_group_stays_a_warning_when_the_existence_check_hits_a_503() {
 #[test]
 fn follow_mode_catches_late_ingested_events_and_rides_out_throttling() {
     let fake = Fake::start(&["--groups", "2", "--events", "500", "--late-events"]);
-    let mut f = fake.follow(
-        &["fake-0", "fake-1"],
-        &[
-            "--watch",
-            "--watch-interval",
-            "300ms",
-            "--watch-lag",
-            "500ms",
-        ],
-    );
+    let mut f = fake.follow_fast(&["fake-0", "fake-1"], "--watch", &[]);
     let t = Duration::from_secs(30);
     f.until_with(&|g| g.len() >= 1000, "the initial window", t);
     // Late ingestion: timestamps 4 s and 7 s old, after the watch has polled past them.

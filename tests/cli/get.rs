@@ -1,7 +1,6 @@
 //! `apitrace get`: every event once, merged in time order, in both formats.
 
 use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 
 use serde::Deserialize;
 
@@ -23,20 +22,7 @@ struct JsonEvent {
 }
 
 fn get_json(w: &World, extra: &[&str]) -> Run {
-    let r = run(apitrace()
-        .args([
-            "get",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-            "-o",
-            "json",
-        ])
-        .args(w.window_args())
-        .args(extra));
-    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
-    r
+    w.rest(&["get", "-o", "json"]).window().args(extra).ok()
 }
 
 #[test]
@@ -88,7 +74,7 @@ fn get_prints_every_event_of_every_group_once_in_time_order() {
         .count();
     assert!(switches > 50, "only {switches} group switches: not merged");
     // Sources and functions are labelled.
-    let exec = w.m["log_groups"]["execution"].as_str().unwrap();
+    let exec = w.group("execution");
     for e in &events {
         let g = e["log_group"].as_str().unwrap();
         let (src, func) = (e["source"].as_str().unwrap(), &e["function"]);
@@ -111,10 +97,7 @@ fn get_prints_every_event_of_every_group_once_in_time_order() {
 fn text_output_is_the_json_output_as_lines_without_colour_in_a_pipe() {
     let w = World::shared();
     let json = json_lines(&get_json(w, &[]).stdout);
-    let r = run(apitrace()
-        .args(["get", "--api-id", w.rest_api(), "--stage", "prod"])
-        .args(w.window_args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w.rest(&["get"]).window().ok();
     assert!(!r.stdout.contains('\x1b'), "colour in a pipe");
     let mut want = String::new();
     for e in &json {
@@ -136,20 +119,11 @@ fn text_output_is_the_json_output_as_lines_without_colour_in_a_pipe() {
 fn columns_and_colour_flags() {
     let w = World::shared();
     let base = |extra: &[&str]| {
-        let r = run(apitrace()
-            .args([
-                "get",
-                "--api-id",
-                w.rest_api(),
-                "--stage",
-                "prod",
-                "--only",
-                "access",
-            ])
-            .args(w.window_args())
-            .args(extra));
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        r.stdout
+        w.rest(&["get", "--only", "access"])
+            .window()
+            .args(extra)
+            .ok()
+            .stdout
     };
     let plain = base(&["-G", "-S"]);
     let first = plain.lines().next().unwrap();
@@ -204,7 +178,7 @@ fn only_function_and_log_group_select_groups() {
     );
 
     // --function keeps the API's own groups; --log-group adds an extra one.
-    let http_access = w.m["log_groups"]["http_access"].as_str().unwrap();
+    let http_access = w.group("http_access");
     let r = get_json(w, &["--function", &users, "--log-group", http_access]);
     let events = json_lines(&r.stdout);
     let sources: std::collections::BTreeSet<&str> = events
@@ -225,20 +199,7 @@ fn only_function_and_log_group_select_groups() {
 #[test]
 fn closing_the_pipe_early_exits_zero_silently() {
     let w = World::shared();
-    let mut child = apitrace()
-        .args([
-            "get",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-            "--quiet",
-        ])
-        .args(w.window_args())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = w.rest(&["get", "--quiet"]).window().spawn();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     for _ in 0..3 {
         lines.next().unwrap().unwrap();
@@ -252,18 +213,7 @@ fn closing_the_pipe_early_exits_zero_silently() {
 #[test]
 fn http_api_reads_its_access_log_and_functions() {
     let w = World::shared();
-    let r = run(apitrace()
-        .args([
-            "get",
-            "--api-id",
-            w.http_api(),
-            "--stage",
-            "$default",
-            "-o",
-            "json",
-        ])
-        .args(w.window_args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w.http(&["get", "-o", "json"]).window().ok();
     assert!(
         r.stderr.contains("HTTP APIs have no execution logs"),
         "{}",
@@ -271,10 +221,7 @@ fn http_api_reads_its_access_log_and_functions() {
     );
     let p = w.prefix();
     let groups = [
-        w.m["log_groups"]["http_access"]
-            .as_str()
-            .unwrap()
-            .to_string(),
+        w.group("http_access").to_string(),
         format!("/aws/lambda/{p}-users"),
         format!("/aws/lambda/{p}-orders"),
     ];

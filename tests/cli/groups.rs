@@ -21,15 +21,12 @@ struct Row {
     console_url: String,
 }
 
-fn rows(api: &str, stage: &str, extra: &[&str]) -> (Vec<Row>, String) {
-    let r = run(apitrace()
-        .args(["groups", "--api-id", api, "--stage", stage, "-o", "json"])
-        .args(extra));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    (
-        serde_json::from_str(&r.stdout).expect("groups JSON"),
-        r.stderr,
-    )
+fn rows(w: &World, api: &str, stage: &str, extra: &[&str]) -> (Vec<Row>, String) {
+    let r = w
+        .stage(api, stage, &["groups", "-o", "json"])
+        .args(extra)
+        .ok();
+    (r.json(), r.stderr)
 }
 
 fn find<'a>(rows: &'a [Row], name: &str) -> &'a Row {
@@ -42,8 +39,8 @@ fn find<'a>(rows: &'a [Row], name: &str) -> &'a Row {
 fn rest_stage_resolves_every_group_with_a_reason() {
     let w = World::shared();
     let p = w.prefix();
-    let (rows, stderr) = rows(w.rest_api(), "prod", &[]);
-    let exec = find(&rows, w.m["log_groups"]["execution"].as_str().unwrap());
+    let (rows, stderr) = rows(w, w.rest_api(), "prod", &[]);
+    let exec = find(&rows, w.group("execution"));
     assert_eq!(
         (exec.source.as_str(), exec.exists),
         ("execution", Some(true))
@@ -105,7 +102,7 @@ fn rest_stage_resolves_every_group_with_a_reason() {
 #[test]
 fn a_stage_without_logging_reports_missing_groups_with_the_cause() {
     let w = World::shared();
-    let (rows, _) = rows(w.rest_api(), "dev", &[]);
+    let (rows, _) = rows(w, w.rest_api(), "dev", &[]);
     let exec = find(
         &rows,
         &format!("API-Gateway-Execution-Logs_{}/dev", w.rest_api()),
@@ -113,18 +110,10 @@ fn a_stage_without_logging_reports_missing_groups_with_the_cause() {
     assert_eq!(exec.exists, Some(false));
     assert!(rows.iter().all(|r| r.source != "access"));
     // `get` warns once for the missing execution group and still prints the functions.
-    let r = run(apitrace()
-        .args([
-            "get",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "dev",
-            "-o",
-            "json",
-        ])
-        .args(w.window_args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w
+        .stage(w.rest_api(), "dev", &["get", "-o", "json"])
+        .window()
+        .ok();
     assert_eq!(
         r.stderr
             .matches("is execution logging enabled for this stage?")
@@ -140,7 +129,7 @@ fn a_stage_without_logging_reports_missing_groups_with_the_cause() {
 fn http_api_resolves_access_log_and_stage_variable_integration() {
     let w = World::shared();
     let p = w.prefix();
-    let (rows, stderr) = rows(w.http_api(), "$default", &[]);
+    let (rows, stderr) = rows(w, w.http_api(), "$default", &[]);
     assert!(
         stderr.contains("HTTP APIs have no execution logs"),
         "{stderr}"
@@ -164,11 +153,12 @@ fn http_api_resolves_access_log_and_stage_variable_integration() {
 fn only_and_function_filter_the_groups() {
     let w = World::shared();
     let p = w.prefix();
-    let (only, _) = rows(w.rest_api(), "prod", &["--only", "authorizer,access"]);
+    let (only, _) = rows(w, w.rest_api(), "prod", &["--only", "authorizer,access"]);
     let mut sources: Vec<&str> = only.iter().map(|r| r.source.as_str()).collect();
     sources.sort();
     assert_eq!(sources, vec!["access", "authorizer"]);
     let (func, _) = rows(
+        w,
         w.rest_api(),
         "prod",
         &["--function", &format!("{p}-orders")],
@@ -181,8 +171,7 @@ fn only_and_function_filter_the_groups() {
 #[test]
 fn groups_text_is_a_table() {
     let w = World::shared();
-    let r = run(apitrace().args(["groups", "--api-id", w.rest_api(), "--stage", "prod"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w.rest(&["groups"]).ok();
     let mut lines = r.stdout.lines();
     let header = lines.next().unwrap();
     assert!(
@@ -194,15 +183,7 @@ fn groups_text_is_a_table() {
         7 + 1 + 7,
         "the table, a blank line, a link per group"
     );
-    let r = run(apitrace().args([
-        "groups",
-        "--api-id",
-        w.rest_api(),
-        "--stage",
-        "prod",
-        "--no-links",
-    ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w.rest(&["groups", "--no-links"]).ok();
     assert_eq!(r.stdout.lines().count(), 1 + 7);
 }
 
@@ -211,7 +192,7 @@ fn apis_lists_rest_and_http_apis_with_stages() {
     let w = World::shared();
     let r = run(apitrace().args(["apis", "-o", "json"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let v: serde_json::Value = r.json();
     let find = |id: &str| {
         v.as_array()
             .unwrap()

@@ -87,7 +87,7 @@ fn the_runner_model_executes_what_a_runner_would() {
 #[test]
 fn errors_github_runs_no_workflow_command_from_a_log_line() {
     let w = World::shared();
-    let exec = w.m["log_groups"]["execution"].as_str().unwrap().to_string();
+    let exec = w.group("execution");
     let rid = "91c0ffee-0000-4000-8000-00000000dead";
     let t = now_ms() - 60_000;
     let evil = "\n::error title=All checks passed::pwned\n::add-mask::secret\n::endgroup::\n  \
@@ -103,21 +103,13 @@ fn errors_github_runs_no_workflow_command_from_a_log_line() {
         .enumerate()
         .map(|(i, l)| (t + i as i64, l.as_str()))
         .collect();
-    put_events(&exec, "gh-inject", &events);
-    let r = run(apitrace().args([
-        "errors",
-        "--api-id",
-        w.rest_api(),
-        "--stage",
-        "prod",
-        "-o",
-        "github",
-        "--start",
-        &(t - 1).to_string(),
-        "--end",
-        &(t + 10).to_string(),
-    ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    put_events(exec, "gh-inject", &events);
+    let github = || {
+        w.rest(&["errors", "-o", "github"])
+            .args(["--start", &(t - 1).to_string()])
+            .args(["--end", &(t + 10).to_string()])
+    };
+    let r = github().ok();
     let names: Vec<String> = runner_commands(&r.stdout)
         .iter()
         .map(|c| c.0.clone())
@@ -144,19 +136,7 @@ fn errors_github_runs_no_workflow_command_from_a_log_line() {
             .unwrap()
             .to_string()
     };
-    let again = run(apitrace().args([
-        "errors",
-        "--api-id",
-        w.rest_api(),
-        "--stage",
-        "prod",
-        "-o",
-        "github",
-        "--start",
-        &(t - 1).to_string(),
-        "--end",
-        &(t + 10).to_string(),
-    ]));
+    let again = github().run();
     assert_ne!(token(&r.stdout), token(&again.stdout));
 }
 
@@ -166,10 +146,6 @@ fn errors_github_runs_no_workflow_command_from_a_log_line() {
 /// OSC 52 (write the clipboard), OSC 0 (set the title), CSI 2J (clear the screen), and a
 /// C1 CSI: what a hostile name or log line carries.
 const EVIL: &str = "\u{1b}]52;c;cm0gLXJmIH4K\u{7}\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m";
-
-fn python() -> String {
-    std::env::var("APITRACE_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
-}
 
 /// Run `cmd` with its stdout on a pseudo-terminal (raw mode, so bytes arrive unchanged);
 /// stderr stays a pipe. Returns what it wrote.
@@ -194,17 +170,22 @@ sys.stdout.buffer.write(out)
 sys.stdout.flush()
 sys.exit(code if code >= 0 else 128 - code)
 "#;
-    let mut c = std::process::Command::new(python());
-    c.args(["-c", PTY])
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
+    let mut py = std::process::Command::new(python());
+    py.args(["-c", PTY]);
+    run(&mut wrap(py, cmd))
+}
+
+/// `outer` with `cmd` (its program and arguments) as its last arguments, in `cmd`'s
+/// environment.
+fn wrap(mut outer: std::process::Command, cmd: &std::process::Command) -> std::process::Command {
+    outer.arg(cmd.get_program()).args(cmd.get_args());
     for (k, v) in cmd.get_envs() {
         match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
+            Some(v) => outer.env(k, v),
+            None => outer.env_remove(k),
         };
     }
-    run(&mut c)
+    outer
 }
 
 /// Create, through the emulator, a REST and an HTTP API and their stages with hostile
@@ -228,13 +209,11 @@ logs.create_log_stream(logGroupName=g, logStreamName="stream" + evil)
 logs.put_log_events(logGroupName=g, logStreamName="stream" + evil,
                     logEvents=[{"timestamp": ts, "message": "a plain line"}])
 "#;
-    let status = std::process::Command::new(python())
-        .args(["-c", script, &endpoint(), prefix, EVIL, &ts.to_string()])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .status()
-        .expect("run python");
-    assert!(status.success(), "seeding hostile names failed");
+    python_c(
+        script,
+        &[prefix, EVIL, &ts.to_string()],
+        "seeding hostile names",
+    );
 }
 
 /// Nothing that a terminal would act on: no C0 control but newline, no DEL, no C1, and
@@ -270,14 +249,14 @@ fn names_from_aws_and_logs_are_neutralised_on_a_terminal() {
     let t = now_ms() - 90_000;
     seed_hostile_names(&prefix, t);
     // A failing request whose path (the `errors` header, the `summary` route) is hostile.
-    let exec = w.m["log_groups"]["execution"].as_str().unwrap().to_string();
+    let exec = w.group("execution");
     let rid = "5e5e5e5e-0000-4000-8000-00000000beef";
     let lines = [
         format!("({rid}) HTTP Method: GET, Resource Path: /r{EVIL}"),
         format!("({rid}) Method completed with status: 503"),
     ];
     put_events(
-        &exec,
+        exec,
         &format!("{prefix}-exec"),
         &[(t, lines[0].as_str()), (t + 1, lines[1].as_str())],
     );
@@ -287,52 +266,25 @@ fn names_from_aws_and_logs_are_neutralised_on_a_terminal() {
         "--end".into(),
         (t + 10).to_string(),
     ];
-    let api = ["--api-id", w.rest_api(), "--stage", "prod"];
     let streams = format!("{prefix}-streams");
-    let runs: Vec<(&str, Vec<String>)> = vec![
-        ("apis", vec!["apis".into()]),
+    let stage = |args: &[&str]| w.rest(args).args(&window).command();
+    let runs: Vec<(&str, std::process::Command)> = vec![
+        ("apis", Cmd::new(&["apis"]).command()),
         (
             "groups",
-            vec!["groups".into(), "--log-group".into(), format!("g{EVIL}")],
+            Cmd::new(&["groups", "--log-group", &format!("g{EVIL}")]).command(),
         ),
         (
             "get",
-            vec!["get".into(), "--log-group".into(), streams.clone()]
-                .into_iter()
-                .chain(window.iter().cloned())
-                .collect(),
+            Cmd::new(&["get", "--log-group", &streams])
+                .args(&window)
+                .command(),
         ),
-        (
-            "errors",
-            ["errors"]
-                .iter()
-                .chain(api.iter())
-                .map(|s| s.to_string())
-                .chain(window.iter().cloned())
-                .collect(),
-        ),
-        (
-            "trace",
-            ["trace", rid]
-                .iter()
-                .chain(api.iter())
-                .map(|s| s.to_string())
-                .chain(window.iter().cloned())
-                .collect(),
-        ),
-        (
-            "summary",
-            ["summary"]
-                .iter()
-                .chain(api.iter())
-                .map(|s| s.to_string())
-                .chain(window.iter().cloned())
-                .collect(),
-        ),
+        ("errors", stage(&["errors"])),
+        ("trace", stage(&["trace", rid])),
+        ("summary", stage(&["summary"])),
     ];
-    for (what, args) in runs {
-        let mut cmd = apitrace();
-        cmd.args(&args);
+    for (what, cmd) in runs {
         let r = on_a_terminal(&cmd);
         assert!(r.code == 0 || what == "groups", "{what}: {}", r.stderr);
         assert_inert(what, &r.stdout);
@@ -525,31 +477,24 @@ impl Drop for EndlessQueries {
 fn sigterm_and_sighup_stop_insights_queries_and_exit_143_and_129() {
     for (signal, code) in [("-TERM", 143), ("-HUP", 129), ("-INT", 130)] {
         let server = EndlessQueries::start();
-        let child = apitrace()
-            .args([
-                "get",
-                "--log-group",
-                "g",
-                "--engine",
-                "insights",
-                "--start",
-                "2h ago",
-                "--endpoint-url",
-                &server.url,
-            ])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = Cmd::new(&[
+            "get",
+            "--log-group",
+            "g",
+            "--engine",
+            "insights",
+            "--start",
+            "2h ago",
+            "--endpoint-url",
+            &server.url,
+        ])
+        .spawn();
         // Polled: the query is running and apitrace knows its id.
         assert!(
             server.wait_for("GetQueryResults"),
             "{signal}: no query started"
         );
-        let _ = std::process::Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status();
+        kill(signal, &child);
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(code), "{signal}: {stderr}");
@@ -661,26 +606,17 @@ fn debug_output_redacts_a_password_in_the_endpoint_url() {
 /// `apitrace ARGS` started by `sh` with `redirect` applied to it (e.g. `>&-`), in the
 /// environment of [`apitrace()`].
 fn through_shell(redirect: &str, args: &[&str]) -> std::process::Command {
-    let cmd = apitrace();
     let mut sh = std::process::Command::new("sh");
-    sh.args(["-c", &format!("exec \"$0\" \"$@\" {redirect}")])
-        .arg(cmd.get_program())
-        .args(args);
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => sh.env(k, v),
-            None => sh.env_remove(k),
-        };
-    }
-    sh
+    sh.args(["-c", &format!("exec \"$0\" \"$@\" {redirect}")]);
+    wrap(sh, &Cmd::new(args).command())
 }
 
 #[test]
 fn a_closed_stdout_is_an_error_not_a_silent_success() {
     let w = World::shared();
-    let exec = w.m["log_groups"]["execution"].as_str().unwrap().to_string();
+    let exec = w.group("execution");
     let window = w.window_args();
-    let mut args = vec!["get", "--log-group", exec.as_str()];
+    let mut args = vec!["get", "--log-group", exec];
     args.extend(window.iter().map(String::as_str));
     // `>&-`: the shell closes descriptor 1 before starting apitrace.
     let r = run_bounded(&mut through_shell(">&-", &args));
@@ -692,9 +628,13 @@ fn a_closed_stdout_is_an_error_not_a_silent_success() {
         "{}",
         r.stderr
     );
-    // `> /dev/null` is not a closed stdout.
-    let r = run_bounded(&mut through_shell("> /dev/null", &args));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    // `> /dev/null` is not a closed stdout, nor is a /dev/null opened read-write (as
+    // Python's subprocess.DEVNULL opens it), which is what the runtime puts in place of a
+    // closed descriptor.
+    for redirect in ["> /dev/null", "1<> /dev/null"] {
+        let r = run_bounded(&mut through_shell(redirect, &args));
+        assert_eq!(r.code, 0, "{redirect}: {}", r.stderr);
+    }
 }
 
 fn config_file(name: &str, text: &str) -> std::path::PathBuf {

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::faults::*;
+use crate::faults::{
+    MODES, assert_clean_success, assert_complete, get_complete, one_chain, paging,
+};
 use crate::support::*;
 
 /// Each message of `want` printed exactly once.
@@ -34,16 +36,7 @@ fn a_watch_poll_that_fails_after_its_first_page_loses_nothing() {
         "2",
         "--late-events",
     ]);
-    let mut f = fake.follow(
-        &["fake-0"],
-        &[
-            "--watch",
-            "--watch-interval",
-            "300ms",
-            "--watch-lag",
-            "500ms",
-        ],
-    );
+    let mut f = fake.follow_fast(&["fake-0"], "--watch", &[]);
     let t = Duration::from_secs(40);
     f.until_with(&|g| g.len() >= 20, "the initial window", t);
     let mut want = Vec::new();
@@ -115,21 +108,9 @@ fn events_a_page_repeats_print_once_and_in_order() {
     // Every page asked for with a token starts with the previous page's last 3 events
     // again (the same event ids on two pages, a page going back in time): 15 pages a
     // group, paged as one chain and in slices.
-    let fake = Fake::start(&[
-        "--events",
-        "1500",
-        "--page-events",
-        "100",
-        "--latency-ms",
-        "45",
-        "--overlap-pages",
-        "3",
-    ]);
+    let fake = Fake::start(&paging(&["--overlap-pages", "3"]));
     let groups = ["fake-0", "fake-1", "fake-2"];
-    for mode in [
-        &["--max-tps", "100"][..],
-        &["--max-tps", "100", "--concurrency", "1"],
-    ] {
+    for mode in MODES {
         let (r, _) = fake.get(&groups, mode, LIMIT);
         assert_eq!(r.code, 0, "{mode:?}: {}", r.stderr);
         assert_complete(&fake, &groups, &r);
@@ -156,28 +137,16 @@ fn events_a_page_repeats_print_once_and_in_order() {
 fn page_tokens_that_go_round_in_a_cycle_end_with_every_event_once() {
     // Every query's tokens go A, B, A, B, ...: following them would print the same pages
     // forever. apitrace reads on from the newest event instead, to the end.
-    let fake = Fake::start(&[
-        "--events",
-        "1500",
-        "--page-events",
-        "100",
-        "--latency-ms",
-        "45",
-        "--token-cycle",
-        "2",
-    ]);
+    let fake = Fake::start(&paging(&["--token-cycle", "2"]));
     let groups = ["fake-0", "fake-1", "fake-2"];
-    for mode in [
-        &["--max-tps", "100"][..],
-        &["--max-tps", "100", "--concurrency", "1"],
-    ] {
+    for mode in MODES {
         fake.reset_stats();
         let (r, took) = fake.get(&groups, mode, Duration::from_secs(60));
         assert_clean_success(&r);
         assert_complete(&fake, &groups, &r);
         assert!(took < Duration::from_secs(30), "{mode:?}: {took:?}");
         // Slices are about two pages long: only the one chain meets the cycle for sure.
-        if mode.contains(&"--concurrency") {
+        if one_chain(mode) {
             assert!(stat(&fake, "cycled") >= 3, "{mode:?}: {}", fake.stats());
             assert!(r.stderr.contains("(a cycle)"), "{mode:?}: {}", r.stderr);
         }
@@ -191,9 +160,7 @@ fn a_response_body_that_never_ends_is_cut_off_and_retried() {
     // body (the fake counts what it could write before apitrace hung up).
     let fake = Fake::start(&["--endless-rate", "0.2"]);
     let groups = ["fake-0", "fake-1", "fake-2"];
-    let (r, _) = fake.get(&groups, &["--call-timeout", "10"], LIMIT);
-    assert_clean_success(&r);
-    assert_complete(&fake, &groups, &r);
+    get_complete(&fake, &groups, &["--call-timeout", "10"]);
     let s = fake.stats();
     assert!(s["endless"].as_u64().unwrap() >= 2, "{s}");
     let most = s["endless_max_bytes"].as_u64().unwrap();
@@ -218,16 +185,7 @@ fn a_watch_poll_whose_tokens_go_round_in_a_cycle_reads_on() {
         "2",
         "--late-events",
     ]);
-    let mut f = fake.follow(
-        &["fake-0"],
-        &[
-            "--watch",
-            "--watch-interval",
-            "300ms",
-            "--watch-lag",
-            "500ms",
-        ],
-    );
+    let mut f = fake.follow_fast(&["fake-0"], "--watch", &[]);
     let t = Duration::from_secs(30);
     f.until_with(&|g| g.len() >= 20, "the initial window", t);
     fake.reset_stats();

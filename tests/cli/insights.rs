@@ -3,22 +3,12 @@
 
 use crate::support::*;
 
-fn events(w: &World, engine: &str, extra: &[&str]) -> (Vec<(String, String, i64, String)>, String) {
-    let r = run(apitrace()
-        .args([
-            "get",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-            "-o",
-            "json",
-            "--engine",
-            engine,
-        ])
-        .args(w.window_args())
-        .args(extra));
-    assert_eq!(r.code, 0, "{engine}: {}", r.stderr);
+fn events(w: &World, engine: &str, extra: &[&str]) -> (Vec<Tuple>, String) {
+    let r = w
+        .rest(&["get", "-o", "json", "--engine", engine])
+        .window()
+        .args(extra)
+        .ok();
     (tuples(&json_lines(&r.stdout)), r.stderr)
 }
 
@@ -63,22 +53,11 @@ fn trace_through_insights_matches_trace_through_filter() {
         .unwrap();
     let id = req["request_id"].as_str().unwrap();
     let t = |engine: &str| {
-        let r = run(apitrace()
-            .args([
-                "trace",
-                id,
-                "--api-id",
-                w.rest_api(),
-                "--stage",
-                "prod",
-                "-o",
-                "json",
-                "--engine",
-                engine,
-            ])
-            .args(w.window_args()));
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let r = w
+            .rest(&["trace", id, "-o", "json", "--engine", engine])
+            .window()
+            .ok();
+        let v: serde_json::Value = r.json();
         tuples(v["events"].as_array().unwrap())
     };
     assert_eq!(t("insights"), t("filter"));

@@ -15,34 +15,18 @@ fn filter_calls(stderr: &str) -> usize {
         .count()
 }
 
-fn failing(w: &World) -> BTreeSet<String> {
-    w.requests()
-        .iter()
-        .filter(|r| r["api"] == "rest" && r["status"].as_u64().unwrap() >= 500)
-        .map(|r| r["request_id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 /// (calls of `get`, calls of `errors --limit 100000`, the requests `errors` traced).
 fn costs(w: &World) -> (usize, usize, BTreeSet<String>) {
-    let base = |cmd: &str| {
-        let mut c = apitrace();
-        c.args([cmd, "--api-id", w.rest_api(), "--stage", "prod", "--debug"])
-            .args(w.window_args());
-        c
-    };
-    let g = run(base("get").args(["-o", "json"]));
-    assert_eq!(g.code, 0, "{}", g.stderr);
-    let e = run(base("errors").args(["-o", "json", "--limit", "100000"]));
-    assert_eq!(e.code, 0, "{}", e.stderr);
-    let arr: Vec<Value> = serde_json::from_str(&e.stdout).unwrap();
+    let base = |cmd: &str| w.rest(&[cmd, "--debug"]).window();
+    let g = base("get").args(["-o", "json"]).ok();
+    let e = base("errors")
+        .args(["-o", "json", "--limit", "100000"])
+        .ok();
+    let arr: Vec<Value> = e.json();
     for t in &arr {
         assert!(!t["events"].as_array().unwrap().is_empty(), "{t}");
     }
-    let traced = arr
-        .iter()
-        .map(|t| t["request_id"].as_str().unwrap().to_string())
-        .collect();
+    let traced = request_ids(&arr).into_iter().collect();
     (filter_calls(&g.stderr), filter_calls(&e.stderr), traced)
 }
 
@@ -52,7 +36,7 @@ fn errors_calls_stay_within_3x_get_and_flat_as_failures_grow() {
     let many = World::seed("manyfail", &["--requests", "400"]);
     let (get_few, err_few, traced_few) = costs(&few);
     let (get_many, err_many, traced_many) = costs(&many);
-    let (want_few, want_many) = (failing(&few), failing(&many));
+    let (want_few, want_many) = (few.failing(false), many.failing(false));
     assert!(
         want_few.len() >= 10 && want_many.len() >= 100,
         "{want_few:?}"
@@ -85,32 +69,22 @@ fn errors_calls_stay_within_3x_get_and_flat_as_failures_grow() {
 #[test]
 fn errors_links_like_trace() {
     let w = World::shared();
-    let r = run(apitrace()
-        .args([
-            "errors",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-            "-o",
-            "json",
-            "--limit",
-            "100",
-            "--include-4xx",
-        ])
-        .args(w.window_args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let arr: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    let r = w
+        .rest(&["errors", "-o", "json", "--limit", "100", "--include-4xx"])
+        .window()
+        .ok();
+    let arr: Vec<Value> = r.json();
     assert!(arr.len() >= 6, "{}", r.stdout);
     for e in &arr {
         let id = e["request_id"].as_str().unwrap();
         let ts = e["events"][0]["timestamp"].as_i64().unwrap();
-        let t = run(apitrace()
-            .args(["trace", id, "--api-id", w.rest_api(), "--stage", "prod"])
-            .args(["-o", "json", "--start", &(ts - 60_000).to_string()])
-            .args(["--end", &(w.window().1 + 60_000).to_string()]));
+        let t = w
+            .rest(&["trace", id, "-o", "json"])
+            .args(["--start", &(ts - 60_000).to_string()])
+            .args(["--end", &(w.window().1 + 60_000).to_string()])
+            .run();
         assert_eq!(t.code, 0, "{id}: {}", t.stderr);
-        let t: Value = serde_json::from_str(&t.stdout).unwrap();
+        let t: Value = t.json();
         for k in [
             "lambdas",
             "authorizer",
@@ -135,11 +109,7 @@ fn trace_reads_only_the_groups_the_request_points_to() {
         .find(|r| r["kind"] == "order")
         .expect("an order request");
     let id = req["request_id"].as_str().unwrap();
-    let r = run(apitrace()
-        .args(["trace", id, "--api-id", w.rest_api(), "--stage", "prod"])
-        .args(["--debug"])
-        .args(w.window_args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w.rest(&["trace", id, "--debug"]).window().ok();
     let why: Vec<&str> = r
         .stderr
         .lines()

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::faults::{Fake, stat};
 use crate::support::*;
 
 const T: Duration = Duration::from_secs(30);
@@ -29,20 +28,11 @@ fn fake(groups: usize, more: &[&str]) -> Fake {
     Fake::start(&args)
 }
 
-fn key(e: &Value) -> (String, String, i64, String) {
-    (
-        e["log_group"].as_str().unwrap().into(),
-        e["log_stream"].as_str().unwrap().into(),
-        e["timestamp"].as_i64().unwrap(),
-        e["message"].as_str().unwrap().into(),
-    )
-}
-
 /// Every event of the fake's `groups` printed exactly once.
 fn assert_each_once(fake: &Fake, groups: &[&str], got: &[Value]) {
     let mut want = fake.content(groups);
     want.sort();
-    let mut printed: Vec<_> = got.iter().map(key).collect();
+    let mut printed: Vec<_> = got.iter().map(tuple).collect();
     printed.sort();
     let mut distinct = printed.clone();
     distinct.dedup();
@@ -57,23 +47,11 @@ fn assert_each_once(fake: &Fake, groups: &[&str], got: &[Value]) {
     assert_eq!(printed, want);
 }
 
-fn live_args<'a>(more: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec![
-        "--live",
-        "--watch-interval",
-        "300ms",
-        "--watch-lag",
-        "500ms",
-    ];
-    v.extend_from_slice(more);
-    v
-}
-
 #[test]
 fn live_tail_delivers_new_events_once_in_order_without_polling() {
     let fake = fake(2, &[]);
     let groups = ["fake-0", "fake-1"];
-    let mut f = fake.follow(&groups, &live_args(&[]));
+    let mut f = fake.follow_fast(&groups, "--live", &[]);
     f.until_with(&|g| g.len() >= 400, "the initial window", T);
     // The session is up once updates flow; from then on nothing is polled.
     fake.wait_stat("live_updates", 3, "no Live Tail session");
@@ -142,7 +120,7 @@ fn across_sessions(how: &str) {
     std::thread::scope(|s| {
         let putter = s.spawn(|| keep_putting(&fake, &groups, 6_000));
         std::thread::sleep(Duration::from_millis(300));
-        let mut f = fake.follow(&groups, &live_args(&[]));
+        let mut f = fake.follow_fast(&groups, "--live", &[]);
         putter.join().unwrap();
         fake.put("fake-0", now_ms(), "the last one");
         f.until(&["the last one"], T);
@@ -170,7 +148,7 @@ fn a_dropped_live_tail_connection_is_reopened_without_loss_or_repeats() {
 fn a_refused_live_tail_falls_back_to_polling_with_one_warning() {
     let fake = fake(2, &["--live-refuse", "AccessDeniedException"]);
     let groups = ["fake-0", "fake-1"];
-    let mut f = fake.follow(&groups, &live_args(&[]));
+    let mut f = fake.follow_fast(&groups, "--live", &[]);
     f.until_with(&|g| g.len() >= 400, "the initial window", T);
     let now = now_ms();
     fake.put("fake-0", now, "polled 0");
@@ -190,7 +168,7 @@ fn a_refused_live_tail_falls_back_to_polling_with_one_warning() {
 #[test]
 fn a_sampled_update_is_reported_once() {
     let fake = fake(1, &["--live-max-events", "3"]);
-    let mut f = fake.follow(&["fake-0"], &live_args(&[]));
+    let mut f = fake.follow_fast(&["fake-0"], "--live", &[]);
     f.until_with(&|g| g.len() >= 200, "the initial window", T);
     fake.wait_stat("live_updates", 2, "no Live Tail session");
     let now = now_ms();
@@ -219,7 +197,7 @@ fn more_than_ten_groups_take_several_sessions_and_a_missing_group_is_polled() {
     let names: Vec<String> = (0..12).map(|i| format!("fake-{i}")).collect();
     let mut groups: Vec<&str> = names.iter().map(String::as_str).collect();
     groups.push("not-yet");
-    let mut f = fake.follow(&groups, &live_args(&[]));
+    let mut f = fake.follow_fast(&groups, "--live", &[]);
     f.until_with(&|g| g.len() >= 2400, "the initial window", T);
     fake.wait_stat("live_open", 2, "not two sessions");
     let now = now_ms();
@@ -236,7 +214,7 @@ fn more_than_ten_groups_take_several_sessions_and_a_missing_group_is_polled() {
 #[test]
 fn the_filter_pattern_applies_to_the_window_the_catch_up_and_live_tail() {
     let fake = fake(1, &[]);
-    let mut f = fake.follow(&["fake-0"], &live_args(&["-f", "keep"]));
+    let mut f = fake.follow_fast(&["fake-0"], "--live", &["-f", "keep"]);
     fake.wait_stat("live_updates", 2, "no Live Tail session");
     let now = now_ms();
     fake.put_many("fake-0", &[(now, "keep this"), (now + 1, "drop this")]);
@@ -254,16 +232,10 @@ fn following_ends_with_exit_0_when_the_reader_has_had_enough() {
     use std::io::BufRead;
     let fake = fake(1, &[]);
     for how in ["--watch", "--live"] {
-        let url = fake.url();
-        let mut child = apitrace()
-            .env("AWS_ENDPOINT_URL", &url)
-            .args(["get", "--log-group", "fake-0", "--endpoint-url", &url, how])
+        let mut child = fake
+            .cmd(&["get", "--log-group", "fake-0", how])
             .args(["--start", &fake.start_ms.to_string()])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+            .spawn();
         // `| head -1`: one line, then the pipe is closed, and nothing new arrives.
         let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();

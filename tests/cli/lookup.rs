@@ -1,8 +1,6 @@
 //! `--api NAME_OR_ID` and `--url URL` (#21): names, execute-api URLs and custom domains
 //! settle into the same stage as `--api-id ID --stage STAGE`.
 
-use std::process::Command;
-
 use serde_json::Value;
 
 use crate::support::*;
@@ -13,22 +11,13 @@ fn boto(code: &str, args: &[&str]) {
         "import boto3, sys\n\
          def c(s): return boto3.client(s, endpoint_url=sys.argv[1], region_name='us-east-1')\n{code}"
     );
-    let status = Command::new(std::env::var("APITRACE_TEST_PYTHON").unwrap_or("python3".into()))
-        .arg("-c")
-        .arg(script)
-        .arg(endpoint())
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .status()
-        .expect("run python");
-    assert!(status.success(), "boto3 setup failed");
+    python_c(&script, args, "boto3 setup");
 }
 
 fn groups_json(args: &[&str]) -> Value {
     let r = run(apitrace().arg("groups").args(args).args(["-o", "json"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    serde_json::from_str(&r.stdout).expect("groups JSON")
+    r.json()
 }
 
 #[test]
@@ -165,25 +154,14 @@ fn custom_domain_urls_go_through_the_mappings() {
             .args(["trace", rid, "--url", url, "-o", "json"])
             .args(w.window_args()));
         assert_eq!(r.code, 0, "{}", r.stderr);
-        let t: Value = serde_json::from_str(&r.stdout).unwrap();
+        let t: Value = r.json();
         assert_eq!(t["api_id"], w.rest_api());
         assert_eq!(t["stage"], "prod");
         assert_eq!(t["request_id"], rid);
         (t, r.stderr)
     };
-    let by_id = run(apitrace()
-        .args([
-            "trace",
-            rid,
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-            "-o",
-            "json",
-        ])
-        .args(w.window_args()));
-    let by_id: Value = serde_json::from_str(&by_id.stdout).unwrap();
+    let by_id = w.rest(&["trace", rid, "-o", "json"]).window().run();
+    let by_id: Value = by_id.json();
     assert!(!by_id["lambdas"].as_array().unwrap().is_empty());
     let (t, stderr) = trace(&format!("https://{rest_host}/v1{path}"));
     assert!(stderr.contains("only the functions behind it"), "{stderr}");
@@ -226,22 +204,8 @@ fn stream_prefix_narrows_get_to_those_streams() {
             .cloned()
             .collect();
         assert!(!want.is_empty() && want.len() < all.len());
-        let mut cmd = apitrace();
-        cmd.args([
-            "get",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-            "-o",
-            "json",
-        ])
-        .args(w.window_args());
-        for p in chosen {
-            cmd.args(["--stream-prefix", p]);
-        }
-        let r = run(&mut cmd);
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        let prefixes = chosen.iter().flat_map(|p| ["--stream-prefix", p.as_str()]);
+        let r = w.rest(&["get", "-o", "json"]).window().args(prefixes).ok();
         assert_eq!(tuples(&json_lines(&r.stdout)), want, "prefixes {chosen:?}");
     }
 }
@@ -257,15 +221,10 @@ fn trace_prints_console_links() {
         .find(|r| r["api"] == "rest" && r["kind"] == "function_error")
         .unwrap();
     let rid = req["request_id"].as_str().unwrap();
-    let trace = |extra: &[&str]| {
-        run(apitrace()
-            .args(["trace", rid, "--api-id", w.rest_api(), "--stage", "prod"])
-            .args(w.window_args())
-            .args(extra))
-    };
+    let trace = |extra: &[&str]| w.rest(&["trace", rid]).window().args(extra).run();
     let r = trace(&["-o", "json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let t: Value = serde_json::from_str(&r.stdout).unwrap();
+    let t: Value = r.json();
     let links = &t["links"];
     let insights = links["insights"].as_str().unwrap();
     assert!(
@@ -348,13 +307,11 @@ fn query_runs_the_users_query_over_the_stage() {
     let w = World::shared();
     let q = "fields @timestamp, @message | sort @timestamp asc | limit 3";
     let run_q = |extra: &[&str]| {
-        run(apitrace()
-            .arg("query")
-            .args(extra)
-            .args(["--api-id", w.rest_api(), "--stage", "prod"])
+        w.rest(&[&["query"], extra].concat())
             // One region, so one query (a function of the world lives in another region).
             .args(["--only", "execution,access"])
-            .args(w.window_args()))
+            .window()
+            .run()
     };
     let r = run_q(&[q, "-o", "json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -403,12 +360,11 @@ fn a_saved_query_runs_by_name() {
     )
     .unwrap();
     let run_q = |query: &str| {
-        run(apitrace()
+        w.rest(&["query", query, "-o", "json"])
             .env("APITRACE_CONFIG", &config)
-            .args(["query", query, "-o", "json"])
-            .args(["--api-id", w.rest_api(), "--stage", "prod"])
             .args(["--only", "execution,access"])
-            .args(w.window_args()))
+            .window()
+            .run()
     };
     let typed = run_q(q);
     let saved = run_q("@done");
@@ -433,20 +389,15 @@ fn a_saved_query_runs_by_name() {
 /// returns every event of the window, whatever the query).
 #[test]
 fn query_runs_in_batches_of_fifty_groups() {
-    let fake = crate::faults::Fake::start(&["--groups", "60", "--events", "5"]);
-    let mut cmd = apitrace();
-    cmd.args(["query", "fields @timestamp, @message", "-o", "json"])
+    let fake = Fake::start(&["--groups", "60", "--events", "5"]);
+    let names: Vec<String> = (0..60).map(|i| format!("fake-{i}")).collect();
+    let groups: Vec<&str> = names.iter().map(String::as_str).collect();
+    let r = Cmd::new(&["query", "fields @timestamp, @message", "-o", "json"])
         .args(["--endpoint-url", &fake.url()])
-        .args([
-            "--start",
-            &(fake.start_ms - 1000).to_string(),
-            "--end",
-            "now",
-        ]);
-    for i in 0..60 {
-        cmd.args(["--log-group", &format!("fake-{i}")]);
-    }
-    let r = run(&mut cmd);
+        .args(["--start", &(fake.start_ms - 1000).to_string()])
+        .args(["--end", "now"])
+        .log_groups(&groups)
+        .run();
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr.contains("Logs Insights: 2 queries"),
@@ -526,7 +477,7 @@ fn route_narrows_the_functions() {
 /// narrowed by the service (it returns only those events); two are matched here.
 #[test]
 fn one_stream_prefix_is_sent_to_the_service() {
-    let fake = crate::faults::Fake::start(&[]);
+    let fake = Fake::start(&[]);
     let groups = ["fake-0", "fake-1"];
     let content = fake.content(&groups);
     let mut streams: Vec<&str> = content.iter().map(|t| t.1.as_str()).collect();
@@ -535,22 +486,12 @@ fn one_stream_prefix_is_sent_to_the_service() {
     let pick = [streams[0], streams[streams.len() - 1]];
     for prefixes in [&pick[..1], &pick[..]] {
         fake.reset_stats();
-        let mut cmd = apitrace();
-        cmd.args(["get", "-o", "json", "--endpoint-url", &fake.url()])
-            .args([
-                "--start",
-                &(fake.start_ms - 1000).to_string(),
-                "--end",
-                "now",
-            ]);
-        for g in groups {
-            cmd.args(["--log-group", g]);
-        }
-        for p in prefixes {
-            cmd.args(["--stream-prefix", p]);
-        }
-        let r = run(&mut cmd);
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        let r = Cmd::new(&["get", "-o", "json", "--endpoint-url", &fake.url()])
+            .args(["--start", &(fake.start_ms - 1000).to_string()])
+            .args(["--end", "now"])
+            .log_groups(&groups)
+            .args(prefixes.iter().flat_map(|p| ["--stream-prefix", p]))
+            .ok();
         let mut want: Vec<_> = content
             .iter()
             .filter(|t| prefixes.iter().any(|p| t.1.starts_with(p)))
@@ -577,25 +518,11 @@ fn one_stream_prefix_is_sent_to_the_service() {
 #[test]
 fn ctrl_c_stops_a_running_query() {
     let server = crate::hostile::EndlessQueries::start();
-    let child = apitrace()
-        .args([
-            "query",
-            "fields @message",
-            "--log-group",
-            "g",
-            "--start",
-            "2h ago",
-        ])
-        .args(["--endpoint-url", &server.url])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = Cmd::new(&["query", "fields @message", "--log-group", "g"])
+        .args(["--start", "2h ago", "--endpoint-url", &server.url])
+        .spawn();
     assert!(server.wait_for("GetQueryResults"), "no query started");
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
+    kill("-INT", &child);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");

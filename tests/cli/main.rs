@@ -23,6 +23,7 @@ mod readonce;
 mod realworld;
 mod route;
 mod shared;
+mod stack;
 mod support;
 mod trace;
 mod version;

@@ -2,66 +2,33 @@
 //! emulator: `trace`, `errors` and `summary` checked field by field against what a careful
 //! reader of those lines says.
 
-use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
 use crate::support::*;
 
-struct Rw {
-    m: Value,
-}
+/// The real-world corpus, seeded by scripts/realworld.py (a world of its own: the REST
+/// API's `prod` stage over the corpus' window).
+struct Rw;
 
 impl Rw {
-    fn get() -> &'static Rw {
-        static W: OnceLock<Rw> = OnceLock::new();
+    fn get() -> &'static World {
+        static W: OnceLock<World> = OnceLock::new();
         W.get_or_init(|| Rw::seed("rw", &[]))
     }
 
-    fn seed(name: &str, extra: &[&str]) -> Rw {
-        {
-            let prefix = format!("{name}{}", std::process::id());
-            let out = std::env::temp_dir().join(format!("apitrace-realworld-{prefix}.json"));
-            let py = std::env::var("APITRACE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-            let status = Command::new(py)
-                .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/realworld.py"))
-                .args(["--endpoint", &endpoint(), "--prefix", &prefix, "--out"])
-                .arg(&out)
-                .args(extra)
-                .env("AWS_ACCESS_KEY_ID", "testing")
-                .env("AWS_SECRET_ACCESS_KEY", "testing")
-                .status()
-                .expect("run scripts/realworld.py");
-            assert!(status.success(), "seeding the real-world corpus failed");
-            let m = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-            let _ = std::fs::remove_file(&out);
-            Rw { m }
-        }
+    fn seed(name: &str, extra: &[&str]) -> World {
+        let prefix = format!("{name}{}", std::process::id());
+        World::seed_with("realworld.py", &prefix, extra)
     }
+}
 
-    fn args(&self) -> Vec<String> {
-        let s = self.m["window"]["start_ms"].as_i64().unwrap();
-        let e = self.m["window"]["end_ms"].as_i64().unwrap();
-        vec![
-            "--api-id".into(),
-            self.m["rest_api_id"].as_str().unwrap().into(),
-            "--stage".into(),
-            "prod".into(),
-            "--start".into(),
-            (s - 1).to_string(),
-            "--end".into(),
-            (e + 60_000).to_string(),
-        ]
-    }
-
-    fn trace(&self, id: &str) -> Value {
-        let r = run(apitrace()
-            .args(["trace", id, "-o", "json", "-q"])
-            .args(self.args()));
-        assert_eq!(r.code, 0, "trace {id}: {}", r.stderr);
-        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
-    }
+/// `trace ID -o json` of the corpus.
+fn trace(w: &World, id: &str) -> Value {
+    let r = w.rest(&["trace", id, "-o", "json", "-q"]).window().run();
+    assert_eq!(r.code, 0, "trace {id}: {}", r.stderr);
+    r.json()
 }
 
 fn messages(t: &Value) -> Vec<String> {
@@ -76,7 +43,7 @@ fn messages(t: &Value) -> Vec<String> {
 #[test]
 fn realworld_success_with_a_cold_start_and_extensions() {
     let w = Rw::get();
-    let t = w.trace("515f1e99-39db-11e9-9e96-01e5c04505b9");
+    let t = trace(w, "515f1e99-39db-11e9-9e96-01e5c04505b9");
     assert_eq!(t["status"], 200);
     assert_eq!(t["method"], "POST");
     assert_eq!(t["path"], "/verifyReceipt");
@@ -110,7 +77,7 @@ fn realworld_success_with_a_cold_start_and_extensions() {
 #[test]
 fn realworld_lambda_timeout_and_integration_timeout() {
     let w = Rw::get();
-    let t = w.trace("286364ab-3a83-11e9-8dc8-db3cf4c83204");
+    let t = trace(w, "286364ab-3a83-11e9-8dc8-db3cf4c83204");
     assert_eq!(t["status"], 502);
     assert_eq!(
         t["lambdas"][0]["request_id"],
@@ -120,7 +87,7 @@ fn realworld_lambda_timeout_and_integration_timeout() {
     assert_eq!(t["lambdas"][0]["duration_ms"], 3000.0);
     assert_eq!(t["xray_trace_id"], "1-5c7674f4-a3491d0a9c8012c191821b83");
 
-    let t = w.trace("fbcaf9e5-d535-40a1-891c-7b70118cf7e8");
+    let t = trace(w, "fbcaf9e5-d535-40a1-891c-7b70118cf7e8");
     assert_eq!(t["status"], 504);
     assert_eq!(t["lambdas"].as_array().unwrap().len(), 0);
     assert!(
@@ -135,7 +102,7 @@ fn realworld_lambda_timeout_and_integration_timeout() {
 #[test]
 fn realworld_lambda_throttled_is_said_so() {
     let w = Rw::get();
-    let t = w.trace("a5e3de30-8d59-11e8-b2f5-9339f1c001b0");
+    let t = trace(w, "a5e3de30-8d59-11e8-b2f5-9339f1c001b0");
     assert_eq!(t["status"], 502);
     assert_eq!(t["lambda_throttled"], true);
     assert_eq!(t["lambdas"].as_array().unwrap().len(), 0);
@@ -155,23 +122,23 @@ fn realworld_lambda_throttled_is_said_so() {
 #[test]
 fn realworld_authorizer_verdicts_and_rejections() {
     let w = Rw::get();
-    let t = w.trace("fd443056-60d0-425f-874e-e93e5d61351e");
+    let t = trace(w, "fd443056-60d0-425f-874e-e93e5d61351e");
     assert_eq!(t["authorizer"]["result"], "denied", "{t}");
     assert_eq!(t["reason"], "the authorizer denied the request");
 
-    let t = w.trace("cf101403-4a17-11e7-935f-35dfc4618b7d");
+    let t = trace(w, "cf101403-4a17-11e7-935f-35dfc4618b7d");
     assert_eq!(t["authorizer"]["result"], "allowed", "{t}");
     assert_eq!(t["authorizer"]["function"], "ExtensionGatewayAuthorizer");
 
-    let t = w.trace("9c0b1a52-0000-4000-8000-000000000429");
+    let t = trace(w, "9c0b1a52-0000-4000-8000-000000000429");
     assert_eq!(t["status"], 429);
     assert_eq!(t["reason"], "throttled by API Gateway (429)");
 
     // Text: the status and the reason.
-    let r = run(apitrace()
-        .args(["trace", "fd443056-60d0-425f-874e-e93e5d61351e"])
-        .args(w.args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w
+        .rest(&["trace", "fd443056-60d0-425f-874e-e93e5d61351e"])
+        .window()
+        .ok();
     assert!(
         r.stdout
             .contains("    reason  the authorizer denied the request"),
@@ -184,7 +151,7 @@ fn realworld_authorizer_verdicts_and_rejections() {
 fn realworld_invalid_json_access_line_is_read() {
     let w = Rw::get();
     // The extended id is only in the access line, which is not valid JSON.
-    let t = w.trace("YIwYiFstIAMESqA=");
+    let t = trace(w, "YIwYiFstIAMESqA=");
     assert_eq!(t["error_type"], "INTEGRATION_TIMEOUT", "{t}");
     assert_eq!(t["method"], "POST");
     assert_eq!(
@@ -196,7 +163,7 @@ fn realworld_invalid_json_access_line_is_read() {
 #[test]
 fn realworld_http_integration_has_no_lambda() {
     let w = Rw::get();
-    let t = w.trace("184996c0-dfb8-4095-9305-59b46a06f147");
+    let t = trace(w, "184996c0-dfb8-4095-9305-59b46a06f147");
     assert_eq!(t["status"], 403);
     assert_eq!(t["path"], "/webpage-vpc");
     assert_eq!(t["integration_latency_ms"], 19.0);
@@ -208,7 +175,7 @@ fn realworld_http_integration_has_no_lambda() {
 #[test]
 fn realworld_lambda_json_log_format_links_like_text() {
     let w = Rw::get();
-    let t = w.trace("e2b8a3d0-5c1f-4d6e-9a7b-3c2d1e0f9a8b");
+    let t = trace(w, "e2b8a3d0-5c1f-4d6e-9a7b-3c2d1e0f9a8b");
     assert_eq!(t["status"], 502);
     let l = &t["lambdas"][0];
     assert_eq!(
@@ -237,16 +204,11 @@ fn realworld_lambda_json_log_format_links_like_text() {
     assert!(!msgs.iter().any(|m| m.contains("f0c9f58b")), "{msgs:#?}");
 
     // get --request-id: the same lines.
-    let r = run(apitrace()
-        .args([
-            "get",
-            "-o",
-            "json",
-            "--request-id",
-            "e2b8a3d0-5c1f-4d6e-9a7b-3c2d1e0f9a8b",
-        ])
-        .args(w.args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w
+        .rest(&["get", "-o", "json"])
+        .args(["--request-id", "e2b8a3d0-5c1f-4d6e-9a7b-3c2d1e0f9a8b"])
+        .window()
+        .ok();
     let got: Vec<String> = json_lines(&r.stdout)
         .iter()
         .map(|e| e["message"].as_str().unwrap().to_string())
@@ -258,19 +220,8 @@ fn realworld_lambda_json_log_format_links_like_text() {
 fn summary_routes_are_the_apis_routes() {
     // The generated world: GET /users/{id} requests log concrete paths (/users/828).
     let w = World::shared();
-    let r = run(apitrace()
-        .args([
-            "summary",
-            "-o",
-            "json",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-        ])
-        .args(w.window_args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let s: Value = serde_json::from_str(&r.stdout).unwrap();
+    let r = w.rest(&["summary", "-o", "json"]).window().ok();
+    let s: Value = r.json();
     let routes: Vec<&str> = s["by_route"]
         .as_array()
         .unwrap()
@@ -305,12 +256,11 @@ fn summary_routes_are_the_apis_routes() {
 fn realworld_errors_lists_failures_and_rejections() {
     let w = Rw::get();
     let ids = |extra: &[&str]| -> Vec<(String, Value)> {
-        let r = run(apitrace()
-            .args(["errors", "-o", "json"])
-            .args(extra)
-            .args(w.args()));
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        let r = w
+            .rest(&[&["errors", "-o", "json"], extra].concat())
+            .window()
+            .ok();
+        let v: Value = r.json();
         v.as_array()
             .unwrap()
             .iter()
@@ -350,9 +300,8 @@ fn realworld_errors_lists_failures_and_rejections() {
 #[test]
 fn realworld_summary_counts_every_request_and_function() {
     let w = Rw::get();
-    let r = run(apitrace().args(["summary", "-o", "json"]).args(w.args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let s: Value = serde_json::from_str(&r.stdout).unwrap();
+    let r = w.rest(&["summary", "-o", "json"]).window().ok();
+    let s: Value = r.json();
     // 200, 502, 504, 502, 502, 429, 403 from their status lines; the authorizer's deny
     // logs none and counts as 4xx.
     assert_eq!(s["requests"], 8, "{s}");
@@ -400,7 +349,7 @@ fn unreadable_access_lines_are_counted_and_said_once() {
     // The corpus plus three synthetic access lines that name no request.
     let w = Rw::seed("rwu", &["--unreadable", "3"]);
     for cmd in [&["summary"][..], &["errors", "--include-4xx"][..]] {
-        let r = run(apitrace().args(cmd).args(w.args()));
+        let r = w.rest(cmd).window().run();
         assert_eq!(r.code, 0, "{cmd:?}: {}", r.stderr);
         let warnings: Vec<&str> = r
             .stderr

@@ -41,19 +41,8 @@ fn summary_of_a_stage_counts_only_its_invocations_of_a_shared_function() {
         .collect();
     shared.sort();
     assert_eq!(shared, [orders, users], "the world shares users and orders");
-    let r = run(apitrace()
-        .args([
-            "summary",
-            "--api-id",
-            w.http_api(),
-            "--stage",
-            "$default",
-            "-o",
-            "json",
-        ])
-        .args(w.window_args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let r = w.http(&["summary", "-o", "json"]).window().ok();
+    let v: Value = r.json();
     let http_requests = w.requests().iter().filter(|r| r["api"] == "http").count();
     assert_eq!(v["requests"].as_u64().unwrap() as usize, http_requests);
     for name in [users, orders] {
@@ -90,10 +79,7 @@ fn summary_of_a_stage_counts_only_its_invocations_of_a_shared_function() {
         );
     }
     // The text table says it too.
-    let t = run(apitrace()
-        .args(["summary", "--api-id", w.http_api(), "--stage", "$default"])
-        .args(w.window_args()));
-    assert_eq!(t.code, 0, "{}", t.stderr);
+    let t = w.http(&["summary"]).window().ok();
     let line = t
         .stdout
         .lines()
@@ -113,17 +99,8 @@ fn groups_say_which_functions_are_shared() {
     let w = World::shared();
     let users = w.m["functions"]["users"].as_str().unwrap();
     let backend = w.m["functions"]["backend"].as_str().unwrap();
-    let r = run(apitrace().args([
-        "groups",
-        "--api-id",
-        w.rest_api(),
-        "--stage",
-        "prod",
-        "-o",
-        "json",
-    ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let rows: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    let r = w.rest(&["groups", "-o", "json"]).ok();
+    let rows: Vec<Value> = r.json();
     let row = |f: &str| {
         rows.iter()
             .find(|r| r["function"] == f)
@@ -137,7 +114,7 @@ fn groups_say_which_functions_are_shared() {
     assert_eq!(row(backend)["shared_with"], serde_json::json!([]));
     let exec = rows.iter().find(|r| r["source"] == "execution").unwrap();
     assert_eq!(exec["shared_with"], Value::Null);
-    let t = run(apitrace().args(["groups", "--api-id", w.rest_api(), "--stage", "prod"]));
+    let t = w.rest(&["groups"]).run();
     assert!(
         t.stdout.lines().next().unwrap().contains("SHARED"),
         "{}",

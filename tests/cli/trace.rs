@@ -61,19 +61,12 @@ struct Invocation {
     status: String,
 }
 
-type Line = (String, String, i64, String);
+type Line = Tuple;
 
 /// The seeded lines of a request, plus the INIT_START that opened a cold invocation of it.
 fn expected_lines(w: &World, rid: &str) -> BTreeSet<Line> {
     let evs = w.events();
-    let line = |e: &Value| -> Line {
-        (
-            e["log_group"].as_str().unwrap().into(),
-            e["log_stream"].as_str().unwrap().into(),
-            e["timestamp"].as_i64().unwrap(),
-            e["message"].as_str().unwrap().into(),
-        )
-    };
+    let line = tuple;
     let mut want: BTreeSet<Line> = evs
         .iter()
         .filter(|e| e["request_id"] == rid)
@@ -101,13 +94,12 @@ fn expected_lines(w: &World, rid: &str) -> BTreeSet<Line> {
 }
 
 fn trace_json(w: &World, api: &str, stage: &str, id: &str) -> TraceJson {
-    let r = run(apitrace()
-        .args([
-            "trace", id, "--api-id", api, "--stage", stage, "-o", "json", "-q",
-        ])
-        .args(w.window_args()));
+    let r = w
+        .stage(api, stage, &["trace", id, "-o", "json", "-q"])
+        .window()
+        .run();
     assert_eq!(r.code, 0, "trace {id}: {}", r.stderr);
-    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
+    r.json()
 }
 
 #[test]
@@ -219,10 +211,7 @@ fn extended_id_and_text_summary() {
         tuples(&trace_json(w, w.rest_api(), "prod", rid).events)
     );
 
-    let r = run(apitrace()
-        .args(["trace", rid, "--api-id", w.rest_api(), "--stage", "prod"])
-        .args(w.window_args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w.rest(&["trace", rid]).window().ok();
     let head: Vec<&str> = r.stdout.lines().take_while(|l| !l.is_empty()).collect();
     let text = head.join("\n");
     assert!(text.contains(&format!("request  {rid}")), "{text}");
@@ -250,21 +239,10 @@ fn get_request_id_prints_the_trace_lines_in_get_format() {
         .find(|r| r["kind"] == "timeout")
         .unwrap();
     let rid = req["request_id"].as_str().unwrap();
-    let r = run(apitrace()
-        .args([
-            "get",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-            "--request-id",
-            rid,
-            "-o",
-            "json",
-            "-q",
-        ])
-        .args(w.window_args()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = w
+        .rest(&["get", "--request-id", rid, "-o", "json", "-q"])
+        .window()
+        .ok();
     let got: BTreeSet<Line> = tuples(&json_lines(&r.stdout)).into_iter().collect();
     assert_eq!(got, expected_lines(w, rid));
 }
@@ -272,16 +250,10 @@ fn get_request_id_prints_the_trace_lines_in_get_format() {
 #[test]
 fn unknown_request_id_is_exit_1_with_a_hint() {
     let w = World::shared();
-    let r = run(apitrace()
-        .args([
-            "trace",
-            "00000000-0000-0000-0000-000000000000",
-            "--api-id",
-            w.rest_api(),
-            "--stage",
-            "prod",
-        ])
-        .args(w.window_args()));
+    let r = w
+        .rest(&["trace", "00000000-0000-0000-0000-000000000000"])
+        .window()
+        .run();
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
         r.stderr.contains(

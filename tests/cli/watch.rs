@@ -6,28 +6,17 @@ use std::time::Duration;
 use crate::support::*;
 
 fn start(w: &World, extra: &[&str]) -> Follow {
-    Follow::spawn(
-        apitrace()
-            .args([
-                "get",
-                "--api-id",
-                w.rest_api(),
-                "--stage",
-                "prod",
-                "-o",
-                "json",
-                "--watch",
-            ])
-            .args(["--watch-interval", "300ms", "--watch-lag", "1s", "-s", "5m"])
-            .args(extra),
-    )
+    w.rest(&["get", "-o", "json", "--watch"])
+        .args(["--watch-interval", "300ms", "--watch-lag", "1s", "-s", "5m"])
+        .args(extra)
+        .follow()
 }
 
 #[test]
 fn watch_prints_new_events_once_in_order_and_picks_up_new_groups() {
     let w = World::seed("watch", &["--requests", "4"]);
     let p = w.prefix().to_string();
-    let exec = w.m["log_groups"]["execution"].as_str().unwrap().to_string();
+    let exec = w.group("execution");
     let access = format!("{p}-access");
     let users = format!("/aws/lambda/{p}-users");
     let late_group = format!("/custom/{p}-late");
@@ -39,7 +28,7 @@ fn watch_prints_new_events_once_in_order_and_picks_up_new_groups() {
     let now = now_ms();
     // The same millisecond in three streams of three groups, and older events.
     put_events(
-        &exec,
+        exec,
         "w-exec",
         &[(now - 4_000, "older exec"), (now, "same ms exec")],
     );
