@@ -683,6 +683,203 @@ def s2_report(ctx, res):
     return head, t1, t2, {"floor": r_floor, "awslogs": r_awslogs}
 
 
+# ----------------------------------------------------------------------------- cost (#17)
+
+# What `errors`, `summary` and `trace` cost against `get` on the same window: FilterLogEvents
+# calls (counted from --debug: one `→` line per request sent; they do not depend on the
+# build) and wall time, on moto and on the simulated AWS of S2 (the worlds' log events
+# loaded into fakelogs with S2's latency and quota; API Gateway and Lambda from moto through
+# bench/splitproxy.py). Worlds: the S1 world (its own mix: 3 in 10 requests fail), and the
+# same traffic (--requests) with exactly 10, 100 and 1,000 failing requests.
+COST_FLAT = (10, 100, 1000)
+COST_COMMANDS = ("get", "errors", "summary", "trace")
+
+
+def cost_seed(ctx, prefix, requests, noise, failures):
+    endpoint = "http://127.0.0.1:%d" % ctx.a.moto_port
+    path = ctx.path("cost-%s.json" % prefix)
+    argv = [ctx.a.emu_python, os.path.join(ROOT, "scripts", "world.py"), "--endpoint", endpoint,
+            "--requests", str(requests), "--noise", str(noise), "--prefix", prefix, "--out", path]
+    if failures is not None:
+        argv += ["--failures", str(failures)]
+    COMMANDS.append(("cost", "seed %s" % prefix, show_cmd(argv)))
+    subprocess.run(argv, check=True, env=ctx.env, stdout=subprocess.DEVNULL)
+    return json.load(open(path))
+
+
+def cost_argvs(ctx, m):
+    """The four commands over the world's window (trace: its first failing request)."""
+    w = m["window"]
+    win = ["--start", str(w["start_ms"] - 1), "--end", str(w["end_ms"] + 60_000)]
+    api = ["--api-id", m["rest_api_id"], "--stage", m["stage"]]
+    bad = [r for r in m["requests"] if r["api"] == "rest" and r["status"] >= 500]
+    return {
+        "get": [ctx.bin, "get"] + api + win + ["-o", "json"],
+        "errors": [ctx.bin, "errors"] + api + win + ["-o", "json", "--limit", "100000"],
+        "summary": [ctx.bin, "summary"] + api + win,
+        "trace": [ctx.bin, "trace", bad[0]["request_id"]] + api + win,
+    }, len(bad)
+
+
+def cost_measure(ctx, tag, argvs, env, server_pid=None, before=None, after=None):
+    out = {}
+    for cmd in COST_COMMANDS:
+        if before:
+            before()
+        err = ctx.path("cost-%s-%s.stderr" % (tag, cmd))
+        log("cost: %s: %s" % (tag, cmd))
+        # stdout to a file: /dev/null opened read-write (subprocess.DEVNULL) is what a
+        # launcher leaves for a closed stdout, and apitrace refuses it.
+        r = run(argvs[cmd] + ["--debug"], env, ctx.path("cost-%s-%s.out" % (tag, cmd)), server_pid=server_pid,
+                err=err,
+                label="%s (%s)" % (cmd, tag), scenario="cost")
+        with open(err, errors="replace") as fh:
+            r["calls"] = sum(1 for l in fh if l.startswith("apitrace: debug: → ") and "FilterLogEvents" in l)
+        if after:
+            r.update(after())
+        out[cmd] = r
+    return out
+
+
+def cost_fake(ctx, m, argvs):
+    """The world's log events served by fakelogs (S2's latency and quota), the rest by moto."""
+    env = dict(ctx.env)
+    fake = start_server([sys.executable, os.path.join(ROOT, "scripts", "fakelogs.py"), "--port", "0",
+                         "--group-names", m["log_groups"]["execution"], "--events", "0", "--late-events"], env)
+    base = "http://127.0.0.1:%d" % fake["port"]
+    proxy = None
+    try:
+        by_group = collections.defaultdict(list)
+        for e in m["events"]:
+            by_group[e["log_group"]].append(e)
+        for g, evs in sorted(by_group.items()):
+            evs.sort(key=lambda e: e["timestamp"])
+            for i in range(0, len(evs), 5000):
+                http_json(base + "/_fake/put", {"group": g, "events": [
+                    {"timestamp": e["timestamp"], "message": e["message"], "logStreamName": e["log_stream"]}
+                    for e in evs[i:i + 5000]]}, timeout=300)
+        proxy = start_server([sys.executable, os.path.join(HERE, "splitproxy.py"), "--port", "0", "--logs", base,
+                              "--other", "http://127.0.0.1:%d" % ctx.a.moto_port], env)
+        cfg = {"latency_ms": S2_LATENCY, "jitter_ms": S2_JITTER, "tps": S2_TPS}
+
+        def fresh():
+            http_json(base + "/_fake/config", cfg)  # also refills the token bucket
+            http_json(base + "/_fake/reset-stats", {})
+            time.sleep(1.2)
+
+        def stats():
+            st = http_json(base + "/_fake/stats")
+            return {"fake_calls": st["calls"].get("FilterLogEvents", 0), "throttled": st["throttled"]}
+
+        pargv = {k: v + ["--endpoint-url", "http://127.0.0.1:%d" % proxy["port"]] for k, v in argvs.items()}
+        return cost_measure(ctx, "s2-" + m["prefix"], pargv, env, fake["pid"], fresh, stats)
+    finally:
+        if proxy:
+            stop_server(proxy)
+        stop_server(fake)
+
+
+def cost(ctx):
+    requests, noise = (330, 4) if ctx.quick else (3300, 20)
+    flat = (1, 10, 100) if ctx.quick else COST_FLAT
+    res = {"requests": requests, "noise": noise, "worlds": [],
+           "debug_build": "/debug/" in os.path.realpath(ctx.bin)}
+    worlds = [("S1 world", "costs1", None)] + [("%s failures" % f(n), "costf%d" % n, n) for n in flat]
+    env = dict(ctx.env)
+    env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:%d" % ctx.a.moto_port
+    for name, prefix, failures in worlds:
+        log("cost: seeding %s (--requests %d --noise %d%s)" % (
+            name, requests, noise, "" if failures is None else " --failures %d" % failures))
+        m = cost_seed(ctx, prefix, requests, noise, failures)
+        argvs, nbad = cost_argvs(ctx, m)
+        w = {"name": name, "failures": nbad, "events": len(m["events"]), "flat": failures is not None}
+        w["moto"] = cost_measure(ctx, "moto-" + prefix, argvs, env, ctx.a.moto_pid)
+        w["s2"] = cost_fake(ctx, m, argvs)
+        res["worlds"].append(w)
+        render(ctx, {"cost": res})
+    return res
+
+
+def cost_report(ctx, res):
+    def cell(r, g):
+        c = "%s (%.1fx)" % (f(r["calls"]), r["calls"] / g["calls"] if g["calls"] else float("nan"))
+        wall = "%.2f s (%.1fx)" % (r["wall"], r["wall"] / g["wall"] if g["wall"] else float("nan"))
+        if r.get("rc"):
+            wall += " exit %s" % r["rc"]
+        return c + ", " + wall + ", CPU %.2f s" % r["cpu"]
+
+    tables = []
+    for key, what in (("moto", "moto (S1's emulator)"), ("s2", "simulated AWS (S2: %.0f ms + [0, %.0f) ms a call, "
+                                                             "%.0f calls/s quota)" % (S2_LATENCY, S2_JITTER, S2_TPS))):
+        rows = []
+        for w in res["worlds"]:
+            r = w[key]
+            g = r["get"]
+            rows.append([w["name"], f(w["failures"]), f(w["events"]),
+                         "%s, %.2f s, CPU %.2f s" % (f(g["calls"]), g["wall"], g["cpu"]),
+                         f(r["errors"].get("lines"))] + [cell(r[c], g) for c in COST_COMMANDS[1:]])
+        tables.append("On %s; FilterLogEvents calls (x get), wall (x get), apitrace's CPU:\n\n" % what + table(
+            ["world", "5xx requests", "events", "get: calls, wall, CPU", "errors: lines out", "errors", "summary",
+             "trace"], rows))
+    s1w = [w for w in res["worlds"] if not w["flat"]]
+    flat = [w for w in res["worlds"] if w["flat"]]
+    checks = []
+    for key, label in (("moto", "moto"), ("s2", "S2")):
+        for w in s1w:
+            ratio = w[key]["errors"]["calls"] / max(1, w[key]["get"]["calls"])
+            checks.append(["%s, %s: `errors --limit 100000` calls ≤ 3x `get`" % (label, w["name"]),
+                           "%.2fx" % ratio, verdict(ratio <= 3)])
+        if len(flat) >= 2:
+            calls = [w[key]["errors"]["calls"] for w in flat]
+            walls = [w[key]["errors"]["wall"] for w in flat]
+            spread = max(calls) / max(1, min(calls))
+            checks.append(["%s: `errors` calls flat from %s to %s failures (max / min ≤ 1.5)"
+                           % (label, f(flat[0]["failures"]), f(flat[-1]["failures"])),
+                           "%s calls (%.2fx); wall %s s" % (" / ".join(f(c) for c in calls), spread,
+                                                            " / ".join("%.2f" % x for x in walls)),
+                           verdict(spread <= 1.5)])
+    debug = res.get("debug_build")
+    head = (("Measured by `bench/run.sh --only cost` with **a debug build** (`APITRACE_BIN=target/debug/apitrace`): "
+             "the machine is 2 cores shared with other builds, and a release build takes ~10 min of them. Calls "
+             "do not depend on the build; on S2 the wall time is mostly the simulated latency and quota; on moto "
+             "it is mostly moto's (each call costs it O(events in the group)), so compare ratios. " if debug else
+             "Calls do not depend on the build; on S2 the wall time is mostly the simulated latency and quota; "
+             "on moto it is mostly moto's (each call costs it O(events in the group)), so compare ratios. ") +
+            "Worlds: "
+            "`scripts/world.py --requests %d --noise %d` (the S1 world: its own mix, 3 in 10 requests fail with a "
+            "5xx) and the same traffic with `--failures N` (exactly N requests fail with a 5xx, the others "
+            "succeed or get a 4xx). Commands over the world's window: `get -o json`, `errors -o json --limit "
+            "100000`, `summary`, `trace ID` (the first failing request); calls counted from `--debug` (one `→` "
+            "line per request sent). On S2 the world's log events are loaded into fakelogs.py and "
+            "bench/splitproxy.py sends the CloudWatch Logs calls there, the API Gateway and Lambda calls to "
+            "moto; apitrace's default budget (20 calls/s) is above the 10/s quota, so some calls are throttled "
+            "and retried (counted). Calls stay flat as failures grow; wall time does not quite: what grows "
+            "is apitrace's own CPU (the CPU column), assembling and printing every trace (see the lines it "
+            "prints: `-o json` pretty-prints each trace with all its lines), which a debug build does several times slower than a release one; "
+            "the CloudWatch reads do not grow." % (res["requests"], res["noise"]))
+    return head, "\n\n".join(tables), table(["cost target", "measured", ""], checks)
+
+
+COST_TITLE = "Cost: `errors`, `summary` and `trace` against `get` (issue #17)"
+
+
+def splice_section(path, title, body):
+    """Put `## title` + body into the report at `path`, in place of the section of that
+    title (or before `## Exact commands`): a run of only some scenarios keeps the rest."""
+    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+    sec = "## %s\n\n%s\n" % (title, body.rstrip())
+    lines = text.split("\n")
+    start = next((i for i, l in enumerate(lines) if l == "## " + title), None)
+    if start is None:
+        at = next((i for i, l in enumerate(lines) if l == "## Exact commands"), len(lines))
+        lines[at:at] = sec.split("\n")
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        lines[start:end] = sec.split("\n")
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines))
+
+
 # ----------------------------------------------------------------------------- S3
 
 S3_MSG = 100
@@ -988,6 +1185,10 @@ def render(ctx, all_res, md=None, show=True):
         head, t1, t2, _ = s3_report(ctx, r)
         sections.append(("S3: client throughput (%s events, zero latency)" % f(r["events"]), (head, t1, t2)))
         print("\n" + t1 + "\n\n" + t2 + "\n", flush=True)
+    if "cost" in all_res:
+        head, t1, t2 = cost_report(ctx, all_res["cost"])
+        sections.append((COST_TITLE, (head, t1, t2)))
+        print("\n" + t1 + "\n\n" + t2 + "\n", flush=True)
     if "help" in all_res:
         h = all_res["help"]
         t2 = table(["--help target", "measured", ""], [
@@ -1020,7 +1221,7 @@ def main():
     p.add_argument("--md", required=True)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--reps", type=int)
-    p.add_argument("--only", default="s1,s2,s2b,s3,help")
+    p.add_argument("--only", default="s1,s2,s2b,s3,cost,help")
     p.add_argument("--hyperfine")
     p.add_argument("--source", default="working tree")
     p.add_argument("--from-results", metavar="RESULTS_JSON",
@@ -1042,7 +1243,7 @@ def main():
     log("apitrace %s (git %s), %s mode, results in %s" % (info["apitrace"], info["git"], ctx.results["mode"], a.out))
     all_res = {"info": info, "mode": ctx.results["mode"], "reps": ctx.reps, "source": a.source}
     for key, fn in (("help", help_bench), ("s1", s1), ("s2", s2),
-                    ("s2b", lambda c: s2(c, S2B_MSG, "s2b")), ("s3", s3)):
+                    ("s2b", lambda c: s2(c, S2B_MSG, "s2b")), ("s3", s3), ("cost", cost)):
         if key in only:
             all_res[key] = fn(ctx)
             if key != "help":
@@ -1051,6 +1252,20 @@ def main():
     all_res["commands"] = COMMANDS
     with open(os.path.join(a.out, "results.json"), "w") as fh:
         json.dump(all_res, fh, indent=1, default=str)
+    if only == {"cost"}:
+        # Only the cost section: the rest of the report stays as it was measured.
+        head, t1, t2 = cost_report(ctx, all_res["cost"])
+        cmds = "\n".join("# %s: %s\n%s" % c for c in COMMANDS)
+        # No path of this machine in the report: the binary, the emulator's python, the
+        # output folder.
+        for path, shown in ((ctx.bin, "apitrace"), (a.emu_python, "python3"), (a.out + "/", "")):
+            for b in (path, show_cmd([path])):
+                cmds = cmds.replace(b + ("" if path.endswith("/") else " "), shown + ("" if not shown else " "))
+        stamp = "%s; %s; load %s / %s." % (info["date"], info["apitrace"], info["load_start"], info["load_end"])
+        splice_section(a.md, COST_TITLE, "\n\n".join([head + " " + stamp, t1, t2, "```\n" + no_abs_paths(cmds)
+                                                       + "\n```"]))
+        log("wrote the cost section of %s (raw results: %s)" % (a.md, os.path.join(a.out, "results.json")))
+        return
     render(ctx, all_res, a.md, show=False)
     if "help" in all_res:
         render(ctx, {"help": all_res["help"]})

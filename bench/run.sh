@@ -2,14 +2,19 @@
 # Benchmark apitrace against the tools people use (issue #10); print a table per scenario
 # and write BENCHMARKS.md.
 #
-#   bench/run.sh [--quick] [--only s1,s2,s2b,s3,help] [--reps N] [--md PATH]
+#   bench/run.sh [--quick] [--only s1,s2,s2b,s3,cost,help] [--reps N] [--md PATH]
 #
 #   --quick   small worlds (10k events in S1 and S2, 100k in S3), one run each: a sanity
 #             check in a few minutes. It writes its BENCHMARKS.md into the output folder,
 #             not over the repository's (unless --md says where).
 #   --only    run only these scenarios (s1 = moto emulator, s2 = simulated AWS with latency
 #             and quota and 800-byte lines, s2b = the same with 150-byte lines, s3 = client
-#             throughput, help = `apitrace --help` start-up)
+#             throughput, cost = calls and wall time of errors, summary and trace against
+#             get on moto and on S2's simulated AWS, and with 10, 100, 1,000 failures (#17);
+#             help = `apitrace --help` start-up). `--only cost` alone rewrites only its
+#             section of the report; it needs no tool virtualenv. For it, a debug build is
+#             enough (APITRACE_BIN=$CARGO_TARGET_DIR/debug/apitrace): calls do not depend
+#             on the build.
 #   --reps N  runs of apitrace and of the bare pagers per scenario (default 3, quick 1)
 #   --md PATH where to write the report (default: BENCHMARKS.md at the repository root)
 #
@@ -34,10 +39,12 @@ ROOT=$PWD
 QUICK=""
 ARGS=()
 MD=""
+ONLY="s1,s2,s2b,s3,cost,help"
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1; ARGS+=(--quick) ;;
-        --only|--reps) ARGS+=("$1" "$2"); shift ;;
+        --only) ONLY="$2"; ARGS+=("$1" "$2"); shift ;;
+        --reps) ARGS+=("$1" "$2"); shift ;;
         --md) MD="$2"; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -56,8 +63,9 @@ fi
 
 say() { echo "bench: $*" >&2; }
 
-# 1. The tools to compare with, in their own virtualenv.
-if ! "$BENCH_VENV/bin/python" - 2>/dev/null <<'EOF'
+# 1. The tools to compare with, in their own virtualenv (only S1 and S2 run them).
+needs_tools() { case ",$ONLY," in *,s1,*|*,s2,*|*,s2b,*) return 0 ;; esac; return 1; }
+if needs_tools && ! "$BENCH_VENV/bin/python" - 2>/dev/null <<'EOF'
 import importlib.metadata as m, sys
 v = lambda p: m.version(p)
 ok = v("apilogs") == "1.2" and int(v("setuptools").split(".")[0]) < 81 and v("awslogs") and v("awscli").startswith("1.")

@@ -81,6 +81,10 @@ KINDS = [
     "mock",
 ]
 
+# The kinds that end in a 5xx (function error 502, Lambda timeout and integration timeout
+# 504): what --failures counts.
+FAILING_KINDS = ("function_error", "timeout", "integration_timeout")
+
 # key -> static configuration of each Lambda function
 FUNCTIONS = {
     "users": {"memory": 128, "timeout": 3, "log_format": "Text", "tracing": True, "second_region": False},
@@ -795,10 +799,32 @@ class World:
         r = random.Random("%s/%s" % (self.rng.random(), salt))
         return sorted(r.randint(self.start_ms, hi) for _ in range(n))
 
-    def generate(self, n_requests, noise):
-        starts = self.spread(n_requests, "rest")
+    def kinds(self, n_requests, failures):
+        """The kind of each REST request: KINDS in turn, or with --failures exactly that many
+        5xx requests (function errors, Lambda timeouts, integration timeouts in turn),
+        spread evenly, and the other kinds in turn for the rest (same traffic)."""
+        if failures is None:
+            return [KINDS[i % len(KINDS)] for i in range(n_requests)]
+        if not 0 <= failures <= n_requests:
+            sys.exit("world.py: --failures must be between 0 and --requests")
+        failing = [k for k in KINDS if k in FAILING_KINDS]
+        other = [k for k in KINDS if k not in FAILING_KINDS]
+        at = {(j * n_requests) // failures for j in range(failures)} if failures else set()
+        out, f, o = [], 0, 0
         for i in range(n_requests):
-            kind = KINDS[i % len(KINDS)]
+            if i in at:
+                out.append(failing[f % len(failing)])
+                f += 1
+            else:
+                out.append(other[o % len(other)])
+                o += 1
+        return out
+
+    def generate(self, n_requests, noise, failures=None):
+        starts = self.spread(n_requests, "rest")
+        kinds = self.kinds(n_requests, failures)
+        for i in range(n_requests):
+            kind = kinds[i]
             stream = self.rng.choice(self.exec_streams)
             if kind == "reports" and i > 0:
                 # a burst: this request arrives in the same ms as the previous one, on another stream
@@ -914,6 +940,9 @@ def main(argv=None):
     ap.add_argument("--minutes-ago", type=int, default=30, help="window = [now - N min, now - 1 min]")
     ap.add_argument("--noise", type=int, default=0, help="extra plain app lines per Lambda stream")
     ap.add_argument("--out", help="manifest path (default: print the manifest on stdout)")
+    ap.add_argument("--failures", type=int,
+                    help="exactly N REST requests fail with a 5xx, spread evenly; the others succeed "
+                         "or are rejected with a 4xx (default: the kinds in turn, 3 in 10 fail)")
     args = ap.parse_args(argv)
     if args.minutes_ago < 2:
         ap.error("--minutes-ago must be >= 2")
@@ -934,7 +963,7 @@ def main(argv=None):
     shared = grant_invoke(cl, args.region, account, funcs, rest, http)
 
     world = World(rng, args.prefix, args.region, account, funcs, rest, http, now_ms, args.minutes_ago)
-    world.generate(args.requests, args.noise)
+    world.generate(args.requests, args.noise, args.failures)
     put_calls = put_events(cl, world, funcs)
 
     manifest = {

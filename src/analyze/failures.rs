@@ -23,6 +23,11 @@ pub struct Failure {
     pub status: Option<u16>,
     /// What showed the failure, e.g. `status 502`, `Execution failed due to a timeout error`.
     pub reasons: Vec<String>,
+    /// Its API Gateway lines (execution and access) when the search read them all
+    /// ([`Finder::keep_lines`]): the linking then reads those groups no more for it.
+    /// `None`: not kept (a pattern read, or past the memory bound), the linking reads
+    /// them.
+    pub lines: Option<Vec<Event>>,
 }
 
 /// How long, in log time, a request's failure lines wait for its status line, and a
@@ -56,6 +61,40 @@ pub struct Finder {
     now: i64,
     /// Access lines that could not be read (counted, never silently skipped).
     pub unreadable: extract::Unreadable,
+    /// The lines of undecided requests, when [`Finder::keep_lines`] is on.
+    lines: Option<Lines>,
+    /// `--route` ([`Finder::only_routes`]): the API's routes and the chosen ones, and the
+    /// route each undecided request logged.
+    routes: Option<RouteFilter>,
+}
+
+/// Only the failing requests of some routes (#21).
+#[derive(Debug)]
+struct RouteFilter {
+    known: Vec<String>,
+    chosen: Vec<String>,
+    of: HashMap<String, String>,
+}
+
+/// The lines of undecided requests ([`Finder::keep_lines`]).
+#[derive(Debug)]
+struct Lines {
+    open: HashMap<Arc<str>, Vec<Event>>,
+    /// When each open request's first line came, oldest first.
+    order: VecDeque<(i64, Arc<str>)>,
+    /// Lines in `open`.
+    buffered: usize,
+    cap: usize,
+    /// Requests whose lines were dropped (within the horizon), and when.
+    lost: HashMap<Arc<str>, i64>,
+    lost_order: VecDeque<(i64, Arc<str>)>,
+}
+
+impl Lines {
+    fn lose(&mut self, id: Arc<str>, now: i64) {
+        self.lost.insert(id.clone(), now);
+        self.lost_order.push_back((now, id));
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +116,48 @@ impl Finder {
             total: 0,
             now: i64::MIN,
             unreadable: extract::Unreadable::default(),
+            lines: None,
+            routes: None,
         }
+    }
+
+    /// Count only the failing requests of the `chosen` routes (`--route`), among the
+    /// API's `known` routes (a logged path is named by the route it matches, as `summary`
+    /// does). A request whose route is not logged (an authorizer's deny) is left out.
+    /// The execution log's `HTTP Method: …, Resource Path: …` line or the access log's
+    /// route says it.
+    pub fn only_routes(mut self, known: Vec<String>, chosen: Option<Vec<String>>) -> Finder {
+        self.routes = chosen.map(|chosen| RouteFilter {
+            known,
+            chosen,
+            of: HashMap::new(),
+        });
+        self
+    }
+
+    /// Note the route a request logged.
+    fn route_line(&mut self, rid: &str, route: String) {
+        if self.decided.contains_key(rid) {
+            return;
+        }
+        if let Some(r) = self.routes.as_mut() {
+            if r.of.len() >= MAX_TRACKED {
+                r.of.clear();
+            }
+            r.of.insert(rid.to_string(), route);
+        }
+    }
+
+    /// Whether a failing request is of the chosen routes (always, without `--route`).
+    fn of_chosen_route(&mut self, rid: &str) -> bool {
+        let Some(r) = self.routes.as_mut() else {
+            return true;
+        };
+        let Some(route) = r.of.remove(rid) else {
+            return false;
+        };
+        let route = crate::resolve::route::match_route(&r.known, &route).unwrap_or(route);
+        r.chosen.contains(&route)
     }
 
     fn failing(&self, status: u16) -> bool {
@@ -121,6 +201,7 @@ impl Finder {
                 timestamp: ts,
                 status: None,
                 reasons: vec![reason],
+                lines: None,
             },
         );
         self.order.push_back((self.now, id, Entry::Pending));
@@ -133,15 +214,17 @@ impl Finder {
         }
         let id: Arc<str> = Arc::from(rid);
         let pending = self.pending.remove(rid);
-        let first = if self.failing(status) {
+        let first = if self.failing(status) && self.of_chosen_route(rid) {
             let mut f = pending.unwrap_or_else(|| Failure {
                 request_id: rid.to_string(),
                 timestamp: ts,
                 status: None,
                 reasons: Vec::new(),
+                lines: None,
             });
             f.timestamp = f.timestamp.min(ts);
             f.status = Some(status);
+            f.lines = self.take_lines(rid);
             let reason = format!("status {status}");
             if !f.reasons.contains(&reason) {
                 f.reasons.push(reason);
@@ -152,6 +235,10 @@ impl Finder {
         } else {
             // Failure lines of a request that still completed with a status we do not
             // report (e.g. 200 through an error mapping): not a failing request.
+            self.take_lines(rid);
+            if let Some(r) = self.routes.as_mut() {
+                r.of.remove(rid);
+            }
             None
         };
         self.decided.insert(id.clone(), first);
@@ -185,8 +272,14 @@ impl Finder {
             };
             match entry {
                 Entry::Pending => {
-                    if let Some(f) = self.pending.remove(&id) {
+                    if let Some(mut f) = self.pending.remove(&id) {
                         let first = f.timestamp;
+                        f.lines = self.take_lines(&id);
+                        if !self.of_chosen_route(&id) {
+                            self.decided.insert(id.clone(), None);
+                            self.order.push_back((self.now, id, Entry::Decided));
+                            continue;
+                        }
                         self.fail(f);
                         self.decided.insert(id.clone(), Some(first));
                         self.order.push_back((self.now, id, Entry::Decided));
@@ -206,6 +299,13 @@ impl Finder {
                 let Some((rid, text)) = extract::exec_prefix(&e.message) else {
                     return;
                 };
+                self.keep_line(rid, e);
+                if self.routes.is_some()
+                    && let Some(rest) = text.strip_prefix("HTTP Method: ")
+                    && let Some((m, p)) = rest.split_once(", Resource Path: ")
+                {
+                    self.route_line(rid, format!("{} {}", m.trim(), p.trim()));
+                }
                 if let Some(rest) = text.strip_prefix("Method completed with status: ") {
                     let Ok(status) = rest.trim().parse::<u16>() else {
                         return;
@@ -230,6 +330,14 @@ impl Finder {
                 let Some(rid) = rec.request_id.clone().or(rec.extended_request_id.clone()) else {
                     return;
                 };
+                self.keep_line(&rid, e);
+                if self.routes.is_some()
+                    && let Some(route) = rec.route().or_else(|| {
+                        Some(format!("{} {}", rec.method.as_ref()?, rec.path.as_ref()?))
+                    })
+                {
+                    self.route_line(&rid, route);
+                }
                 // No status in the format: the execution log decides.
                 if let Some(status) = rec.status {
                     self.status(&rid, e.timestamp, status);
@@ -245,11 +353,112 @@ impl Finder {
         self.expire();
     }
 
+    /// Keep the execution and access lines of the failing requests (their
+    /// [`Failure::lines`]), for a search that reads those groups whole: the linking then
+    /// does not read them again. Lines wait in memory until their request is decided (a
+    /// succeeded request's are dropped then), at most `cap` lines in all: past it the
+    /// oldest undecided request's lines are dropped and that request, should it fail,
+    /// is linked by reading again.
+    pub fn keep_lines(mut self, cap: usize) -> Finder {
+        self.lines = Some(Lines {
+            open: HashMap::new(),
+            order: VecDeque::new(),
+            buffered: 0,
+            cap,
+            lost: HashMap::new(),
+            lost_order: VecDeque::new(),
+        });
+        self
+    }
+
+    /// A line of request `rid`: kept while it is undecided, added to its failure once it
+    /// failed, dropped once it succeeded.
+    fn keep_line(&mut self, rid: &str, e: &Event) {
+        let Some(l) = self.lines.as_mut() else {
+            return;
+        };
+        if let Some(d) = self.decided.get(rid) {
+            if let Some(first) = *d
+                && let Some(f) = self.kept.get_mut(&(first, Arc::from(rid)))
+                && let Some(v) = f.lines.as_mut()
+            {
+                v.push(e.clone());
+            }
+            return;
+        }
+        let now = self.now;
+        // Forget what waited past the horizon (a request decided later is re-read).
+        while let Some((at, _)) = l.order.front() {
+            if *at >= now.saturating_sub(HORIZON_MS) {
+                break;
+            }
+            let Some((_, id)) = l.order.pop_front() else {
+                break;
+            };
+            if !self.pending.contains_key(&id)
+                && let Some(v) = l.open.remove(&id)
+            {
+                l.buffered -= v.len();
+                l.lose(id, now);
+            }
+        }
+        while let Some((at, _)) = l.lost_order.front() {
+            if *at >= now.saturating_sub(HORIZON_MS) {
+                break;
+            }
+            if let Some((at, id)) = l.lost_order.pop_front()
+                && l.lost.get(&id) == Some(&at)
+            {
+                l.lost.remove(&id);
+            }
+        }
+        if l.lost.contains_key(rid) {
+            return;
+        }
+        match l.open.get_mut(rid) {
+            Some(v) => v.push(e.clone()),
+            None => {
+                let id: Arc<str> = Arc::from(rid);
+                l.open.insert(id.clone(), vec![e.clone()]);
+                l.order.push_back((now, id));
+            }
+        }
+        l.buffered += 1;
+        // Over the bound: drop the oldest undecided request's lines.
+        while l.buffered > l.cap {
+            let Some((_, id)) = l.order.pop_front() else {
+                break;
+            };
+            if let Some(v) = l.open.remove(&id) {
+                l.buffered -= v.len();
+                l.lose(id, now);
+            }
+        }
+        if l.lost.len() > MAX_TRACKED {
+            // Traffic too dense to keep up: every failure from now on is read again.
+            self.lines = None;
+        }
+    }
+
+    /// The kept lines of a request being decided (`None` if some were dropped).
+    fn take_lines(&mut self, rid: &str) -> Option<Vec<Event>> {
+        let l = self.lines.as_mut()?;
+        if l.lost.contains_key(rid) {
+            return None;
+        }
+        let v = l.open.remove(rid).unwrap_or_default();
+        l.buffered -= v.len();
+        Some(v)
+    }
+
     /// The first `limit` failing requests in time order, and how many were found in all.
     pub fn finish(mut self) -> (Vec<Failure>, usize) {
         let pending: Vec<Failure> = self.pending.drain().map(|(_, f)| f).collect();
-        for f in pending {
-            self.fail(f);
+        for mut f in pending {
+            f.lines = self.take_lines(&f.request_id);
+            if self.of_chosen_route(&f.request_id) {
+                self.fail(f);
+            }
         }
         (self.kept.into_values().collect(), self.total)
     }
@@ -560,6 +769,70 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn kept_lines_are_the_failing_requests_and_bounded() {
+        let g = groups();
+        let lines = [
+            ev(0, 1, "(a) Extended Request Id: x"),
+            ev(0, 2, "(b) Extended Request Id: y"),
+            ev(0, 3, "(a) Method completed with status: 200"),
+            ev(0, 4, "(b) Execution failed due to a timeout error"),
+            ev(0, 5, "(b) Method completed with status: 504"),
+            ev(1, 6, r#"{"requestId":"b","status":"504"}"#),
+            ev(1, 7, r#"{"requestId":"a","status":"200"}"#),
+        ];
+        let mut f = Finder::new(false, 20).keep_lines(100);
+        for l in &lines {
+            f.observe(l, &g);
+        }
+        let (found, _) = f.finish();
+        let kept: Vec<i64> = found[0]
+            .lines
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|e| e.timestamp)
+            .collect();
+        assert_eq!(
+            kept,
+            [2, 4, 5, 6],
+            "b's lines, the access line after its status too"
+        );
+        // Without keep_lines, nothing is kept.
+        let mut f = Finder::new(false, 20);
+        for l in &lines {
+            f.observe(l, &g);
+        }
+        assert!(f.finish().0[0].lines.is_none());
+        // Past the bound the oldest undecided request's lines go: it is read again.
+        let mut f = Finder::new(false, 20).keep_lines(2);
+        for l in &lines {
+            f.observe(l, &g);
+        }
+        let (found, total) = f.finish();
+        assert_eq!(total, 1);
+        assert!(found[0].lines.is_none());
+        // Many succeeded requests, one failure: memory stays at the bound.
+        let mut f = Finder::new(false, 20).keep_lines(50);
+        for i in 0..10_000i64 {
+            let rid = format!("r{i}");
+            f.observe(&ev(0, i, &format!("({rid}) Extended Request Id: x")), &g);
+            let status = if i == 5_000 { 502 } else { 200 };
+            f.observe(
+                &ev(
+                    0,
+                    i,
+                    &format!("({rid}) Method completed with status: {status}"),
+                ),
+                &g,
+            );
+            assert!(f.lines.as_ref().unwrap().buffered <= 50);
+        }
+        let (found, _) = f.finish();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].lines.as_ref().map(Vec::len), Some(2));
     }
 
     #[test]

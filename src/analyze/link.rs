@@ -5,7 +5,10 @@
 //! the requests together, and keeps only the lines of those requests:
 //!
 //! 1. The API Gateway groups (execution, access, extra) over the failures' span (each
-//!    failure's ±5 min): their lines give each request's facts and linked ids.
+//!    failure's ±5 min): their lines give each request's facts and linked ids. When the
+//!    search read the execution and access logs whole it kept the failing requests' lines
+//!    (`Failure::lines`), and only the extra groups, and the failures whose lines it could
+//!    not keep, are read here: the API groups are then read once in all.
 //! 2. The Lambda groups the requests point to, over the span where their invocations can
 //!    be (first line − 1 min … last line + 15 min): the lines that mention a linked id.
 //! 3. The streams of the invocations found, over the span of their START … REPORT ranges
@@ -190,18 +193,20 @@ fn read_spec(
 }
 
 /// Trace every failure and send each trace on `tx` with the failure's index, in order, as
-/// soon as it is linked; `None` where it could not be (warned). `end_ms` is the end of the
-/// command's window (a failure's API lines are looked for up to it).
+/// soon as it is linked; `None` where it could not be (warned). `searched` is the window
+/// the failures were found in (a failure's API lines are looked for up to its end; the
+/// lines the search kept begin at its start).
 pub async fn link_all(
     aws: &Aws,
     groups: &[LogGroup],
     failures: &[Failure],
-    end_ms: i64,
+    searched: Window,
     base: &FetchSpec,
     progress: &Arc<Linking>,
     tx: tokio::sync::mpsc::UnboundedSender<(usize, Option<Trace>)>,
 ) {
     let (stats, outcome) = (&progress.stats, &progress.outcome);
+    let end_ms = searched.end_ms;
     let mut emit = Emit {
         done: (0..failures.len()).map(|_| None).collect(),
         next: 0,
@@ -240,69 +245,16 @@ pub async fn link_all(
     }
 
     // 1. The API Gateway lines of every failing request.
-    let api: Vec<usize> = (0..groups.len())
-        .filter(|&i| {
-            matches!(
-                groups[i].source,
-                Source::Execution | Source::Access | Source::Extra
-            )
-        })
-        .collect();
-    let rids: Vec<&str> = batch
-        .iter()
-        .map(|&i| failures[i].request_id.as_str())
-        .collect();
-    let w = span(batch.iter().map(|&i| windows[i])).expect("a failure");
-    let pattern = ids_pattern(&rids);
-    debug::log(format!(
-        "errors: reading {} between {} and {} {} (the API Gateway lines of {} failing requests)",
-        names(groups, &api),
-        format_ms(w.start_ms),
-        format_ms(w.end_ms),
-        if pattern.is_some() {
-            "with a pattern of their ids"
-        } else {
-            "whole: their ids do not fit in one pattern"
-        },
-        batch.len()
-    ));
-    let by_rid: HashMap<String, usize> = batch
-        .iter()
-        .map(|&i| (failures[i].request_id.clone(), i))
-        .collect();
-    let state = (
-        Ids::new(rids.iter().map(|s| s.to_string()).collect()),
-        by_rid,
-        windows.clone(),
-        groups.to_vec(),
-        HashMap::<usize, Vec<Event>>::new(),
-    );
-    let (_, _, _, _, mut api_lines) = scan(
+    let mut api_lines = api_lines(
         aws,
         groups,
-        vec![(api.clone(), read_spec(base, w, pattern, vec![]))],
+        failures,
+        &batch,
+        &windows,
+        searched.start_ms,
+        base,
         stats,
         outcome,
-        state,
-        |(ids, by_rid, windows, groups, keep), e| {
-            let mut hit = |rid: &str, e: &Event| {
-                if let Some(&i) = by_rid.get(rid)
-                    && e.timestamp >= windows[i].start_ms
-                    && e.timestamp <= windows[i].end_ms
-                {
-                    keep.entry(i).or_default().push(e.clone());
-                }
-            };
-            if groups[e.group].source == Source::Execution
-                && let Some((rid, _)) = extract::exec_prefix(&e.message)
-            {
-                hit(rid, &e);
-                return;
-            }
-            for rid in ids.in_line(&e.message) {
-                hit(rid, &e);
-            }
-        },
     )
     .await;
     let mut found: BTreeMap<usize, Found> = BTreeMap::new();
@@ -487,6 +439,154 @@ pub async fn link_all(
     state.ready(i64::MAX);
 }
 
+/// The API Gateway lines of the failures `batch`: those the search kept
+/// ([`Failure::lines`], from `kept_from` on), and what is read for the rest — the
+/// execution, access and extra groups over each failure's window (or, for a failure
+/// whose lines were kept, only the part of its window before `kept_from`), in one read
+/// (a pattern of their ids when they fit in one). The extra (`--log-group`) groups are
+/// read for every failure, the search never reads them. Nothing is read when the search
+/// kept every failure's lines and no window reaches before `kept_from`.
+#[allow(clippy::too_many_arguments)]
+async fn api_lines(
+    aws: &Aws,
+    groups: &[LogGroup],
+    failures: &[Failure],
+    batch: &[usize],
+    windows: &[Window],
+    kept_from: i64,
+    base: &FetchSpec,
+    stats: &Arc<FetchStats>,
+    outcome: &Arc<Outcome>,
+) -> HashMap<usize, Vec<Event>> {
+    let of = |want: &dyn Fn(Source) -> bool| -> Vec<usize> {
+        (0..groups.len())
+            .filter(|&g| want(groups[g].source))
+            .collect()
+    };
+    let api = of(&|s| matches!(s, Source::Execution | Source::Access | Source::Extra));
+    let extra = of(&|s| s == Source::Extra);
+    let mut kept: HashMap<usize, Vec<Event>> = HashMap::new();
+    // Per failure, the end of what is read in every API group (absent: nothing).
+    let mut read_to: HashMap<usize, i64> = HashMap::new();
+    for &i in batch {
+        let w = windows[i];
+        match &failures[i].lines {
+            Some(v) => {
+                let v = v
+                    .iter()
+                    .filter(|e| e.timestamp >= w.start_ms && e.timestamp <= w.end_ms);
+                kept.insert(i, v.cloned().collect());
+                if w.start_ms < kept_from {
+                    read_to.insert(i, kept_from - 1);
+                }
+            }
+            None => {
+                read_to.insert(i, w.end_ms);
+            }
+        }
+    }
+    // (groups, failures, span) of each read: the failures with something to read in every
+    // API group; the others in the extra groups only.
+    let mut plan: Vec<(Vec<usize>, Vec<usize>, Window)> = Vec::new();
+    let mut full: Vec<usize> = read_to.keys().copied().collect();
+    full.sort_unstable();
+    if !full.is_empty() && !api.is_empty() {
+        let w = span(full.iter().map(|&i| Window {
+            start_ms: windows[i].start_ms,
+            end_ms: read_to[&i],
+        }))
+        .expect("a failure");
+        plan.push((api.clone(), full, w));
+    }
+    let read_extra: Vec<usize> = batch
+        .iter()
+        .copied()
+        .filter(|i| !read_to.contains_key(i))
+        .collect();
+    if !read_extra.is_empty() && !extra.is_empty() {
+        let w = span(read_extra.iter().map(|&i| windows[i])).expect("a failure");
+        plan.push((extra.clone(), read_extra, w));
+    }
+    if !kept.is_empty() {
+        debug::log(format!(
+            "errors: the execution and access lines of {} failing requests came with the search",
+            kept.len()
+        ));
+    }
+    let mut reads = Vec::new();
+    for (gs, which, w) in &plan {
+        let w = *w;
+        let rids: Vec<&str> = which
+            .iter()
+            .map(|&i| failures[i].request_id.as_str())
+            .collect();
+        let pattern = ids_pattern(&rids);
+        debug::log(format!(
+            "errors: reading {} between {} and {} {} (the API Gateway lines of {} failing requests)",
+            names(groups, gs),
+            format_ms(w.start_ms),
+            format_ms(w.end_ms),
+            if pattern.is_some() {
+                "with a pattern of their ids"
+            } else {
+                "whole: their ids do not fit in one pattern"
+            },
+            which.len()
+        ));
+        reads.push((gs.clone(), read_spec(base, w, pattern, vec![])));
+    }
+    if reads.is_empty() {
+        return kept;
+    }
+    let by_rid: HashMap<String, usize> = batch
+        .iter()
+        .map(|&i| (failures[i].request_id.clone(), i))
+        .collect();
+    let rids: Vec<String> = by_rid.keys().cloned().collect();
+    let state = (
+        Ids::new(rids),
+        by_rid,
+        windows.to_vec(),
+        groups.to_vec(),
+        read_to,
+        HashMap::<usize, Vec<Event>>::new(),
+    );
+    let (_, _, _, _, _, read) = scan(
+        aws,
+        groups,
+        reads,
+        stats,
+        outcome,
+        state,
+        |(ids, by_rid, windows, groups, read_to, keep), e| {
+            let extra = groups[e.group].source == Source::Extra;
+            let mut hit = |rid: &str, e: &Event| {
+                if let Some(&i) = by_rid.get(rid)
+                    && (extra || read_to.get(&i).is_some_and(|&to| e.timestamp <= to))
+                    && e.timestamp >= windows[i].start_ms
+                    && e.timestamp <= windows[i].end_ms
+                {
+                    keep.entry(i).or_default().push(e.clone());
+                }
+            };
+            if groups[e.group].source == Source::Execution
+                && let Some((rid, _)) = extract::exec_prefix(&e.message)
+            {
+                hit(rid, &e);
+                return;
+            }
+            for rid in ids.in_line(&e.message) {
+                hit(rid, &e);
+            }
+        },
+    )
+    .await;
+    for (i, v) in read {
+        kept.entry(i).or_default().extend(v);
+    }
+    kept
+}
+
 /// A request whose API and Lambda lines are known, waiting for its invocations' streams.
 struct Pending {
     i: usize,
@@ -601,6 +701,14 @@ mod tests {
         assert!(rx.try_recv().is_err());
         emit.set(2, None);
         assert_eq!(rx.try_recv().unwrap().0, 2);
+    }
+
+    #[test]
+    fn progress_says_failures_found_and_linked() {
+        let l = Linking::default();
+        l.found.store(12, Ordering::Relaxed);
+        l.linked.store(3, Ordering::Relaxed);
+        assert_eq!(l.progress(), "12 failures found, 3 linked");
     }
 
     #[test]

@@ -210,6 +210,8 @@ pub struct Summary<'a> {
     counted: HashSet<String>,
     /// The API's routes (resource templates / route keys), to name a concrete path by.
     routes_known: Vec<String>,
+    /// `--route`: only these routes' requests are counted.
+    only_routes: Option<Vec<String>>,
     in_flight: HashMap<String, String>,
     pub unreadable: extract::Unreadable,
     /// Requests an authorizer denied, until their status line (some never log one).
@@ -239,6 +241,7 @@ impl<'a> Summary<'a> {
             groups,
             counted: HashSet::new(),
             routes_known: Vec::new(),
+            only_routes: None,
             in_flight: HashMap::new(),
             unreadable: extract::Unreadable::default(),
             denied: HashSet::new(),
@@ -263,6 +266,23 @@ impl<'a> Summary<'a> {
         self
     }
 
+    /// Whether a request of this logged route (`None`: not logged) is counted.
+    fn route_wanted(&self, route: Option<&str>) -> bool {
+        let Some(only) = &self.only_routes else {
+            return true;
+        };
+        route.is_some_and(|r| {
+            let r = match_route(&self.routes_known, r).unwrap_or_else(|| r.to_string());
+            only.contains(&r)
+        })
+    }
+
+    /// Count only the requests of these routes (`--route`, #21; as the API defines them).
+    pub fn only_routes(mut self, routes: Option<Vec<String>>) -> Self {
+        self.only_routes = routes;
+        self
+    }
+
     /// What each function's resource policy says about other callers.
     pub fn with_shared(mut self, shared: crate::resolve::sharing::Shared) -> Self {
         self.shared = shared;
@@ -276,6 +296,9 @@ impl<'a> Summary<'a> {
                 self.counted.clear();
             }
             self.counted.insert(rid.to_string());
+            if !self.route_wanted(Some(&route)) {
+                return;
+            }
             let route = match_route(&self.routes_known, &route).unwrap_or(route);
             self.count_request(route, status);
         }
@@ -421,7 +444,9 @@ impl<'a> Summary<'a> {
         } else if text.starts_with("Received response.") {
             let mut f = extract::ApiFacts::default();
             f.scan_exec(text);
-            if let Some(l) = f.integration_latency_ms {
+            if let Some(l) = f.integration_latency_ms
+                && self.route_wanted(self.in_flight.get(rid).map(String::as_str))
+            {
                 self.integration.add(l);
             }
         }
@@ -444,8 +469,11 @@ impl<'a> Summary<'a> {
             .clone()
             .or(r.extended_request_id.clone())
             .unwrap_or_default();
+        let wanted = self.route_wanted(Some(&route));
         self.count_once(&rid, route, status);
-        if let Some(l) = r.integration_latency_ms {
+        if let Some(l) = r.integration_latency_ms
+            && wanted
+        {
             self.integration.add(l);
         }
         for id in [&r.integration_request_id, &r.authorizer_request_id]
@@ -502,8 +530,9 @@ impl<'a> Summary<'a> {
 
     pub fn finish(mut self) -> Report {
         // Denied requests that logged no status (and no access line counted them): 4xx.
+        // They logged no route: not counted under `--route`.
         for rid in std::mem::take(&mut self.denied) {
-            if !self.counted.contains(&rid) {
+            if !self.counted.contains(&rid) && self.only_routes.is_none() {
                 self.requests += 1;
                 *self.classes.entry("4xx".into()).or_default() += 1;
                 let r = self

@@ -1,6 +1,6 @@
 //! `apitrace errors`: resolve → find the failing requests → link each → print them.
 
-use super::{connect, engine, finish_write, resolve_readable, since_deploy};
+use super::{connect_with, engine, finish_write, resolve_readable, since_deploy};
 use crate::cli::{self};
 use crate::config::{Env, GetConfig};
 use crate::core::model::{LogGroup, Source};
@@ -22,9 +22,12 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
     if args.output == cli::ErrorsFormat::Github {
         error::set_workflow_commands(true);
     }
-    let aws = connect(&args.aws, &mut cfg).await?;
+    let aws = connect_with(&args.aws, &mut cfg, true).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
+    // `--route`: only its requests' failures (#21).
+    let only_routes = resolve::chosen_routes(&res, &cfg.select)?;
+    let known_routes = res.routes.clone();
     // The execution log decides; the access log only where there is none (HTTP APIs).
     let exec: Vec<usize> = (0..groups.len())
         .filter(|&i| groups[i].source == Source::Execution)
@@ -34,6 +37,12 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
             .filter(|&i| groups[i].source == Source::Access)
             .collect();
         (access, None)
+    } else if only_routes.is_some() {
+        // The route of each request too (a pattern read: Logs Insights).
+        (
+            exec,
+            Some(format!("{} ?\"HTTP Method\"", failures::EXEC_PATTERN)),
+        )
     } else {
         (exec, Some(failures::EXEC_PATTERN.to_string()))
     };
@@ -71,8 +80,12 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
     // Progress counts the calls of both passes, and the failures found and linked.
     let outcome = Arc::new(Outcome::default());
     let stats = linking.stats.clone();
+    // With FilterLogEvents the execution log is read whole and the failing requests'
+    // lines are kept as they are found: the linking reads those groups no more (#17).
+    let access_too = pattern_used(&spec);
+    let keep = read_whole_once(&mut spec);
     let mut receivers = fetch::open(&aws, &groups, &which, &spec, stats.clone(), outcome.clone());
-    if pattern_used(&spec) {
+    if access_too {
         // Requests rejected before the integration (authorizer, WAF, throttling, missing
         // token) may log no `Method completed` line: their status is in the access log,
         // read whole next to the execution log's failure lines.
@@ -96,7 +109,10 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
     let scan_groups = groups.clone();
     let counter = linking.clone();
     let (found, total, unreadable) = tokio::task::spawn_blocking(move || {
-        let mut finder = Finder::new(include_4xx, limit);
+        let mut finder = Finder::new(include_4xx, limit).only_routes(known_routes, only_routes);
+        if keep {
+            finder = finder.keep_lines(KEPT_LINES);
+        }
         for e in Merger::new(receivers) {
             finder.observe(&e, &scan_groups);
             counter
@@ -128,7 +144,7 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
         &aws,
         &groups,
         &found[..shown.len()],
-        cfg.window.end_ms,
+        cfg.window,
         &tspec,
         &linking,
         tx,
@@ -274,4 +290,22 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
 /// Whether `errors` searched the execution log (so the access log is read besides).
 fn pattern_used(spec: &fetch::FetchSpec) -> bool {
     spec.filter_pattern.is_some()
+}
+
+/// Undecided requests' lines `errors` keeps at most while it searches (#17): past it the
+/// oldest request's are dropped, and it is read again should it fail.
+const KEPT_LINES: usize = 200_000;
+
+/// `errors` with FilterLogEvents: search the execution log whole (no pattern), so that the
+/// failing requests' lines come with the search and the linking does not read the API
+/// groups again. On AWS a pattern saves bytes, not calls (a filtered page holds what one
+/// time-bounded scan found, aws-notes §5.3); a second read costs the calls of the window
+/// again. A Logs Insights search keeps its pattern (its rows are capped). Whether the
+/// lines are kept.
+fn read_whole_once(spec: &mut fetch::FetchSpec) -> bool {
+    if spec.engine != fetch::Engine::Filter {
+        return false;
+    }
+    spec.filter_pattern = None;
+    true
 }

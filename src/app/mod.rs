@@ -244,6 +244,13 @@ async fn engine(
 
 /// Connect to AWS, and settle `--api`/`--url` into `cfg.target` (#21).
 async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
+    let by_path = cfg.request_id.is_some();
+    connect_with(aws_args, cfg, by_path).await
+}
+
+/// [`connect`]; `by_path`: a `--url`'s path selects the route(s) (`summary` and `errors`
+/// count only their requests, and every command reads only their functions).
+async fn connect_with(aws_args: &cli::AwsArgs, cfg: &mut GetConfig, by_path: bool) -> Result<Aws> {
     let aws = Aws::connect(&aws_args.into()).await?;
     let Some(lookup) = cfg.lookup.take() else {
         return Ok(aws);
@@ -258,7 +265,7 @@ async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
     }
     cfg.target = target;
     // A trace follows the URL's request: only the functions behind its route.
-    if cfg.request_id.is_some() && cfg.select.route.is_none() {
+    if by_path && cfg.select.route.is_none() {
         cfg.select.route_path = path;
     }
     Ok(aws)

@@ -1,6 +1,6 @@
 //! `apitrace summary`: resolve → stream every group through the summary → print it.
 
-use super::{connect, engine, finish_write, resolve_readable, since_deploy};
+use super::{connect_with, engine, finish_write, resolve_readable, since_deploy};
 use crate::cli::{self, OutputFormat};
 use crate::config::GetConfig;
 use crate::core::model::FetchStats;
@@ -14,9 +14,10 @@ use std::sync::Arc;
 
 /// `apitrace summary`: stream every group of the window through the summary.
 pub async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> {
-    let aws = connect(&args.aws, &mut cfg).await?;
+    let aws = connect_with(&args.aws, &mut cfg, true).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
+    let only_routes = crate::resolve::chosen_routes(&res, &cfg.select)?;
     let shared =
         crate::resolve::sharing::other_callers(&aws, &res.api_id, &res.stage, &groups).await;
     let outcome = Arc::new(Outcome::default());
@@ -34,6 +35,7 @@ pub async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> 
     let report = tokio::task::spawn_blocking(move || {
         let mut s = crate::analyze::summary::Summary::new(&groups)
             .with_routes(res.routes)
+            .only_routes(only_routes)
             .with_shared(shared);
         for e in Merger::new(receivers) {
             s.observe(&e);

@@ -149,7 +149,7 @@ pub struct SelectArgs {
 
     /// Only the Lambda functions behind this route: 'GET /orders/{id}' as the API defines
     /// it, or a path that was called ('GET /orders/42'); the API's own logs and its
-    /// authorizers are still read.
+    /// authorizers are still read. summary and errors count only its requests.
     #[arg(long, value_name = "ROUTE")]
     pub route: Option<String>,
 }

@@ -159,6 +159,39 @@ pub async fn resolve(
 /// behind the matching routes (a group's reasons name its routes: `GET /users/{id}
 /// integration`, `GET /items, POST /items integration`).
 fn narrow_to_routes(res: &mut Resolution, select: &Selection) -> Result<()> {
+    let Some(chosen) = chosen_routes(res, select)? else {
+        if let (None, Some(path)) = (&select.route, &select.route_path) {
+            note(format!(
+                "the URL's path {path} matches no route: every function is read"
+            ));
+        }
+        return Ok(());
+    };
+    note(format!(
+        "route {}: only the functions behind it",
+        chosen.join(", ")
+    ));
+    let names_route = |why: &str, r: &str| {
+        let keys = why.split(" integration").next().unwrap_or_default();
+        keys.split(", ").any(|k| k == r)
+    };
+    res.groups.retain(|g| {
+        g.source != Source::Lambda
+            || g.reasons
+                .iter()
+                .any(|why| chosen.iter().any(|r| names_route(why, r)))
+    });
+    Ok(())
+}
+
+/// The API's routes that `--route` (or a URL's path) selects, as the API defines them
+/// (`GET /orders/{id}`): `None` when nothing narrows; a `--route` that matches none of
+/// them is a usage error listing them. `summary` and `errors` count only these routes'
+/// requests (#21).
+pub fn chosen_routes(res: &Resolution, select: &Selection) -> Result<Option<Vec<String>>> {
+    if res.api_id.is_empty() {
+        return Ok(None); // only --log-group groups: no API, no routes
+    }
     let matching = |concrete: &str| crate::resolve::route::match_route(&res.routes, concrete);
     let chosen: Vec<String> = match (&select.route, &select.route_path) {
         (Some(r), _) => {
@@ -203,30 +236,13 @@ fn narrow_to_routes(res: &mut Resolution, select: &Selection) -> Result<()> {
                 }
             }
             if v.is_empty() {
-                note(format!(
-                    "the URL's path {path} matches no route: every function is read"
-                ));
-                return Ok(());
+                return Ok(None);
             }
             v
         }
-        _ => return Ok(()),
+        _ => return Ok(None),
     };
-    note(format!(
-        "route {}: only the functions behind it",
-        chosen.join(", ")
-    ));
-    let names_route = |why: &str, r: &str| {
-        let keys = why.split(" integration").next().unwrap_or_default();
-        keys.split(", ").any(|k| k == r)
-    };
-    res.groups.retain(|g| {
-        g.source != Source::Lambda
-            || g.reasons
-                .iter()
-                .any(|why| chosen.iter().any(|r| names_route(why, r)))
-    });
-    Ok(())
+    Ok(Some(chosen))
 }
 
 async fn resolve_api(aws: &Aws, api_id: &str, stage: &str) -> Result<Resolution> {
