@@ -649,38 +649,20 @@ pub fn command() -> clap::Command {
         .mut_subcommand("summary", |c| c.after_help(TIME_HELP))
 }
 
-/// Parse the process arguments, with the config file's defaults unless `--no-config`
-/// (exits with clap's usage error, code 2, on bad input or a bad config file).
-pub fn parse() -> Cli {
+/// Parse `args` (the program name first) with `defaults` (the config file's settings, if
+/// any) as the flags' defaults. Nothing is read, printed or exited here: `config::command_line`
+/// decides what a `clap::Error` (help, version, a usage error) comes to.
+pub fn parse_from(
+    args: &[std::ffi::OsString],
+    defaults: Option<&[(&'static str, String)]>,
+) -> Result<Cli, clap::Error> {
     use clap::FromArgMatches;
     let mut cmd = command();
-    if !std::env::args_os().any(|a| a == "--no-config")
-        && let Some(path) = crate::cli::userconfig::path()
-    {
-        match crate::cli::userconfig::load(&path) {
-            Ok(settings) => cmd = crate::cli::userconfig::apply(cmd, &settings),
-            Err(e) => std::process::exit(crate::ui::error::report(&e).into()),
-        }
+    if let Some(settings) = defaults {
+        cmd = userconfig::apply(cmd, settings);
     }
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let matches = cmd
-        .try_get_matches_from(&args)
-        .unwrap_or_else(|e| usage_exit(e, &args));
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_exit(e, &args))
-}
-
-/// Help and version go out as clap prints them; a usage error in apitrace's own shape
-/// (`usage.rs`), exit 2.
-fn usage_exit(e: clap::Error, args: &[std::ffi::OsString]) -> ! {
-    use clap::error::ErrorKind::*;
-    if matches!(
-        e.kind(),
-        DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
-        e.exit()
-    }
-    let hinted = crate::cli::usage::translate(&e, args.get(1..).unwrap_or_default());
-    std::process::exit(crate::ui::error::report(&anyhow::Error::new(hinted)).into())
+    let matches = cmd.try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
 }
 
 /// The bounds of `--max-tps` (also checked for the config file's `max-tps`).
