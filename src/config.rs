@@ -328,9 +328,9 @@ macro_rules! common {
     ($args:expr) => {
         Common {
             api: &$args.api,
-            start: &$args.start,
-            end: &$args.end,
-            since_deploy: $args.since_deploy,
+            start: &$args.window.start,
+            end: &$args.window.end,
+            since_deploy: $args.window.since_deploy,
             select: &$args.select,
             rate: &$args.rate,
             aws: &$args.aws,
@@ -431,7 +431,7 @@ impl GetConfig {
             )
             .into());
         }
-        if follow && args.end != "now" {
+        if follow && args.window.end != "now" {
             return Err(Hinted::usage(
                 format!("{flag} follows from now on, so it takes no --end"),
                 format!("leave out --end, or leave out {flag} for a fixed window"),
@@ -522,9 +522,9 @@ impl GetConfig {
         };
         Common {
             api: &args.api,
-            start: &args.start,
-            end: &args.end,
-            since_deploy: args.since_deploy,
+            start: &args.window.start,
+            end: &args.window.end,
+            since_deploy: args.window.since_deploy,
             select: &args.select,
             rate: &rate,
             aws: &args.aws,

@@ -125,6 +125,24 @@ impl ApiArgs {
     }
 }
 
+/// The window a command reads, shared by `get`, `trace`, `errors`, `summary` and `query`.
+/// The help and the default here are those of `errors`, `summary` and `query`; `command()`
+/// gives `get` (`5m ago`) and `trace` (`24h ago`) their own.
+#[derive(Debug, Args, Clone)]
+pub struct WindowArgs {
+    /// Start of the window (see TIME in `apitrace get --help`).
+    #[arg(short = 's', long, value_name = "TIME", default_value = "1h ago")]
+    pub start: String,
+
+    /// End of the window.
+    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
+    pub end: String,
+
+    /// Start the window at the stage's current deployment (less a minute), instead of --start.
+    #[arg(long, conflicts_with = "start")]
+    pub since_deploy: bool,
+}
+
 /// Which log groups to read, beyond the resolved ones; shared by `get` and `groups`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SelectArgs {
@@ -154,17 +172,8 @@ pub struct GetArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 
-    /// Start of the window (see TIME below).
-    #[arg(short = 's', long, value_name = "TIME", default_value = "5m ago")]
-    pub start: String,
-
-    /// End of the window (see TIME below).
-    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
-    pub end: String,
-
-    /// Start the window at the stage's current deployment (less a minute), instead of --start.
-    #[arg(long, conflicts_with = "start")]
-    pub since_deploy: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// CloudWatch filter pattern, passed to FilterLogEvents for every group.
     ///
@@ -226,17 +235,8 @@ pub struct TraceArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 
-    /// Start of the window to search (see TIME in `apitrace get --help`).
-    #[arg(short = 's', long, value_name = "TIME", default_value = "24h ago")]
-    pub start: String,
-
-    /// End of the window to search.
-    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
-    pub end: String,
-
-    /// Search from the stage's current deployment (less a minute), instead of --start.
-    #[arg(long, conflicts_with = "start")]
-    pub since_deploy: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Leave the CloudWatch console links out of the text summary (JSON keeps `links`).
     #[arg(long)]
@@ -327,17 +327,8 @@ pub struct ErrorsArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 
-    /// Start of the window (see TIME in `apitrace get --help`).
-    #[arg(short = 's', long, value_name = "TIME", default_value = "1h ago")]
-    pub start: String,
-
-    /// End of the window.
-    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
-    pub end: String,
-
-    /// Start the window at the stage's current deployment (less a minute), instead of --start.
-    #[arg(long, conflicts_with = "start")]
-    pub since_deploy: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Also report requests that ended with a 4xx status.
     #[arg(long)]
@@ -394,17 +385,8 @@ pub struct SummaryArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 
-    /// Start of the window (see TIME in `apitrace get --help`).
-    #[arg(short = 's', long, value_name = "TIME", default_value = "1h ago")]
-    pub start: String,
-
-    /// End of the window.
-    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
-    pub end: String,
-
-    /// Start the window at the stage's current deployment (less a minute), instead of --start.
-    #[arg(long, conflicts_with = "start")]
-    pub since_deploy: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Output format.
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
@@ -459,17 +441,8 @@ pub struct QueryArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 
-    /// Start of the window (see TIME in `apitrace get --help`).
-    #[arg(short = 's', long, value_name = "TIME", default_value = "1h ago")]
-    pub start: String,
-
-    /// End of the window.
-    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
-    pub end: String,
-
-    /// Start the window at the stage's current deployment (less a minute), instead of --start.
-    #[arg(long, conflicts_with = "start")]
-    pub since_deploy: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Output: text (an aligned table on a terminal, tab-separated values in a pipe) or json
     /// (JSON Lines, one object per row).
@@ -639,10 +612,25 @@ milliseconds (13 digits).";
 pub fn command() -> clap::Command {
     use clap::CommandFactory;
     Cli::command()
-        .mut_subcommand("get", |c| c.after_help(TIME_HELP))
+        .mut_subcommand("get", |c| {
+            c.after_help(TIME_HELP)
+                .mut_arg("start", |a| {
+                    a.help("Start of the window (see TIME below)")
+                        .default_value("5m ago")
+                })
+                .mut_arg("end", |a| a.help("End of the window (see TIME below)"))
+        })
         .mut_subcommand("trace", |c| {
             c.after_help(TIME_HELP).mut_arg("output", |a| {
                 a.help("Output format: text (a summary, then the lines), or JSON (one object: the summary fields and its events)")
+            })
+            .mut_arg("start", |a| {
+                a.help("Start of the window to search (see TIME in `apitrace get --help`)")
+                    .default_value("24h ago")
+            })
+            .mut_arg("end", |a| a.help("End of the window to search"))
+            .mut_arg("since_deploy", |a| {
+                a.help("Search from the stage's current deployment (less a minute), instead of --start")
             })
         })
         .mut_subcommand("errors", |c| c.after_help(TIME_HELP))
@@ -758,8 +746,8 @@ mod tests {
             panic!("not get")
         };
         assert_eq!(g.api.target(), Some(("abc".into(), "prod".into())));
-        assert_eq!(g.start, "2h ago");
-        assert_eq!(g.end, "now");
+        assert_eq!(g.window.start, "2h ago");
+        assert_eq!(g.window.end, "now");
         assert!(g.out.no_group && g.out.no_stream && g.out.timestamp && !g.out.ingestion_time);
         assert_eq!(g.aws.region.as_deref(), Some("eu-west-1"));
         assert_eq!(g.select.only, vec![SourceArg::Execution, SourceArg::Lambda]);
