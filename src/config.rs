@@ -190,6 +190,34 @@ pub fn color_enabled(when: ColorWhen, env: &Env) -> bool {
     }
 }
 
+/// The command line, with the config file's defaults unless `--no-config`; or, when
+/// there is nothing to run, the exit code: help and version are printed as clap prints
+/// them (0), a bad config file or a usage error is reported in apitrace's own shape
+/// (`cli::usage`), exit 2.
+pub fn command_line(args: &[std::ffi::OsString]) -> std::result::Result<cli::Cli, u8> {
+    let mut defaults = None;
+    if !args.iter().any(|a| a == "--no-config")
+        && let Some(path) = cli::userconfig::path()
+    {
+        match cli::userconfig::load(&path) {
+            Ok(settings) => defaults = Some(settings),
+            Err(e) => return Err(crate::ui::error::report(&e)),
+        }
+    }
+    cli::parse_from(args, defaults.as_deref()).map_err(|e| {
+        use clap::error::ErrorKind::*;
+        if matches!(
+            e.kind(),
+            DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand
+        ) {
+            let _ = e.print();
+            return u8::try_from(e.exit_code()).unwrap_or(2);
+        }
+        let hinted = cli::usage::translate(&e, args.get(1..).unwrap_or_default());
+        crate::ui::error::report(&anyhow::Error::new(hinted))
+    })
+}
+
 /// What `aws` needs to connect, from the AWS flags: plain values, so `aws` does not depend
 /// on the command line's types. `call_timeout` is checked where it is used
 /// (`Aws::connect`), after the profile and region, as before.
@@ -306,9 +334,9 @@ macro_rules! common {
     ($args:expr) => {
         Common {
             api: &$args.api,
-            start: &$args.start,
-            end: &$args.end,
-            since_deploy: $args.since_deploy,
+            start: &$args.window.start,
+            end: &$args.window.end,
+            since_deploy: $args.window.since_deploy,
             select: &$args.select,
             rate: &$args.rate,
             aws: &$args.aws,
@@ -409,7 +437,7 @@ impl GetConfig {
             )
             .into());
         }
-        if follow && args.end != "now" {
+        if follow && args.window.end != "now" {
             return Err(Hinted::usage(
                 format!("{flag} follows from now on, so it takes no --end"),
                 format!("leave out --end, or leave out {flag} for a fixed window"),
@@ -500,9 +528,9 @@ impl GetConfig {
         };
         Common {
             api: &args.api,
-            start: &args.start,
-            end: &args.end,
-            since_deploy: args.since_deploy,
+            start: &args.window.start,
+            end: &args.window.end,
+            since_deploy: args.window.since_deploy,
             select: &args.select,
             rate: &rate,
             aws: &args.aws,

@@ -46,7 +46,11 @@ fn main() -> ExitCode {
             ),
         )));
     }
-    let cli = cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match config::command_line(&args) {
+        Ok(cli) => cli,
+        Err(code) => return ExitCode::from(code),
+    };
     let env = config::Env::from_process();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

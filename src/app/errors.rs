@@ -6,9 +6,8 @@ use crate::config::{Env, GetConfig};
 use crate::core::model::{LogGroup, Source};
 use crate::fetch::{self, FetchSpec, Outcome};
 use crate::merge::Merger;
-use crate::render::errors::{failure_detail, failure_title};
-use crate::render::output::Printer;
-use crate::render::trace::{trace_json_value, trace_links};
+use crate::render::errors::write_failure;
+use crate::render::trace::trace_json_value;
 use crate::resolve::{self};
 use crate::ui::error::{self, Hinted, warn};
 use anyhow::{Context, Result};
@@ -152,80 +151,6 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let github = args.output == cli::ErrorsFormat::Github;
-    let print_one = |out: &mut BufWriter<io::StdoutLock<'_>>,
-                     f: &crate::analyze::failures::Failure,
-                     t: Option<&crate::analyze::trace::Trace>|
-     -> io::Result<()> {
-        let mut stop = String::new();
-        let title = failure_title(f, t);
-        let detail = t.map(failure_detail).unwrap_or_default();
-        // The request in the CloudWatch console (#21): a Logs Insights query for its ids.
-        let insights = t
-            .filter(|_| cfg.links)
-            .map(|t| {
-                trace_links(t, &groups, &cfg)["insights"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string()
-            })
-            .filter(|u| !u.is_empty());
-        if github {
-            let link = insights
-                .as_deref()
-                .map(|u| format!("\nLogs Insights: {u}"))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "::error title={}::{}",
-                failures::gh_escape_property(&title),
-                failures::gh_escape_data(&format!(
-                    "request {} at {}{detail}{link}",
-                    f.request_id,
-                    crate::core::time::format_ms(f.timestamp)
-                ))
-            )?;
-            writeln!(out, "::group::{}", failures::gh_escape_data(&title))?;
-            // The lines come from the logs: the runner must not execute a
-            // `::command::` hidden in them (after a newline, or at column 0).
-            let lines = t
-                .iter()
-                .flat_map(|t| t.events.iter().flat_map(|e| [&*e.message, &*e.stream]));
-            stop = failures::gh_stop_token(lines);
-            writeln!(out, "::stop-commands::{stop}")?;
-        } else {
-            use owo_colors::OwoColorize;
-            let head = format!(
-                "== {title} request {} at {}{detail}",
-                f.request_id,
-                crate::core::time::format_ms(f.timestamp)
-            );
-            // Method, path, ids and function names come from the logs.
-            let head = if cfg.output.terminal {
-                crate::core::text::sanitize_field(&head).into_owned()
-            } else {
-                head
-            };
-            if cfg.output.color {
-                writeln!(out, "{}", head.red().bold())?;
-            } else {
-                writeln!(out, "{head}")?;
-            }
-            if let Some(u) = &insights {
-                writeln!(out, "   insights  {u}")?;
-            }
-        }
-        if let Some(t) = t {
-            let mut printer = Printer::new(&mut *out, cfg.output.clone(), &groups);
-            for e in &t.events {
-                printer.print(e)?;
-            }
-        }
-        if github {
-            writeln!(out, "::{stop}::")?;
-            writeln!(out, "::endgroup::")?;
-        }
-        out.flush()
-    };
     let mut arr = Vec::new();
     let mut written: io::Result<()> = Ok(());
     let printing = async {
@@ -240,7 +165,7 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
                 (cli::ErrorsFormat::Json, None) => Ok(()),
                 _ => {
                     crate::ui::progress::clear();
-                    print_one(&mut out, shown[i], t.as_ref())
+                    write_failure(&mut out, shown[i], t.as_ref(), github, &groups, &cfg)
                 }
             };
         }

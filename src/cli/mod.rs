@@ -131,6 +131,24 @@ impl ApiArgs {
     }
 }
 
+/// The window a command reads, shared by `get`, `trace`, `errors`, `summary` and `query`.
+/// The help and the default here are those of `errors`, `summary` and `query`; `command()`
+/// gives `get` (`5m ago`) and `trace` (`24h ago`) their own.
+#[derive(Debug, Args, Clone)]
+pub struct WindowArgs {
+    /// Start of the window (see TIME in `apitrace get --help`).
+    #[arg(short = 's', long, value_name = "TIME", default_value = "1h ago")]
+    pub start: String,
+
+    /// End of the window.
+    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
+    pub end: String,
+
+    /// Start the window at the stage's current deployment (less a minute), instead of --start.
+    #[arg(long, conflicts_with = "start")]
+    pub since_deploy: bool,
+}
+
 /// Which log groups to read, beyond the resolved ones; shared by `get` and `groups`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SelectArgs {
@@ -160,17 +178,8 @@ pub struct GetArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 
-    /// Start of the window (see TIME below).
-    #[arg(short = 's', long, value_name = "TIME", default_value = "5m ago")]
-    pub start: String,
-
-    /// End of the window (see TIME below).
-    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
-    pub end: String,
-
-    /// Start the window at the stage's current deployment (less a minute), instead of --start.
-    #[arg(long, conflicts_with = "start")]
-    pub since_deploy: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// CloudWatch filter pattern, passed to FilterLogEvents for every group.
     ///
@@ -232,17 +241,8 @@ pub struct TraceArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 
-    /// Start of the window to search (see TIME in `apitrace get --help`).
-    #[arg(short = 's', long, value_name = "TIME", default_value = "24h ago")]
-    pub start: String,
-
-    /// End of the window to search.
-    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
-    pub end: String,
-
-    /// Search from the stage's current deployment (less a minute), instead of --start.
-    #[arg(long, conflicts_with = "start")]
-    pub since_deploy: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Leave the CloudWatch console links out of the text summary (JSON keeps `links`).
     #[arg(long)]
@@ -333,17 +333,8 @@ pub struct ErrorsArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 
-    /// Start of the window (see TIME in `apitrace get --help`).
-    #[arg(short = 's', long, value_name = "TIME", default_value = "1h ago")]
-    pub start: String,
-
-    /// End of the window.
-    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
-    pub end: String,
-
-    /// Start the window at the stage's current deployment (less a minute), instead of --start.
-    #[arg(long, conflicts_with = "start")]
-    pub since_deploy: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Also report requests that ended with a 4xx status.
     #[arg(long)]
@@ -400,17 +391,8 @@ pub struct SummaryArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 
-    /// Start of the window (see TIME in `apitrace get --help`).
-    #[arg(short = 's', long, value_name = "TIME", default_value = "1h ago")]
-    pub start: String,
-
-    /// End of the window.
-    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
-    pub end: String,
-
-    /// Start the window at the stage's current deployment (less a minute), instead of --start.
-    #[arg(long, conflicts_with = "start")]
-    pub since_deploy: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Output format.
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
@@ -465,17 +447,8 @@ pub struct QueryArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 
-    /// Start of the window (see TIME in `apitrace get --help`).
-    #[arg(short = 's', long, value_name = "TIME", default_value = "1h ago")]
-    pub start: String,
-
-    /// End of the window.
-    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
-    pub end: String,
-
-    /// Start the window at the stage's current deployment (less a minute), instead of --start.
-    #[arg(long, conflicts_with = "start")]
-    pub since_deploy: bool,
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Output: text (an aligned table on a terminal, tab-separated values in a pipe) or json
     /// (JSON Lines, one object per row).
@@ -645,48 +618,45 @@ milliseconds (13 digits).";
 pub fn command() -> clap::Command {
     use clap::CommandFactory;
     Cli::command()
-        .mut_subcommand("get", |c| c.after_help(TIME_HELP))
+        .mut_subcommand("get", |c| {
+            c.after_help(TIME_HELP)
+                .mut_arg("start", |a| {
+                    a.help("Start of the window (see TIME below)")
+                        .default_value("5m ago")
+                })
+                .mut_arg("end", |a| a.help("End of the window (see TIME below)"))
+        })
         .mut_subcommand("trace", |c| {
             c.after_help(TIME_HELP).mut_arg("output", |a| {
                 a.help("Output format: text (a summary, then the lines), or JSON (one object: the summary fields and its events)")
+            })
+            .mut_arg("start", |a| {
+                a.help("Start of the window to search (see TIME in `apitrace get --help`)")
+                    .default_value("24h ago")
+            })
+            .mut_arg("end", |a| a.help("End of the window to search"))
+            .mut_arg("since_deploy", |a| {
+                a.help("Search from the stage's current deployment (less a minute), instead of --start")
             })
         })
         .mut_subcommand("errors", |c| c.after_help(TIME_HELP))
         .mut_subcommand("summary", |c| c.after_help(TIME_HELP))
 }
 
-/// Parse the process arguments, with the config file's defaults unless `--no-config`
-/// (exits with clap's usage error, code 2, on bad input or a bad config file).
-pub fn parse() -> Cli {
+/// Parse `args` (the program name first) with `defaults` (the config file's settings, if
+/// any) as the flags' defaults. Nothing is read, printed or exited here: `config::command_line`
+/// decides what a `clap::Error` (help, version, a usage error) comes to.
+pub fn parse_from(
+    args: &[std::ffi::OsString],
+    defaults: Option<&[(&'static str, String)]>,
+) -> Result<Cli, clap::Error> {
     use clap::FromArgMatches;
     let mut cmd = command();
-    if !std::env::args_os().any(|a| a == "--no-config")
-        && let Some(path) = crate::cli::userconfig::path()
-    {
-        match crate::cli::userconfig::load(&path) {
-            Ok(settings) => cmd = crate::cli::userconfig::apply(cmd, &settings),
-            Err(e) => std::process::exit(crate::ui::error::report(&e).into()),
-        }
+    if let Some(settings) = defaults {
+        cmd = userconfig::apply(cmd, settings);
     }
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let matches = cmd
-        .try_get_matches_from(&args)
-        .unwrap_or_else(|e| usage_exit(e, &args));
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_exit(e, &args))
-}
-
-/// Help and version go out as clap prints them; a usage error in apitrace's own shape
-/// (`usage.rs`), exit 2.
-fn usage_exit(e: clap::Error, args: &[std::ffi::OsString]) -> ! {
-    use clap::error::ErrorKind::*;
-    if matches!(
-        e.kind(),
-        DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
-        e.exit()
-    }
-    let hinted = crate::cli::usage::translate(&e, args.get(1..).unwrap_or_default());
-    std::process::exit(crate::ui::error::report(&anyhow::Error::new(hinted)).into())
+    let matches = cmd.try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
 }
 
 /// The bounds of `--max-tps` (also checked for the config file's `max-tps`).
@@ -782,8 +752,8 @@ mod tests {
             panic!("not get")
         };
         assert_eq!(g.api.target(), Some(("abc".into(), "prod".into())));
-        assert_eq!(g.start, "2h ago");
-        assert_eq!(g.end, "now");
+        assert_eq!(g.window.start, "2h ago");
+        assert_eq!(g.window.end, "now");
         assert!(g.out.no_group && g.out.no_stream && g.out.timestamp && !g.out.ingestion_time);
         assert_eq!(g.aws.region.as_deref(), Some("eu-west-1"));
         assert_eq!(g.select.only, vec![SourceArg::Execution, SourceArg::Lambda]);

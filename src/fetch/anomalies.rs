@@ -161,7 +161,7 @@ mod tests {
         assert_eq!(
             r.screen(&mut p2, 3),
             (1, 0),
-            "c is at the newest ms: left to fetch.rs"
+            "c is at the newest ms: left to fetch/"
         );
         assert_eq!(ids(&p2), ["c", "d"]);
         // A page going back in time with an event never sent: kept, counted late; the

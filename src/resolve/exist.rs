@@ -26,7 +26,7 @@ pub(super) async fn check_existence(aws: &Aws, groups: &mut [LogGroup]) {
                         .set_next_token(token.clone())
                         .send()
                         .await;
-                    // The logs client does not retry (fetch.rs does, for FilterLogEvents):
+                    // The logs client does not retry (fetch/ does, for FilterLogEvents):
                     // retry throttling and 5xx here, a few times.
                     if let Err(e) = &out
                         && matches!(classify(e), AwsFault::Throttled | AwsFault::Transient(_))
