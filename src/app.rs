@@ -37,6 +37,7 @@ pub async fn run(cli: Cli, env: Env) -> Result<u8> {
         }
         Command::Errors(args) => errors(&args, GetConfig::for_errors(&args, &env)?, &env).await,
         Command::Summary(args) => summary(&args, GetConfig::for_summary(&args, &env)?).await,
+        Command::Compare(args) => crate::gate::compare(&args, &env).await,
         Command::Completions { shell } => {
             // Generated into memory: clap_complete panics when its writer fails (a closed pipe).
             let mut script = Vec::new();
@@ -151,7 +152,7 @@ fn write_stdout_raw(b: &[u8]) {
 /// Resolve, and split the groups into the ones to read and the missing ones (warned
 /// about). With `keep_missing` (follow mode) missing groups are kept, flagged in the
 /// second vector, to be read when they appear.
-async fn resolve_readable(
+pub(crate) async fn resolve_readable(
     aws: &Aws,
     target: Option<&(String, String)>,
     select: &Selection,
@@ -394,7 +395,7 @@ fn follows_no_infrequent_access(groups: &[LogGroup], flag: &str) -> Result<()> {
 }
 
 /// Settle `--engine` for this command's search (follow mode always pages).
-async fn engine(
+pub(crate) async fn engine(
     aws: &Aws,
     cfg: &GetConfig,
     groups: &[LogGroup],
@@ -417,7 +418,7 @@ async fn engine(
 }
 
 /// Connect to AWS, and settle `--api`/`--url` into `cfg.target` (#21).
-async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
+pub(crate) async fn connect(aws_args: &cli::AwsArgs, cfg: &mut GetConfig) -> Result<Aws> {
     let aws = Aws::connect(aws_args).await?;
     let Some(lookup) = cfg.lookup.take() else {
         return Ok(aws);
@@ -606,7 +607,8 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
             ));
         }
     }
-    let (include_4xx, limit) = (args.include_4xx, args.limit);
+    // #22: grouping may need every failure (up to gate::GROUP_MAX), not only --limit.
+    let (include_4xx, limit) = (args.include_4xx, crate::gate::keep_for(args));
     let scan_groups = groups.clone();
     let counter = linking.clone();
     let (found, total, unreadable) = tokio::task::spawn_blocking(move || {
@@ -628,6 +630,27 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
         warn(w);
     }
     let failed = outcome.failed_groups();
+    if crate::gate::grouping(args, total) {
+        let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
+        let ctx = crate::gate::ErrorsCtx {
+            aws: &aws,
+            groups: &groups,
+            cfg: &cfg,
+            api_id,
+            stage,
+            args,
+        };
+        return crate::gate::errors_grouped(
+            ctx,
+            &found,
+            total,
+            &spec,
+            &linking,
+            shown_progress,
+            failed,
+        )
+        .await;
+    }
     let left_out = total.saturating_sub(args.limit);
 
     let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
@@ -786,7 +809,7 @@ async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result
 }
 
 /// Whether `errors` searched the execution log (so the access log is read besides).
-fn pattern_used(spec: &fetch::FetchSpec) -> bool {
+pub(crate) fn pattern_used(spec: &fetch::FetchSpec) -> bool {
     spec.filter_pattern.is_some()
 }
 
@@ -829,7 +852,7 @@ fn failure_detail(t: &crate::trace::Trace) -> String {
 }
 
 /// One trace as the JSON object of `trace -o json`.
-fn trace_json_value(
+pub(crate) fn trace_json_value(
     t: &crate::trace::Trace,
     api_id: &str,
     stage: &str,
@@ -873,7 +896,11 @@ fn trace_json_value(
 
 /// Console links of a trace (#21): a Logs Insights query for its ids over its groups and
 /// time, each group, each Lambda invocation's stream, and the X-Ray trace.
-fn trace_links(t: &crate::trace::Trace, groups: &[LogGroup], cfg: &GetConfig) -> serde_json::Value {
+pub(crate) fn trace_links(
+    t: &crate::trace::Trace,
+    groups: &[LogGroup],
+    cfg: &GetConfig,
+) -> serde_json::Value {
     use crate::links;
     let region = groups
         .first()
@@ -1266,7 +1293,7 @@ fn group_class(class: Option<&str>) -> String {
 }
 
 /// A broken pipe is success; other write errors are errors.
-fn finish_write(r: io::Result<()>) -> Result<u8> {
+pub(crate) fn finish_write(r: io::Result<()>) -> Result<u8> {
     match r {
         Ok(()) => Ok(error::EXIT_OK),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(error::EXIT_OK),
@@ -1276,7 +1303,7 @@ fn finish_write(r: io::Result<()>) -> Result<u8> {
 
 /// Left-aligned columns separated by two spaces; the last column is not padded. On a
 /// terminal every cell (names from AWS and routes from the logs) is neutralised.
-fn write_table(
+pub(crate) fn write_table(
     out: &mut impl Write,
     header: &[&str],
     rows: &[Vec<String>],

@@ -447,6 +447,26 @@ impl GetConfig {
         common!(args).config(OutputConfig::new(&out, env)?, env)
     }
 
+    /// `apitrace compare` (#22): the current window (from the deployment unless --start);
+    /// the baseline is settled in `gate.rs` once the deployment is known.
+    pub fn for_compare(args: &cli::CompareArgs, env: &Env) -> Result<GetConfig> {
+        let out = cli::OutputArgs {
+            color: ColorWhen::Never,
+            no_color: true,
+            ..cli::OutputArgs::default()
+        };
+        Common {
+            api: &args.api,
+            start: args.start.as_deref().unwrap_or("1h ago"),
+            end: &args.end,
+            since_deploy: args.start.is_none(),
+            select: &args.select,
+            rate: &args.rate,
+            aws: &args.aws,
+        }
+        .config(OutputConfig::new(&out, env)?, env)
+    }
+
     /// What the fetch stage needs.
     pub fn fetch_spec(&self) -> crate::fetch::FetchSpec {
         crate::fetch::FetchSpec {

@@ -42,6 +42,11 @@ mod usage;
 mod userconfig;
 mod watch;
 
+// #22: failure causes, deploy comparison and its gate.
+mod cause;
+mod compare;
+mod gate;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
