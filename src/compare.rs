@@ -575,6 +575,52 @@ mod tests {
         }
     }
 
+    /// `summary`'s additions for `compare`: latency per route (the access log's response
+    /// latency, under the route's template) and the most memory a function used.
+    #[test]
+    fn summary_gives_route_latency_and_max_memory() {
+        use crate::model::{Event, LogGroup, Source};
+        let groups: Vec<LogGroup> = [(Source::Access, None), (Source::Lambda, Some("f"))]
+            .into_iter()
+            .map(|(source, function)| LogGroup {
+                name: "g".into(),
+                region: "us-east-1".into(),
+                source,
+                function: function.map(String::from),
+                reasons: vec![],
+                exists: Some(true),
+                class: None,
+            })
+            .collect();
+        let ev = |group: usize, ts: i64, msg: String| Event {
+            timestamp: ts,
+            ingestion_time: ts,
+            event_id: ts.to_string().into(),
+            stream: "s".into(),
+            message: msg.into(),
+            group,
+        };
+        let mut s =
+            crate::summary::Summary::new(&groups).with_routes(vec!["GET /users/{id}".into()]);
+        // Synthetic access lines in world.py's format; a REPORT line in Lambda's format.
+        for i in 0..10 {
+            s.observe(&ev(0, i, format!(
+                r#"{{"requestId":"r{i}","httpMethod":"GET","path":"/users/{i}","status":"200","responseLatency":"{}"}}"#,
+                100 + i * 10
+            )));
+        }
+        for (i, mem) in [(1, 70), (2, 93), (3, 64)] {
+            s.observe(&ev(1, 20 + i, format!(
+                "REPORT RequestId: 0000000{i}-0000-4000-8000-000000000000\tDuration: 5.00 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: {mem} MB\t"
+            )));
+        }
+        let r = s.finish();
+        let lat = &r.route_latency_ms["GET /users/{id}"];
+        assert_eq!(lat.count, 10);
+        assert!((lat.p50.unwrap() - 140.0).abs() <= 3.0, "{lat:?}");
+        assert_eq!(r.functions[0].max_memory_mb, Some(93.0));
+    }
+
     #[test]
     fn rules_hold_only_above_the_minimum_samples() {
         let base = report(
