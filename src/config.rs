@@ -450,6 +450,13 @@ impl GetConfig {
     /// `apitrace compare` (#22): the current window (from the deployment unless --start);
     /// the baseline is settled in `gate.rs` once the deployment is known.
     pub fn for_compare(args: &cli::CompareArgs, env: &Env) -> Result<GetConfig> {
+        if args.start.is_none() && args.api.target().is_none() && args.api.lookup().is_none() {
+            return Err(Hinted::usage(
+                "compare needs --start when no API stage is named",
+                "name the API and stage (its current deployment starts the window), or give --start",
+            )
+            .into());
+        }
         let out = cli::OutputArgs {
             color: ColorWhen::Never,
             no_color: true,
