@@ -104,6 +104,7 @@ def main(argv=None):
     W.put_events(cl, world, funcs)
     # A deployment, then the stage pointed at it (the emulator's create_deployment with
     # stageName replaces the stage and drops its access log settings).
+    time.sleep(1.1)  # creation times in whole seconds: the new one must be later
     new_dep = cl["apigw"].create_deployment(restApiId=rest["id"])["id"]
     cl["apigw"].update_stage(restApiId=rest["id"], stageName=W.STAGE, patchOperations=[
         {"op": "replace", "path": "/deploymentId", "value": new_dep}])

@@ -357,7 +357,8 @@ pub struct ErrorsArgs {
     pub limit: usize,
 
     /// Output: text (summary line and lines per request), json (an array of trace
-    /// objects), or github (GitHub Actions annotations and log groups).
+    /// objects; with --group one object, its causes in `groups`), or github (GitHub
+    /// Actions annotations and log groups).
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = ErrorsFormat::Text)]
     pub output: ErrorsFormat,
 
@@ -452,6 +453,11 @@ pub struct CompareArgs {
     /// End of the baseline [default: the start of the current window].
     #[arg(long, value_name = "TIME")]
     pub baseline_end: Option<String>,
+
+    /// The baseline is the previous deployment's time: from it to the current deployment
+    /// (the stage's API deployments are listed).
+    #[arg(long, conflicts_with_all = ["start", "baseline_start", "baseline_end"])]
+    pub previous_deploy: bool,
 
     /// A gate rule (repeatable): exit 3 when any holds. METRIC>VALUE, e.g. '5xx-rate>1%',
     /// 'p95>+20%', 'p99>+200ms', 'fn-error-rate>+2pp', or new-errors. Metrics: 5xx-rate,

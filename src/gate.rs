@@ -401,6 +401,71 @@ fn parse_at(flag: &str, s: &str, now_ms: i64) -> Result<i64> {
     })
 }
 
+/// The deployment of `api` made last before `current` (id, creation time): REST
+/// GetDeployments, else apigatewayv2 GetDeployments.
+async fn previous_deployment(
+    aws: &Aws,
+    api: &str,
+    current: &crate::deploy::Deployment,
+) -> Result<Option<(String, i64)>> {
+    use crate::error::{AwsFault, classify};
+    let mut all: Vec<(String, i64)> = Vec::new();
+    let mut token: Option<String> = None;
+    let mut rest = true;
+    for _ in 0..1000 {
+        if rest {
+            match aws
+                .apigateway()
+                .get_deployments()
+                .rest_api_id(api)
+                .limit(500)
+                .set_position(token.clone())
+                .send()
+                .await
+            {
+                Ok(o) => {
+                    all.extend(o.items().iter().filter_map(|d| {
+                        Some((d.id()?.to_string(), d.created_date()?.to_millis().ok()?))
+                    }));
+                    token = o.position().map(String::from);
+                }
+                Err(e) => match classify(&e) {
+                    AwsFault::NotFound(_) if all.is_empty() => {
+                        rest = false;
+                        continue;
+                    }
+                    f => return Err(f.into_error(&format!("listing the deployments of API {api}"))),
+                },
+            }
+        } else {
+            let o = aws
+                .apigatewayv2()
+                .get_deployments()
+                .api_id(api)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| {
+                    classify(&e).into_error(&format!("listing the deployments of API {api}"))
+                })?;
+            all.extend(o.items().iter().filter_map(|d| {
+                Some((
+                    d.deployment_id()?.to_string(),
+                    d.created_date()?.to_millis().ok()?,
+                ))
+            }));
+            token = o.next_token().map(String::from);
+        }
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|(id, at)| Some(id) != current.id.as_ref() && *at < current.created_ms)
+        .max_by_key(|(_, at)| *at))
+}
+
 /// The baseline: `--baseline-start/--baseline-end`, else as long as the current window,
 /// right before it.
 pub fn baseline(current: Window, start: Option<i64>, end: Option<i64>) -> Window {
@@ -434,11 +499,13 @@ pub async fn compare(args: &cli::CompareArgs, env: &Env) -> Result<u8> {
         .transpose()?;
     let mut cfg = GetConfig::for_compare(args, env)?;
     let aws = app::connect(&args.aws, &mut cfg).await?;
+    let mut current_deploy = None;
     if cfg.since_deploy {
         // `for_compare` asks for --start when no API is named.
         let (api, stage) = cfg.target.clone().unwrap_or_default();
         let d = crate::deploy::current(&aws, &api, &stage).await?;
         cfg.window.start_ms = d.created_ms;
+        current_deploy = Some(d.clone());
         error::note(format!(
             "current window: since deployment {} of stage {stage}, made {}",
             d.id.as_deref().unwrap_or("?"),
@@ -456,6 +523,26 @@ pub async fn compare(args: &cli::CompareArgs, env: &Env) -> Result<u8> {
         }
     }
     let current = cfg.window;
+    let (b_start, b_end) = match (&cfg.target, &current_deploy) {
+        (Some((api, stage)), Some(d)) if args.previous_deploy => {
+            let Some((id, at)) = previous_deployment(&aws, api, d).await? else {
+                return Err(Hinted::new(
+                    format!(
+                        "stage {stage} has no deployment before {}",
+                        d.id.as_deref().unwrap_or("the current one")
+                    ),
+                    "give the baseline with --baseline-start/--baseline-end",
+                )
+                .into());
+            };
+            error::note(format!(
+                "baseline: since the previous deployment {id}, made {}",
+                format_ms(at)
+            ));
+            (Some(at), Some(d.created_ms))
+        }
+        _ => (b_start, b_end),
+    };
     let base = baseline(current, b_start, b_end);
     if base.start_ms >= base.end_ms {
         return Err(Hinted::usage(

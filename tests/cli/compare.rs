@@ -401,4 +401,22 @@ fn compare_defaults_to_the_current_deployment() {
         "{}",
         r.stderr
     );
+    // --previous-deploy: the baseline runs from the deployment before it.
+    let r = run(apitrace().arg("compare").args(api()).args([
+        "--no-config",
+        "--previous-deploy",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let old = s(&world()["deployment_id"]);
+    assert!(
+        r.stderr.contains(&format!(
+            "baseline: since the previous deployment {old}, made"
+        )),
+        "{}",
+        r.stderr
+    );
+    let j: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["baseline"]["end"], j["current"]["start"]);
 }
