@@ -3,8 +3,9 @@
 //! A cause is what API Gateway said (integration timeout, Lambda error, authorizer, WAF,
 //! throttling, …), which function failed, and the function's own error: the `errorType` /
 //! `errorMessage` of a JSON line, the first line of a Python `[ERROR]` line, `Task timed
-//! out after …`, `Runtime.*` (REPORT `Error Type:`), or else the message the execution log
-//! quotes. Ids, UUIDs, hex, timestamps and numbers are masked, so the same bug in 400
+//! out after …`, `Runtime.*` (REPORT `Error Type:`); else an error the function logged
+//! (an ERROR-level line, the first line of a stack trace); else the message the execution
+//! log quotes. Ids, UUIDs, hex, timestamps and numbers are masked, so the same bug in 400
 //! requests is one cause. Pure: no AWS, no printing.
 
 use std::collections::{BTreeSet, HashMap};
@@ -96,10 +97,10 @@ pub fn lambda_error(msg: &str) -> Option<String> {
     if let Some(at) = m.find("Task timed out after") {
         return Some(first_line(&m[at..]).to_string());
     }
-    // Python: `[ERROR] KeyError: 'sku'` then the traceback (or `[ERROR]\tts\tid\tmsg`).
-    if let Some(rest) = m.strip_prefix("[ERROR]") {
-        let line = first_line(rest);
-        let text = line.rsplit('\t').next().unwrap_or(line).trim();
+    // Python's unhandled exception: `[ERROR] KeyError: 'sku'` then the traceback (the
+    // logger's `[ERROR]\tts\tid\tmsg` is only a logged error: `logged_error`).
+    if let Some(rest) = m.strip_prefix("[ERROR] ") {
+        let text = first_line(rest);
         if !text.is_empty() {
             return Some(text.to_string());
         }
@@ -127,6 +128,39 @@ pub fn lambda_error(msg: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// An error the function logged (an ERROR-level line, or the first line of a stack trace),
+/// when no line states how the invocation failed ([`lambda_error`]).
+pub fn logged_error(msg: &str) -> Option<String> {
+    let m = msg.trim();
+    // Python logger `[ERROR]\tts\tid\tmsg`, Node `ts\tid\tERROR\tmsg`.
+    let tabbed = m
+        .strip_prefix("[ERROR]\t")
+        .map(|r| r.splitn(3, '\t').nth(2).unwrap_or(r))
+        .or_else(|| m.split_once("\tERROR\t").map(|(_, r)| r));
+    if let Some(t) = tabbed.map(first_line).filter(|t| !t.is_empty()) {
+        return Some(t.to_string());
+    }
+    // JSON log format: {"level":"ERROR","message":…}.
+    if m.starts_with('{')
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(m)
+        && v["level"]
+            .as_str()
+            .is_some_and(|l| l.eq_ignore_ascii_case("error"))
+        && let Some(t) = v["message"]
+            .as_str()
+            .map(first_line)
+            .filter(|t| !t.is_empty())
+    {
+        // A structured logger's record inside the message: its own message.
+        return logged_error(t).or_else(|| Some(t.to_string()));
+    }
+    // A stack trace (Java `\tat …`, Node `    at …`): its first line.
+    let mut lines = m.lines();
+    let first = lines.next()?.trim();
+    let next = lines.next()?.trim_start();
+    (next.starts_with("at ") && !first.is_empty()).then(|| first.to_string())
 }
 
 fn first_line(s: &str) -> &str {
@@ -161,16 +195,17 @@ pub fn fingerprint(f: &Failure, t: Option<&Trace>, groups: &[LogGroup]) -> Cause
                 .get(e.group)
                 .is_some_and(|g| matches!(g.source, Source::Lambda))
         };
-        t.events
-            .iter()
-            .filter(in_fn)
-            .filter(|e| {
+        let lines = || {
+            t.events.iter().filter(in_fn).filter(|e| {
                 failed_lambda.is_none_or(|l| {
                     groups[e.group].name == l.log_group
                         && (e.message.contains(&l.request_id) || !e.message.contains("RequestId:"))
                 })
             })
+        };
+        lines()
             .find_map(|e| lambda_error(&e.message))
+            .or_else(|| lines().find_map(|e| logged_error(&e.message)))
     });
     let error = from_lines
         .or_else(|| quoted_error(&f.reasons))
@@ -390,6 +425,10 @@ mod tests {
             lambda_error(REAL_OOM).as_deref(),
             Some("Runtime.OutOfMemory")
         );
+        // C3: an application's ERROR record (JSON log format), a logged error only.
+        let c3 = "{\"timestamp\":\"2026-10-08T07:30:29.443Z\",\"level\":\"ERROR\",\"requestId\":\"79b5e81f-9cdd-4145-b1f6-7c50ef8a2a36\",\"message\":\"{\\\"level\\\":\\\"ERROR\\\",\\\"message\\\":\\\"Widget update failed\\\",\\\"component\\\":\\\"notifier\\\",\\\"event\\\":\\\"WidgetUpdateFailed\\\",\\\"error\\\":\\\"SecretUnavailableError\\\"}\"}";
+        assert_eq!(lambda_error(c3), None);
+        assert_eq!(logged_error(c3).as_deref(), Some("Widget update failed"));
         assert_eq!(
             quoted_error(&[REAL_EXEC.to_string()])
                 .map(|e| mask(&e))
@@ -428,6 +467,27 @@ mod tests {
             Some("KeyError: 'sku'")
         );
         assert_eq!(lambda_error("[INFO] all good"), None);
+        // Logged errors (synthetic, in the runtimes' documented formats): used only when
+        // no line says how the invocation failed.
+        assert_eq!(
+            lambda_error(
+                "[ERROR]\t2026-12-06T01:00:00.000Z\t0f1e2d3c-0000-4000-8000-000000000001\tdb timeout\n"
+            ),
+            None
+        );
+        assert_eq!(
+            logged_error("[ERROR]\t2026-12-06T01:00:00.000Z\t0f1e2d3c-0000-4000-8000-000000000001\tdb timeout\n").as_deref(),
+            Some("db timeout")
+        );
+        assert_eq!(
+            logged_error("2026-12-06T01:00:00.000Z\t0f1e2d3c-0000-4000-8000-000000000001\tERROR\tTypeError: x is undefined\n    at handler (/var/task/index.js:3:9)\n").as_deref(),
+            Some("TypeError: x is undefined")
+        );
+        assert_eq!(
+            logged_error("java.lang.IllegalStateException: no stock\n\tat com.example.Handler.handleRequest(Handler.java:42)\n").as_deref(),
+            Some("java.lang.IllegalStateException: no stock")
+        );
+        assert_eq!(logged_error("plain line\nsecond line"), None);
     }
 
     #[test]
