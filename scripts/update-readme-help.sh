@@ -9,7 +9,7 @@ python3 - "$bin" <<'PY'
 import re, subprocess, sys
 bin = sys.argv[1]
 blocks = []
-for sub in ["get", "trace", "errors", "summary", "groups", "apis", "query"]:
+for sub in ["get", "trace", "errors", "summary", "compare", "groups", "apis", "query"]:
     out = subprocess.run([bin, sub, "--help"], capture_output=True, text=True, env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"}, check=True).stdout
     blocks.append(f"### `apitrace {sub} --help`\n\n```text\n{out.rstrip()}\n```\n")
 text = open("README.md").read()

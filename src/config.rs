@@ -548,6 +548,33 @@ impl GetConfig {
         };
         common!(args).config(OutputConfig::new(&out, env)?, env)
     }
+
+    /// `apitrace compare` (#22): the current window (from the deployment unless --start);
+    /// the baseline is settled in `gate.rs` once the deployment is known.
+    pub fn for_compare(args: &cli::CompareArgs, env: &Env) -> Result<GetConfig> {
+        if args.start.is_none() && args.api.target().is_none() && lookup(&args.api).is_none() {
+            return Err(Hinted::usage(
+                "compare needs --start when no API stage is named",
+                "name the API and stage (its current deployment starts the window), or give --start",
+            )
+            .into());
+        }
+        let out = cli::OutputArgs {
+            color: ColorWhen::Never,
+            no_color: true,
+            ..cli::OutputArgs::default()
+        };
+        Common {
+            api: &args.api,
+            start: args.start.as_deref().unwrap_or("1h ago"),
+            end: &args.end,
+            since_deploy: args.start.is_none(),
+            select: &args.select,
+            rate: &args.rate,
+            aws: &args.aws,
+        }
+        .config(OutputConfig::new(&out, env)?, env)
+    }
 }
 
 /// The bounds of the number flags (a value outside is a usage error, never a panic, an

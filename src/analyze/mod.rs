@@ -4,6 +4,8 @@
 //!
 //! May import: `follow`, `fetch`, `merge`, `resolve`, `aws`, `config`, `cli`, `ui`, `core`.
 
+pub mod cause;
+pub mod compare;
 pub mod failures;
 pub mod link;
 pub mod summary;

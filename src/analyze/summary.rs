@@ -104,7 +104,7 @@ fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, Clone, Default)]
 pub struct Stats {
     pub count: u64,
     pub p50: Option<f64>,
@@ -119,10 +119,15 @@ struct FunctionAcc {
     cold_starts: u64,
     timeouts: u64,
     errors: u64,
+    /// #22: the most memory an invocation used (REPORT `Max Memory Used`).
+    max_memory_mb: Option<f64>,
 }
 
 impl FunctionAcc {
     fn add(&mut self, i: &Invocation) {
+        if let Some(m) = i.max_memory_mb {
+            self.max_memory_mb = Some(self.max_memory_mb.map_or(m, |x: f64| x.max(m)));
+        }
         if let Some(d) = i.duration_ms {
             self.durations.add(d);
         }
@@ -155,6 +160,7 @@ struct Invocation {
     cold: bool,
     timed_out: bool,
     error: bool,
+    max_memory_mb: Option<f64>,
 }
 
 /// How long after an invocation's REPORT (or a link) the other half may still come: the
@@ -189,6 +195,9 @@ pub struct FunctionRow {
     /// Callers other than this stage that the function's resource policy allows; `null`
     /// when it could not be read.
     pub shared_with: Option<Vec<String>>,
+    /// #22 (`compare`): the most memory an invocation used.
+    #[serde(skip)]
+    pub max_memory_mb: Option<f64>,
 }
 
 /// The result, as printed by `summary -o json`.
@@ -200,6 +209,10 @@ pub struct Report {
     pub integration_latency_ms: Stats,
     pub functions: Vec<FunctionRow>,
     pub throttles: u64,
+    /// #22 (`compare`): per route, the access log's response latency (or integration
+    /// latency where the format has no response latency).
+    #[serde(skip)]
+    pub route_latency_ms: BTreeMap<String, Stats>,
 }
 
 /// Accumulates a summary from events of `groups`.
@@ -233,6 +246,8 @@ pub struct Summary<'a> {
     /// Per function: callers other than this stage (from `sharing`).
     shared: crate::resolve::sharing::Shared,
     throttles: u64,
+    /// #22: latency per route (see [`Report::route_latency_ms`]).
+    route_latency: HashMap<String, Histogram>,
 }
 
 impl<'a> Summary<'a> {
@@ -257,6 +272,7 @@ impl<'a> Summary<'a> {
             now: i64::MIN,
             shared: crate::resolve::sharing::Shared::new(),
             throttles: 0,
+            route_latency: HashMap::new(),
         }
     }
 
@@ -470,7 +486,12 @@ impl<'a> Summary<'a> {
             .or(r.extended_request_id.clone())
             .unwrap_or_default();
         let wanted = self.route_wanted(Some(&route));
-        self.count_once(&rid, route, status);
+        self.count_once(&rid, route.clone(), status);
+        if let Some(l) = r.latency_ms.or(r.integration_latency_ms)
+            && wanted
+        {
+            self.add_route_latency(&route, l);
+        }
         if let Some(l) = r.integration_latency_ms
             && wanted
         {
@@ -482,6 +503,17 @@ impl<'a> Summary<'a> {
         {
             self.link(id);
         }
+    }
+
+    /// #22: a request's latency, under the row `count_once` counted it in.
+    fn add_route_latency(&mut self, route: &str, ms: f64) {
+        let route = match_route(&self.routes_known, route).unwrap_or_else(|| route.to_string());
+        let route = if self.routes.contains_key(&route) {
+            route
+        } else {
+            OTHER_ROUTES.to_string()
+        };
+        self.route_latency.entry(route).or_default().add(ms);
     }
 
     fn lambda_line(&mut self, function: String, msg: &str) {
@@ -510,6 +542,7 @@ impl<'a> Summary<'a> {
         if let Some(r) = report {
             inv.reported = true;
             inv.duration_ms = r.duration_ms;
+            inv.max_memory_mb = r.max_memory_mb;
             inv.cold = r.init_duration_ms.is_some();
             match r.status.as_deref() {
                 Some("timeout") => inv.timed_out = true,
@@ -574,11 +607,17 @@ impl<'a> Summary<'a> {
                         counted: if linked { "linked" } else { "all" },
                         not_linked: t.not_linked,
                         shared_with,
+                        max_memory_mb: a.max_memory_mb,
                         function,
                     }
                 })
                 .collect(),
             throttles: self.throttles,
+            route_latency_ms: self
+                .route_latency
+                .iter()
+                .map(|(k, h)| (k.clone(), h.stats()))
+                .collect(),
         }
     }
 }

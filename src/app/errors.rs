@@ -104,7 +104,8 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
             ));
         }
     }
-    let (include_4xx, limit) = (args.include_4xx, args.limit);
+    // #22: grouping may need every failure (up to compare::GROUP_MAX), not only --limit.
+    let (include_4xx, limit) = (args.include_4xx, super::compare::keep_for(args));
     let scan_groups = groups.clone();
     let counter = linking.clone();
     let (found, total, unreadable) = tokio::task::spawn_blocking(move || {
@@ -129,6 +130,27 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
         warn(w);
     }
     let failed = outcome.failed_groups();
+    if super::compare::grouping(args, total) {
+        let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
+        let ctx = super::compare::ErrorsCtx {
+            aws: &aws,
+            groups: &groups,
+            cfg: &cfg,
+            api_id,
+            stage,
+            args,
+        };
+        return super::compare::errors_grouped(
+            ctx,
+            &found,
+            total,
+            &spec,
+            &linking,
+            shown_progress,
+            failed,
+        )
+        .await;
+    }
     let left_out = total.saturating_sub(args.limit);
 
     let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
@@ -213,7 +235,7 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
 }
 
 /// Whether `errors` searched the execution log (so the access log is read besides).
-fn pattern_used(spec: &fetch::FetchSpec) -> bool {
+pub(super) fn pattern_used(spec: &fetch::FetchSpec) -> bool {
     spec.filter_pattern.is_some()
 }
 

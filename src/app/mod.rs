@@ -18,6 +18,7 @@ use crate::resolve::{self, Resolution};
 use crate::ui::error::{self, Hinted, warn};
 
 mod apis;
+mod compare;
 mod errors;
 mod get;
 mod groups;
@@ -49,6 +50,7 @@ pub async fn run(cli: Cli, env: Env) -> Result<u8> {
         Command::Summary(args) => {
             summary::summary(&args, GetConfig::for_summary(&args, &env)?).await
         }
+        Command::Compare(args) => compare::compare(&args, &env).await,
         Command::Completions { shell } => {
             // Generated into memory: clap_complete panics when its writer fails (a closed pipe).
             let mut script = Vec::new();

@@ -134,7 +134,7 @@ fn sub_page(top: &clap::Command, sub: clap::Command) -> Page {
             bold("apitrace"),
             roman(
                 "(1): 0 success, 1 runtime error or a failed log group, 2 usage error, \
-                   129 SIGHUP, 130 interrupted, 143 SIGTERM.",
+                   3 compare: a --fail-on rule held, 129 SIGHUP, 130 interrupted, 143 SIGTERM.",
             ),
         ]);
         see_also(&mut r, top, Some(&name));
@@ -280,6 +280,11 @@ fn exit_status_section(r: &mut Roff) {
             "A usage error: unknown flag, bad TIME, start after end, bad region name, a number \
              out of its bounds, an empty --api-id or --stage, a bad config file or value.",
         ),
+        (
+            "3",
+            "compare: a --fail-on rule held (the gate failed); stderr says which and by how \
+             much.",
+        ),
         ("129", "The terminal went away (SIGHUP)."),
         ("130", "Interrupted (Ctrl-C, SIGINT)."),
         (
@@ -411,6 +416,7 @@ mod tests {
             names,
             [
                 "apitrace-apis.1",
+                "apitrace-compare.1",
                 "apitrace-completions.1",
                 "apitrace-errors.1",
                 "apitrace-get.1",

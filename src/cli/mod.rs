@@ -64,6 +64,9 @@ pub enum Command {
     Errors(ErrorsArgs),
     /// Requests by status and route, Lambda durations, cold starts and timeouts.
     Summary(SummaryArgs),
+    /// Compare this deployment with a baseline window: per route and function, and new
+    /// failure causes; with --fail-on, a gate for CI.
+    Compare(CompareArgs),
     /// List the REST, HTTP and WebSocket APIs in the region, with their stages.
     Apis(ApisArgs),
     /// Run your own Logs Insights query across the stage's log groups over the window.
@@ -353,13 +356,24 @@ pub struct ErrorsArgs {
     pub limit: usize,
 
     /// Output: text (summary line and lines per request), json (an array of trace
-    /// objects), or github (GitHub Actions annotations and log groups).
+    /// objects; with --group one object, its causes in `groups`), or github (GitHub
+    /// Actions annotations and log groups).
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = ErrorsFormat::Text)]
     pub output: ErrorsFormat,
 
     /// Exit 1 when any failing request was found (for a smoke-test step in CI).
     #[arg(long)]
     pub fail_on_errors: bool,
+
+    /// Group the failing requests by cause (one block, annotation or JSON object per
+    /// cause, with one traced example); text and github output do so by default when
+    /// more requests failed than --limit.
+    #[arg(long, overrides_with = "no_group")]
+    pub group: bool,
+
+    /// One trace per failing request, never grouped.
+    #[arg(long, overrides_with = "group")]
+    pub no_group: bool,
 
     /// When to use colours (text output): auto, always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
@@ -397,6 +411,60 @@ pub struct SummaryArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
+    pub rate: RateArgs,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// `apitrace compare` (#22).
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+
+    /// Start of the current window [default: the stage's current deployment].
+    #[arg(short = 's', long, value_name = "TIME")]
+    pub start: Option<String>,
+
+    /// End of the current window.
+    #[arg(short = 'e', long, value_name = "TIME", default_value = "now")]
+    pub end: String,
+
+    /// Start of the baseline [default: as long before the current window as it lasts].
+    #[arg(long, value_name = "TIME")]
+    pub baseline_start: Option<String>,
+
+    /// End of the baseline [default: the start of the current window].
+    #[arg(long, value_name = "TIME")]
+    pub baseline_end: Option<String>,
+
+    /// The baseline is the previous deployment's time: from it to the current deployment
+    /// (the stage's API deployments are listed).
+    #[arg(long, conflicts_with_all = ["start", "baseline_start", "baseline_end"])]
+    pub previous_deploy: bool,
+
+    /// A gate rule (repeatable): exit 3 when any holds. METRIC>VALUE, e.g. '5xx-rate>1%',
+    /// 'p95>+20%', 'p99>+200ms', 'fn-error-rate>+2pp', or new-errors. Metrics: 5xx-rate,
+    /// 4xx-rate, p50, p95, p99 (per route); fn-error-rate, fn-timeout-rate, fn-p95 (per
+    /// function); new-errors.
+    #[arg(long = "fail-on", value_name = "RULE")]
+    pub fail_on: Vec<String>,
+
+    /// Fewest requests (or invocations) a route (or function) needs in a window for a
+    /// rule to judge it.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub min_samples: u64,
+
+    /// Output: text (tables), json (one object), or github (annotations for the rules that
+    /// held, and the tables in a log group).
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = ErrorsFormat::Text)]
+    pub output: ErrorsFormat,
 
     #[command(flatten)]
     pub select: SelectArgs,
@@ -641,6 +709,7 @@ pub fn command() -> clap::Command {
         })
         .mut_subcommand("errors", |c| c.after_help(TIME_HELP))
         .mut_subcommand("summary", |c| c.after_help(TIME_HELP))
+        .mut_subcommand("compare", |c| c.after_help(TIME_HELP))
 }
 
 /// Parse `args` (the program name first) with `defaults` (the config file's settings, if

@@ -7,7 +7,7 @@ fn readme_help_is_in_sync_with_the_binary() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     for sub in [
-        "get", "trace", "errors", "summary", "groups", "apis", "query",
+        "get", "trace", "errors", "summary", "compare", "groups", "apis", "query",
     ] {
         let r = run(apitrace().args([sub, "--help"]).env("COLUMNS", "100"));
         assert_eq!(r.code, 0);
@@ -286,6 +286,7 @@ fn readme_options_match_the_binary() {
         "trace",
         "errors",
         "summary",
+        "compare",
         "groups",
         "apis",
         "query",

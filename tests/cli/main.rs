@@ -3,6 +3,7 @@
 
 mod aws_semantics;
 mod ci;
+mod compare;
 mod cost;
 mod docs;
 mod early;

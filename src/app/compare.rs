@@ -1,0 +1,832 @@
+//! #22: `errors --group` (failing requests by cause, `cause.rs`) and `apitrace compare`
+//! (two windows through `summary`, their causes, and the `--fail-on` gate of
+//! `compare.rs`): the pipelines and their text, JSON and GitHub renderings.
+
+use std::collections::HashMap;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use anyhow::{Context, Result};
+
+use super::{self as app, finish_write};
+use crate::analyze::cause::{Group, Grouper};
+use crate::analyze::compare::{self, Breach, Comparison, EXIT_GATE};
+use crate::analyze::failures::{self, Failure, Finder};
+use crate::analyze::link::{self, Linking};
+use crate::analyze::trace::Trace;
+use crate::aws::Aws;
+use crate::cli::{self, ErrorsFormat};
+use crate::config::{Env, GetConfig, Window};
+use crate::core::model::FetchStats as Stats;
+use crate::core::model::{LogGroup, Source};
+use crate::core::time::format_ms;
+use crate::fetch::{self, FetchSpec, Outcome};
+use crate::merge::Merger;
+use crate::render::output::Printer;
+use crate::render::table::write_table;
+use crate::ui::error::{self, Hinted, warn};
+
+/// The most failing requests linked and grouped in one window (the rest are counted).
+pub const GROUP_MAX: usize = 10_000;
+
+/// Whether `errors` groups: `--group`; else, unless `--no-group`, text and github output
+/// when more requests failed than `--limit`.
+pub fn grouping(args: &cli::ErrorsArgs, total: usize) -> bool {
+    args.group || (!args.no_group && args.output != ErrorsFormat::Json && total > args.limit)
+}
+
+/// How many failing requests `errors` keeps whole while scanning.
+pub fn keep_for(args: &cli::ErrorsArgs) -> usize {
+    if args.no_group || (args.output == ErrorsFormat::Json && !args.group) {
+        args.limit
+    } else {
+        args.limit.max(GROUP_MAX)
+    }
+}
+
+/// Link every failure and group them; each group's example trace (its most recent).
+async fn link_and_group(
+    aws: &Aws,
+    groups: &[LogGroup],
+    found: &[Failure],
+    window: Window,
+    spec: &FetchSpec,
+    linking: &Arc<Linking>,
+) -> (Vec<(usize, Group)>, HashMap<usize, Trace>) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let link = link::link_all(aws, groups, found, window, spec, linking, tx);
+    let mut grouper = Grouper::default();
+    let mut examples: HashMap<usize, Trace> = HashMap::new();
+    let collect = async {
+        while let Some((i, t)) = rx.recv().await {
+            let (g, newest) = grouper.add(&found[i], t.as_ref(), groups);
+            if newest {
+                match t {
+                    Some(t) => {
+                        examples.insert(g, t);
+                    }
+                    None => {
+                        examples.remove(&g);
+                    }
+                }
+            }
+        }
+    };
+    tokio::join!(link, collect);
+    (grouper.finish(), examples)
+}
+
+/// What `errors --group` needs from the command.
+pub struct ErrorsCtx<'a> {
+    pub aws: &'a Aws,
+    pub groups: &'a [LogGroup],
+    pub cfg: &'a GetConfig,
+    pub api_id: &'a str,
+    pub stage: &'a str,
+    pub args: &'a cli::ErrorsArgs,
+}
+
+fn list<T: ToString>(it: impl IntoIterator<Item = T>) -> String {
+    let v: Vec<String> = it.into_iter().map(|x| x.to_string()).collect();
+    if v.is_empty() {
+        "-".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// The lines under a group's header.
+fn group_facts(g: &Group) -> String {
+    format!(
+        "first {}  last {}  status {}  routes {}  functions {}",
+        format_ms(g.first_seen_ms),
+        format_ms(g.last_seen_ms),
+        list(&g.statuses),
+        list(&g.routes),
+        list(&g.functions)
+    )
+}
+
+/// `errors --group`: link every failure kept, group them by cause, print one block (one
+/// annotation, one JSON object) per cause with its most recent request traced.
+pub async fn errors_grouped(
+    ctx: ErrorsCtx<'_>,
+    found: &[Failure],
+    total: usize,
+    spec: &FetchSpec,
+    linking: &Arc<Linking>,
+    progress: crate::ui::progress::Progress,
+    mut failed: Vec<(String, String)>,
+) -> Result<u8> {
+    let ErrorsCtx {
+        aws,
+        groups,
+        cfg,
+        api_id,
+        stage,
+        args,
+    } = ctx;
+    let mut tspec = FetchSpec::new(cfg);
+    tspec.insights = spec.insights.clone();
+    let (grouped, examples) = link_and_group(aws, groups, found, cfg.window, &tspec, linking).await;
+    drop(progress);
+    failed.extend(linking.outcome.failed_groups());
+    if let Some(r) = crate::fetch::insights::usage_note(&spec.insights) {
+        error::note(r);
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = (|| -> io::Result<()> {
+        match args.output {
+            ErrorsFormat::Json => {
+                let mut arr = Vec::new();
+                for (i, g) in &grouped {
+                    let mut v = serde_json::to_value(g).map_err(io::Error::other)?;
+                    let o = v.as_object_mut().expect("an object");
+                    o.insert("first_seen".into(), format_ms(g.first_seen_ms).into());
+                    o.insert("last_seen".into(), format_ms(g.last_seen_ms).into());
+                    let ex = match examples.get(i) {
+                        Some(t) => {
+                            crate::render::trace::trace_json_value(t, api_id, stage, groups, cfg)?
+                        }
+                        None => serde_json::Value::Null,
+                    };
+                    o.insert("example".into(), ex);
+                    arr.push(v);
+                }
+                let j = serde_json::json!({
+                    "total": total,
+                    "grouped": found.len(),
+                    "groups": arr,
+                });
+                serde_json::to_writer_pretty(&mut out, &j).map_err(io::Error::from)?;
+                writeln!(out)?;
+            }
+            ErrorsFormat::Github => {
+                for (i, g) in &grouped {
+                    let t = examples.get(i);
+                    let title = format!("{}× {}", g.count, g.cause);
+                    let link = t
+                        .filter(|_| cfg.links)
+                        .map(|t| {
+                            crate::render::trace::trace_links(t, groups, cfg)["insights"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_string()
+                        })
+                        .filter(|u| !u.is_empty())
+                        .map(|u| format!("\nLogs Insights: {u}"))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "::error title={}::{}",
+                        failures::gh_escape_property(&title),
+                        failures::gh_escape_data(&format!(
+                            "{}\nexample: request {}{link}",
+                            group_facts(g),
+                            g.example_request_id
+                        ))
+                    )?;
+                    writeln!(out, "::group::{}", failures::gh_escape_data(&title))?;
+                    let lines = t
+                        .iter()
+                        .flat_map(|t| t.events.iter().flat_map(|e| [&*e.message, &*e.stream]));
+                    let stop = failures::gh_stop_token(lines);
+                    writeln!(out, "::stop-commands::{stop}")?;
+                    if let Some(t) = t {
+                        let mut p = Printer::new(&mut out, cfg.output.clone(), groups);
+                        for e in &t.events {
+                            p.print(e)?;
+                        }
+                    }
+                    writeln!(out, "::{stop}::")?;
+                    writeln!(out, "::endgroup::")?;
+                }
+            }
+            ErrorsFormat::Text => {
+                use owo_colors::OwoColorize;
+                for (n, (i, g)) in grouped.iter().enumerate() {
+                    if n > 0 {
+                        writeln!(out)?;
+                    }
+                    let head = format!("== {}× {}", g.count, g.cause);
+                    let facts = format!("   {}", group_facts(g));
+                    let example = format!(
+                        "   example: request {} at {}",
+                        g.example_request_id,
+                        format_ms(g.last_seen_ms)
+                    );
+                    let [head, facts, example] = [head, facts, example].map(|s| {
+                        if cfg.output.terminal {
+                            crate::core::text::sanitize_field(&s).into_owned()
+                        } else {
+                            s
+                        }
+                    });
+                    if cfg.output.color {
+                        writeln!(out, "{}", head.red().bold())?;
+                    } else {
+                        writeln!(out, "{head}")?;
+                    }
+                    writeln!(out, "{facts}")?;
+                    writeln!(out, "{example}")?;
+                    let Some(t) = examples.get(i) else { continue };
+                    if cfg.links
+                        && let Some(u) =
+                            crate::render::trace::trace_links(t, groups, cfg)["insights"].as_str()
+                    {
+                        writeln!(out, "   insights  {u}")?;
+                    }
+                    let mut p = Printer::new(&mut out, cfg.output.clone(), groups);
+                    for e in &t.events {
+                        p.print(e)?;
+                    }
+                }
+            }
+        }
+        out.flush()
+    })();
+    let code = finish_write(written)?;
+    let causes = grouped.len();
+    if total == 0 {
+        error::note(format!(
+            "no failing requests between {} and {}",
+            format_ms(cfg.window.start_ms),
+            format_ms(cfg.window.end_ms)
+        ));
+    } else {
+        let left = total.saturating_sub(found.len());
+        error::note(format!(
+            "{total} failing request{} in {causes} cause{}{}",
+            if total == 1 { "" } else { "s" },
+            if causes == 1 { "" } else { "s" },
+            if left > 0 {
+                format!(
+                    "; the first {} grouped, {left} left out (at most {GROUP_MAX} are linked)",
+                    found.len()
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if !failed.is_empty() {
+        return Ok(error::EXIT_FAILURE);
+    }
+    if args.fail_on_errors && total > 0 {
+        return Ok(error::EXIT_FAILURE);
+    }
+    Ok(code)
+}
+
+// ------------------------------------------------------------------ compare
+
+/// A window's `summary` report, computed as `apitrace summary` does.
+async fn summary_of(
+    aws: &Aws,
+    groups: &[LogGroup],
+    routes: Vec<String>,
+    shared: crate::resolve::sharing::Shared,
+    cfg: &GetConfig,
+    outcome: &Arc<Outcome>,
+) -> Result<crate::analyze::summary::Report> {
+    let all: Vec<usize> = (0..groups.len()).collect();
+    let mut spec = FetchSpec::new(cfg);
+    spec.engine = app::engine(aws, cfg, groups, None, false).await;
+    let receivers = fetch::open(
+        aws,
+        groups,
+        &all,
+        &spec,
+        Arc::new(Stats::default()),
+        outcome.clone(),
+    );
+    let groups = groups.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let mut s = crate::analyze::summary::Summary::new(&groups)
+            .with_routes(routes)
+            .with_shared(shared);
+        for e in Merger::new(receivers) {
+            s.observe(&e);
+        }
+        if let Some(w) = s.unreadable.warning() {
+            warn(w);
+        }
+        s.finish()
+    })
+    .await
+    .context("the summary thread failed")
+}
+
+/// A window's failure causes and their counts, found and linked as `errors --group` does.
+async fn causes_of(
+    aws: &Aws,
+    groups: &[LogGroup],
+    cfg: &GetConfig,
+    outcome: &Arc<Outcome>,
+) -> Result<Vec<(String, usize)>> {
+    let of = |s: Source| -> Vec<usize> {
+        (0..groups.len())
+            .filter(|&i| groups[i].source == s)
+            .collect()
+    };
+    let exec = of(Source::Execution);
+    let access = of(Source::Access);
+    let mut spec = FetchSpec::new(cfg);
+    let which = if exec.is_empty() {
+        access.clone()
+    } else {
+        spec.filter_pattern = Some(failures::EXEC_PATTERN.to_string());
+        exec
+    };
+    if which.is_empty() {
+        return Ok(Vec::new());
+    }
+    let searched: Vec<LogGroup> = which.iter().map(|&i| groups[i].clone()).collect();
+    spec.engine = app::engine(aws, cfg, &searched, spec.filter_pattern.as_deref(), false).await;
+    let linking = Arc::new(Linking::default());
+    let stats = linking.stats.clone();
+    let mut receivers = fetch::open(aws, groups, &which, &spec, stats.clone(), outcome.clone());
+    if app::errors::pattern_used(&spec) && !access.is_empty() {
+        let mut aspec = spec.clone();
+        aspec.filter_pattern = None;
+        receivers.extend(fetch::open(
+            aws,
+            groups,
+            &access,
+            &aspec,
+            stats,
+            outcome.clone(),
+        ));
+    }
+    let scan = groups.to_vec();
+    let (found, total) = tokio::task::spawn_blocking(move || {
+        let mut finder = Finder::new(false, GROUP_MAX);
+        for e in Merger::new(receivers) {
+            finder.observe(&e, &scan);
+        }
+        if let Some(w) = finder.unreadable.warning() {
+            warn(w);
+        }
+        finder.finish()
+    })
+    .await
+    .context("the search thread failed")?;
+    linking.found.store(total as u64, Ordering::Relaxed);
+    if total > found.len() {
+        error::note(format!(
+            "{total} failing requests between {} and {}: the first {} grouped by cause",
+            format_ms(cfg.window.start_ms),
+            format_ms(cfg.window.end_ms),
+            found.len()
+        ));
+    }
+    let mut tspec = FetchSpec::new(cfg);
+    tspec.insights = spec.insights.clone();
+    let (grouped, _) = link_and_group(aws, groups, &found, cfg.window, &tspec, &linking).await;
+    let linked_failed = linking.outcome.failed_groups();
+    if let Ok(mut f) = outcome.failed.lock() {
+        f.extend(linked_failed);
+    }
+    Ok(grouped
+        .into_iter()
+        .map(|(_, g)| (g.cause, g.count))
+        .collect())
+}
+
+fn parse_at(flag: &str, s: &str, now_ms: i64) -> Result<i64> {
+    crate::core::time::parse_time(s, now_ms).map_err(|e| {
+        Hinted::usage(
+            format!("{flag} '{s}': {e}"),
+            "see TIME in `apitrace compare --help`",
+        )
+        .into()
+    })
+}
+
+/// The deployment of `api` made last before `current` (id, creation time): REST
+/// GetDeployments, else apigatewayv2 GetDeployments.
+async fn previous_deployment(
+    aws: &Aws,
+    api: &str,
+    current: &crate::resolve::deploy::Deployment,
+) -> Result<Option<(String, i64)>> {
+    use crate::ui::error::{AwsFault, classify};
+    let mut all: Vec<(String, i64)> = Vec::new();
+    let mut token: Option<String> = None;
+    let mut rest = true;
+    for _ in 0..1000 {
+        if rest {
+            match aws
+                .apigateway()
+                .get_deployments()
+                .rest_api_id(api)
+                .limit(500)
+                .set_position(token.clone())
+                .send()
+                .await
+            {
+                Ok(o) => {
+                    all.extend(o.items().iter().filter_map(|d| {
+                        Some((d.id()?.to_string(), d.created_date()?.to_millis().ok()?))
+                    }));
+                    token = o.position().map(String::from);
+                }
+                Err(e) => match classify(&e) {
+                    AwsFault::NotFound(_) if all.is_empty() => {
+                        rest = false;
+                        continue;
+                    }
+                    f => return Err(f.into_error(&format!("listing the deployments of API {api}"))),
+                },
+            }
+        } else {
+            let o = aws
+                .apigatewayv2()
+                .get_deployments()
+                .api_id(api)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| {
+                    classify(&e).into_error(&format!("listing the deployments of API {api}"))
+                })?;
+            all.extend(o.items().iter().filter_map(|d| {
+                Some((
+                    d.deployment_id()?.to_string(),
+                    d.created_date()?.to_millis().ok()?,
+                ))
+            }));
+            token = o.next_token().map(String::from);
+        }
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|(id, at)| Some(id) != current.id.as_ref() && *at < current.created_ms)
+        .max_by_key(|(_, at)| *at))
+}
+
+/// The baseline: `--baseline-start/--baseline-end`, else as long as the current window,
+/// right before it.
+pub fn baseline(current: Window, start: Option<i64>, end: Option<i64>) -> Window {
+    let end = end.unwrap_or(current.start_ms);
+    let start = start.unwrap_or(end - (current.end_ms - current.start_ms));
+    Window {
+        start_ms: start,
+        end_ms: end,
+    }
+}
+
+/// `apitrace compare`.
+pub async fn compare(args: &cli::CompareArgs, env: &Env) -> Result<u8> {
+    let rules = args
+        .fail_on
+        .iter()
+        .map(|r| compare::parse_rule(r).map_err(|e| Hinted::usage(e, compare::rule_hint())))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.output == ErrorsFormat::Github {
+        error::set_workflow_commands(true);
+    }
+    let b_start = args
+        .baseline_start
+        .as_deref()
+        .map(|s| parse_at("--baseline-start", s, env.now_ms))
+        .transpose()?;
+    let b_end = args
+        .baseline_end
+        .as_deref()
+        .map(|s| parse_at("--baseline-end", s, env.now_ms))
+        .transpose()?;
+    let mut cfg = GetConfig::for_compare(args, env)?;
+    let aws = app::connect(&args.aws, &mut cfg).await?;
+    let mut current_deploy = None;
+    if cfg.since_deploy {
+        // `for_compare` asks for --start when no API is named.
+        let (api, stage) = cfg.target.clone().unwrap_or_default();
+        let d = crate::resolve::deploy::current(&aws, &api, &stage).await?;
+        cfg.window.start_ms = d.created_ms;
+        current_deploy = Some(d.clone());
+        error::note(format!(
+            "current window: since deployment {} of stage {stage}, made {}",
+            d.id.as_deref().unwrap_or("?"),
+            format_ms(d.created_ms)
+        ));
+        if cfg.window.start_ms >= cfg.window.end_ms {
+            return Err(Hinted::usage(
+                format!(
+                    "the deployment ({}) is not before --end",
+                    format_ms(d.created_ms)
+                ),
+                "leave out --end, or give --start",
+            )
+            .into());
+        }
+    }
+    let current = cfg.window;
+    let (b_start, b_end) = match (&cfg.target, &current_deploy) {
+        (Some((api, stage)), Some(d)) if args.previous_deploy => {
+            let Some((id, at)) = previous_deployment(&aws, api, d).await? else {
+                return Err(Hinted::new(
+                    format!(
+                        "stage {stage} has no deployment before {}",
+                        d.id.as_deref().unwrap_or("the current one")
+                    ),
+                    "give the baseline with --baseline-start/--baseline-end",
+                )
+                .into());
+            };
+            error::note(format!(
+                "baseline: since the previous deployment {id}, made {}",
+                format_ms(at)
+            ));
+            (Some(at), Some(d.created_ms))
+        }
+        _ => (b_start, b_end),
+    };
+    let base = baseline(current, b_start, b_end);
+    if base.start_ms >= base.end_ms {
+        return Err(Hinted::usage(
+            format!(
+                "the baseline starts ({}) at or after its end ({})",
+                format_ms(base.start_ms),
+                format_ms(base.end_ms)
+            ),
+            "give --baseline-start before --baseline-end",
+        )
+        .into());
+    }
+    let (res, groups, _) =
+        app::resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
+    let shared =
+        crate::resolve::sharing::other_callers(&aws, &res.api_id, &res.stage, &groups).await;
+    let outcome = Arc::new(Outcome::default());
+    let mut reports = Vec::new();
+    let mut causes = Vec::new();
+    for w in [base, current] {
+        let mut c = cfg.clone();
+        c.window = w;
+        reports.push(
+            summary_of(
+                &aws,
+                &groups,
+                res.routes.clone(),
+                shared.clone(),
+                &c,
+                &outcome,
+            )
+            .await?,
+        );
+        causes.push(causes_of(&aws, &groups, &c, &outcome).await?);
+    }
+    let cmp = compare::compare(
+        &reports[0],
+        &reports[1],
+        &causes[0],
+        &causes[1],
+        args.min_samples,
+    );
+    let breaches = compare::evaluate(&rules, &cmp, args.min_samples);
+    let windows = [(base, reports[0].requests), (current, reports[1].requests)];
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = (|| -> io::Result<()> {
+        match args.output {
+            ErrorsFormat::Json => {
+                let w = |(w, n): (Window, u64)| serde_json::json!({"start": format_ms(w.start_ms), "end": format_ms(w.end_ms), "requests": n});
+                let j = serde_json::json!({
+                    "api_id": res.api_id,
+                    "stage": res.stage,
+                    "baseline": w(windows[0]),
+                    "current": w(windows[1]),
+                    "min_samples": args.min_samples,
+                    "routes": cmp.routes,
+                    "functions": cmp.functions,
+                    "causes": cmp.causes,
+                    "rules": args.fail_on,
+                    "failed": breaches,
+                });
+                serde_json::to_writer_pretty(&mut out, &j).map_err(io::Error::from)?;
+                writeln!(out)?;
+            }
+            ErrorsFormat::Github => {
+                for b in &breaches {
+                    writeln!(
+                        out,
+                        "::error title={}::{}",
+                        failures::gh_escape_property(&format!("apitrace gate: {}", b.rule)),
+                        failures::gh_escape_data(&format!("{}: {}", b.subject, b.detail))
+                    )?;
+                }
+                for c in cmp.causes.iter().filter(|c| c.new) {
+                    writeln!(
+                        out,
+                        "::warning title={}::{}",
+                        failures::gh_escape_property("new failure cause"),
+                        failures::gh_escape_data(&format!("{}× {}", c.current, c.cause))
+                    )?;
+                }
+                let text = render_text(&cmp, windows, false);
+                let stop = failures::gh_stop_token(text.iter().map(String::as_str));
+                writeln!(out, "::group::apitrace compare")?;
+                writeln!(out, "::stop-commands::{stop}")?;
+                for l in &text {
+                    writeln!(out, "{l}")?;
+                }
+                writeln!(out, "::{stop}::")?;
+                writeln!(out, "::endgroup::")?;
+            }
+            ErrorsFormat::Text => {
+                for l in render_text(&cmp, windows, io::stdout().is_terminal()) {
+                    writeln!(out, "{l}")?;
+                }
+            }
+        }
+        out.flush()
+    })();
+    let code = finish_write(written)?;
+    report_gate(&rules, &breaches);
+    let failed = outcome.failed_groups();
+    if !breaches.is_empty() {
+        return Ok(EXIT_GATE);
+    }
+    if !failed.is_empty() {
+        eprintln!(
+            "apitrace: error: {} log groups failed (see the warnings above); the comparison is partial",
+            failed.len()
+        );
+        return Ok(error::EXIT_FAILURE);
+    }
+    Ok(code)
+}
+
+/// The gate's verdict on stderr: one line per rule that held, by how much.
+fn report_gate(rules: &[compare::Rule], breaches: &[Breach]) {
+    if rules.is_empty() {
+        return;
+    }
+    crate::ui::progress::clear();
+    if breaches.is_empty() {
+        error::note(format!(
+            "gate passed: none of the {} rule{} held",
+            rules.len(),
+            if rules.len() == 1 { "" } else { "s" }
+        ));
+        return;
+    }
+    for b in breaches {
+        eprintln!(
+            "apitrace: gate: --fail-on '{}' holds for {}: {}",
+            error::shown(&b.rule),
+            error::shown(&b.subject),
+            error::shown(&b.detail)
+        );
+    }
+    let held: std::collections::BTreeSet<&str> = breaches.iter().map(|b| b.rule.as_str()).collect();
+    eprintln!(
+        "apitrace: gate failed: {} of {} rule{} held (exit {EXIT_GATE})",
+        held.len(),
+        rules.len(),
+        if rules.len() == 1 { "" } else { "s" }
+    );
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn pair(a: String, b: String) -> String {
+    format!("{a} → {b}")
+}
+
+/// The text tables: windows, routes, functions, causes (each worst first).
+pub fn render_text(c: &Comparison, windows: [(Window, u64); 2], terminal: bool) -> Vec<String> {
+    let ms = crate::core::numfmt::opt_duration_ms;
+    let mut buf: Vec<u8> = Vec::new();
+    let _ = (|| -> io::Result<()> {
+        let w =
+            |(w, n): (Window, u64)| vec![format_ms(w.start_ms), format_ms(w.end_ms), n.to_string()];
+        let mut rows = vec![w(windows[0]), w(windows[1])];
+        rows[0].insert(0, "baseline".into());
+        rows[1].insert(0, "current".into());
+        write_table(
+            &mut buf,
+            &["WINDOW", "START", "END", "REQUESTS"],
+            &rows,
+            terminal,
+        )?;
+        writeln!(buf)?;
+        let rows: Vec<Vec<String>> = c
+            .routes
+            .iter()
+            .map(|r| {
+                let (b, k) = (&r.baseline, &r.current);
+                vec![
+                    r.route.clone(),
+                    pair(b.requests.to_string(), k.requests.to_string()),
+                    pair(pct(b.rate_5xx), pct(k.rate_5xx)),
+                    pair(pct(b.rate_4xx), pct(k.rate_4xx)),
+                    pair(ms(b.p50_ms), ms(k.p50_ms)),
+                    pair(ms(b.p95_ms), ms(k.p95_ms)),
+                    pair(ms(b.p99_ms), ms(k.p99_ms)),
+                ]
+            })
+            .collect();
+        write_table(
+            &mut buf,
+            &["ROUTE", "REQUESTS", "5XX", "4XX", "P50", "P95", "P99"],
+            &rows,
+            terminal,
+        )?;
+        writeln!(buf)?;
+        let rows: Vec<Vec<String>> = c
+            .functions
+            .iter()
+            .map(|f| {
+                let (b, k) = (&f.baseline, &f.current);
+                let mem = |m: Option<f64>| m.map_or("-".into(), crate::core::numfmt::megabytes);
+                vec![
+                    f.function.clone(),
+                    pair(b.invocations.to_string(), k.invocations.to_string()),
+                    pair(b.errors.to_string(), k.errors.to_string()),
+                    pair(b.timeouts.to_string(), k.timeouts.to_string()),
+                    pair(b.cold_starts.to_string(), k.cold_starts.to_string()),
+                    pair(ms(b.p95_ms), ms(k.p95_ms)),
+                    pair(mem(b.max_memory_mb), mem(k.max_memory_mb)),
+                ]
+            })
+            .collect();
+        write_table(
+            &mut buf,
+            &[
+                "FUNCTION",
+                "INVOCATIONS",
+                "ERRORS",
+                "TIMEOUTS",
+                "COLD",
+                "P95",
+                "MAX MEMORY",
+            ],
+            &rows,
+            terminal,
+        )?;
+        writeln!(buf)?;
+        let rows: Vec<Vec<String>> = c
+            .causes
+            .iter()
+            .map(|x| {
+                vec![
+                    if x.new { "new".into() } else { String::new() },
+                    pair(x.baseline.to_string(), x.current.to_string()),
+                    x.cause.clone(),
+                ]
+            })
+            .collect();
+        write_table(
+            &mut buf,
+            &["", "REQUESTS", "FAILURE CAUSE"],
+            &rows,
+            terminal,
+        )?;
+        Ok(())
+    })();
+    String::from_utf8_lossy(&buf)
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_baseline_is_the_same_length_right_before_unless_given() {
+        let cur = Window {
+            start_ms: 10_000,
+            end_ms: 13_000,
+        };
+        assert_eq!(
+            baseline(cur, None, None),
+            Window {
+                start_ms: 7_000,
+                end_ms: 10_000
+            }
+        );
+        assert_eq!(
+            baseline(cur, Some(1_000), None),
+            Window {
+                start_ms: 1_000,
+                end_ms: 10_000
+            }
+        );
+        assert_eq!(
+            baseline(cur, None, Some(5_000)),
+            Window {
+                start_ms: 2_000,
+                end_ms: 5_000
+            }
+        );
+    }
+}
