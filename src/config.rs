@@ -1,15 +1,17 @@
 //! `Cli` + `Env` + now → resolved configuration. Every rule that spans several flags lives
 //! here; later stages never look at `Cli` or at the process environment.
+//!
+//! Layer `config`: may import `cli`, `ui`, `core`.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::cli::{self, ColorWhen, OutputFormat};
-use crate::error::Hinted;
-use crate::model::Source;
-use crate::time;
+use crate::cli::{self, ColorWhen, OutputFormat, check_tps};
+use crate::core::model::Source;
+use crate::core::time;
+use crate::ui::error::Hinted;
 
 /// What `Config::new` reads from the process; tests build it by hand.
 #[derive(Debug, Clone, Default)]
@@ -28,7 +30,7 @@ pub struct Env {
 impl Env {
     pub fn from_process() -> Env {
         use std::io::IsTerminal;
-        crate::output::enable_ansi_on_console();
+        crate::ui::term::enable_ansi_on_console();
         Env {
             stdout_is_tty: std::io::stdout().is_terminal(),
             stderr_is_tty: std::io::stderr().is_terminal(),
@@ -62,7 +64,7 @@ pub struct Selection {
     /// The path of a `--url` (#21), for `trace`: the functions behind the routes it matches.
     pub route_path: Option<String>,
     /// `--stack` (#21): the stack's resources, once listed (`app::connect`).
-    pub stack: Vec<crate::model::StackResource>,
+    pub stack: Vec<crate::core::model::StackResource>,
 }
 
 impl Selection {
@@ -115,7 +117,7 @@ pub struct OutputConfig {
     pub grep: Option<regex::Regex>,
     /// `--highlight` terms and request ids, highlighted when colour is on.
     pub highlight: Option<regex::Regex>,
-    pub time: crate::time::TimeStyle,
+    pub time: crate::core::time::TimeStyle,
 }
 
 /// API request ids, Lambda request ids and X-Ray ids: highlighted in coloured output.
@@ -124,7 +126,7 @@ const ID_PATTERN: &str = r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 fn regex_arg(flag: &str, re: &str) -> Result<regex::Regex> {
     regex::Regex::new(re).map_err(|e| {
         Hinted::usage(
-            format!("invalid {flag} regex '{re}': {}", crate::error::one_line(&e.to_string())),
+            format!("invalid {flag} regex '{re}': {}", crate::ui::error::one_line(&e.to_string())),
             "the syntax is Rust's regex crate (like RE2); escape metacharacters with \\, or use a plain word",
         )
         .into()
@@ -150,14 +152,16 @@ impl OutputConfig {
         }
         terms.push(format!("(?:{ID_PATTERN})"));
         let highlight = Some(regex_arg("--highlight", &terms.join("|"))?);
-        let time =
-            crate::time::TimeStyle::new(args.local && !args.utc, args.timestamp_format.as_deref())
-                .map_err(|e| {
-                    Hinted::usage(
-                        e,
-                        "see `man strftime`; for example --timestamp-format '%H:%M:%S%.3f'",
-                    )
-                })?;
+        let time = crate::core::time::TimeStyle::new(
+            args.local && !args.utc,
+            args.timestamp_format.as_deref(),
+        )
+        .map_err(|e| {
+            Hinted::usage(
+                e,
+                "see `man strftime`; for example --timestamp-format '%H:%M:%S%.3f'",
+            )
+        })?;
         Ok(OutputConfig {
             format: args.output,
             color: args.output == OutputFormat::Text && color_enabled(when, env),
@@ -186,13 +190,80 @@ pub fn color_enabled(when: ColorWhen, env: &Env) -> bool {
     }
 }
 
+/// What `aws` needs to connect, from the AWS flags: plain values, so `aws` does not depend
+/// on the command line's types. `call_timeout` is checked where it is used
+/// (`Aws::connect`), after the profile and region, as before.
+#[derive(Debug, Clone, Default)]
+pub struct AwsSettings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// `--call-timeout`, seconds.
+    pub call_timeout: f64,
+}
+
+impl From<&cli::AwsArgs> for AwsSettings {
+    fn from(a: &cli::AwsArgs) -> AwsSettings {
+        AwsSettings {
+            profile: a.profile.clone(),
+            region: a.region.clone(),
+            endpoint_url: a.endpoint_url.clone(),
+            call_timeout: a.call_timeout,
+        }
+    }
+}
+
+/// `--only` values as sources (the command line's names are `cli`'s; the model's are its own).
+impl From<cli::SourceArg> for Source {
+    fn from(s: cli::SourceArg) -> Source {
+        use cli::SourceArg as A;
+        match s {
+            A::Execution => Source::Execution,
+            A::Access => Source::Access,
+            A::Lambda => Source::Lambda,
+            A::Authorizer => Source::Authorizer,
+            A::Extra => Source::Extra,
+        }
+    }
+}
+
+/// What the user named instead of `--api-id ID --stage STAGE`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lookup {
+    pub api: Option<String>,
+    pub url: Option<String>,
+    pub stage: Option<String>,
+    /// `--stack NAME` (see `resolve/stack.rs`); `api` then picks one of its APIs.
+    pub stack: Option<String>,
+}
+
+/// What is to be looked up (`--api`, `--url`, `--stack`) before the API can be resolved.
+pub fn lookup(api: &cli::ApiArgs) -> Option<Lookup> {
+    (api.api.is_some() || api.url.is_some() || api.stack.is_some()).then(|| Lookup {
+        api: api.api.clone(),
+        url: api.url.clone(),
+        stage: api.stage.clone(),
+        stack: api.stack.clone(),
+    })
+}
+
+/// `get --watch` / `--live`: how to follow (`follow::watch`).
+#[derive(Debug, Clone, Copy)]
+pub struct WatchSpec {
+    pub interval: Duration,
+    pub lag_ms: i64,
+    /// `--live`: follow through CloudWatch Live Tail sessions (`follow::live`), polling only
+    /// the groups it cannot cover.
+    pub live: bool,
+}
+
 /// A command that reads logs (`get`, `trace`, `errors`, `summary`), resolved.
 #[derive(Debug, Clone)]
 pub struct GetConfig {
     /// `(api id, stage)`, or `None` when only `--log-group` groups are read.
     pub target: Option<(String, String)>,
     /// `--api`/`--url`, settled into `target` once connected (`app::connect`).
-    pub lookup: Option<crate::lookup::Lookup>,
+    pub lookup: Option<Lookup>,
     /// `get --stream-prefix` (#21).
     pub stream_prefixes: Vec<String>,
     /// Print console links in `trace`'s text summary (not `--no-links`).
@@ -212,9 +283,9 @@ pub struct GetConfig {
     pub request_id: Option<String>,
     pub throttle_budget: Duration,
     /// `--watch`: follow after the window.
-    pub watch: Option<crate::watch::WatchSpec>,
-    /// `--engine` as asked; `insights::choose` settles `auto` once the groups are known.
-    pub engine: cli::Engine,
+    pub watch: Option<WatchSpec>,
+    /// `--engine` as asked; `fetch::choose` settles `auto` once the groups are known.
+    pub engine: cli::EngineArg,
     /// `--max-scan`: the most `auto` lets Insights scan, in bytes.
     pub max_scan: u64,
 }
@@ -291,7 +362,7 @@ impl Common<'_> {
     fn config(self, output: OutputConfig, env: &Env) -> Result<GetConfig> {
         check_names(self.api, self.select)?;
         check_tps(self.rate.max_tps)?;
-        if self.since_deploy && self.api.target().is_none() && self.api.lookup().is_none() {
+        if self.since_deploy && self.api.target().is_none() && lookup(self.api).is_none() {
             return Err(Hinted::usage(
                 "--since-deploy needs --api-id and --stage",
                 "name the API and stage whose deployment starts the window",
@@ -306,7 +377,7 @@ impl Common<'_> {
         };
         Ok(GetConfig {
             target: self.api.target(),
-            lookup: self.api.lookup(),
+            lookup: lookup(self.api),
             stream_prefixes: Vec::new(),
             links: true,
             window: parse_window(start, self.end, env.now_ms)?,
@@ -329,7 +400,7 @@ impl GetConfig {
     pub fn new(args: &cli::GetArgs, env: &Env) -> Result<GetConfig> {
         let follow = args.watch || args.live;
         let flag = if args.live { "--live" } else { "--watch" };
-        if follow && args.rate.engine == cli::Engine::Insights {
+        if follow && args.rate.engine == cli::EngineArg::Insights {
             return Err(Hinted::usage(
                 format!(
                     "{flag} follows with FilterLogEvents; it cannot follow with --engine insights"
@@ -376,7 +447,7 @@ impl GetConfig {
             .into());
         }
         cfg.stream_prefixes = args.stream_prefixes.clone();
-        cfg.watch = follow.then_some(crate::watch::WatchSpec {
+        cfg.watch = follow.then_some(WatchSpec {
             live: args.live,
             interval: args.watch_interval,
             lag_ms: args.watch_lag.as_millis() as i64,
@@ -418,7 +489,7 @@ impl GetConfig {
         let rate = cli::RateArgs {
             concurrency: 1,
             max_tps: None,
-            engine: cli::Engine::Insights,
+            engine: cli::EngineArg::Insights,
             max_scan: 0,
         };
         let out = cli::OutputArgs {
@@ -449,30 +520,12 @@ impl GetConfig {
         };
         common!(args).config(OutputConfig::new(&out, env)?, env)
     }
-
-    /// What the fetch stage needs.
-    pub fn fetch_spec(&self) -> crate::fetch::FetchSpec {
-        crate::fetch::FetchSpec {
-            window: self.window,
-            filter_pattern: self.filter_pattern.clone(),
-            concurrency: self.concurrency,
-            max_tps: self.max_tps,
-            streams: Vec::new(),
-            stream_prefixes: self.stream_prefixes.clone(),
-            throttle_budget: self.throttle_budget,
-            engine: crate::fetch::Engine::Filter,
-            infrequent_via_insights: self.engine == cli::Engine::Auto,
-            insights: Default::default(),
-            read_ahead: Default::default(),
-        }
-    }
 }
 
 /// The bounds of the number flags (a value outside is a usage error, never a panic, an
 /// overflow or a run that waits for years).
 pub const CALL_TIMEOUT_SECS: (f64, f64) = (0.1, 3600.0);
 pub const THROTTLE_BUDGET_SECS: (f64, f64) = (0.0, 86_400.0);
-pub const MAX_TPS: (f64, f64) = (0.1, 10_000.0);
 const WATCH_INTERVAL: (Duration, Duration) =
     (Duration::from_millis(100), Duration::from_secs(3600));
 const WATCH_LAG: (Duration, Duration) = (Duration::ZERO, Duration::from_secs(600));
@@ -492,18 +545,6 @@ pub fn seconds(flag: &str, secs: f64, (min, max): (f64, f64), example: &str) -> 
 
 fn budget(secs: f64) -> Result<Duration> {
     seconds("--throttle-budget", secs, THROTTLE_BUDGET_SECS, "60")
-}
-
-pub fn check_tps(tps: Option<f64>) -> Result<()> {
-    let (min, max) = MAX_TPS;
-    match tps {
-        Some(t) if !(t.is_finite() && (min..=max).contains(&t)) => Err(Hinted::usage(
-            format!("--max-tps must be a number of calls per second from {min} to {max}, not {t}"),
-            "for example --max-tps 5",
-        )
-        .into()),
-        _ => Ok(()),
-    }
 }
 
 /// A `--watch-interval` or `--watch-lag` within its bounds.
@@ -625,7 +666,7 @@ mod tests {
         let e = OutputConfig::new(&bad, &env(false, None, None)).unwrap_err();
         assert_eq!(
             e.downcast_ref::<Hinted>().unwrap().code,
-            crate::error::EXIT_USAGE
+            crate::ui::error::EXIT_USAGE
         );
     }
 
@@ -636,7 +677,7 @@ mod tests {
         assert_eq!(w.end_ms - w.start_ms, 300_000);
         let e = parse_window("now", "1h ago", now).unwrap_err();
         let h = e.downcast_ref::<Hinted>().unwrap();
-        assert_eq!(h.code, crate::error::EXIT_USAGE);
+        assert_eq!(h.code, crate::ui::error::EXIT_USAGE);
         assert!(h.message.contains("is after --end"), "{}", h.message);
         let e = parse_window("lunchtime", "now", now).unwrap_err();
         let h = e.downcast_ref::<Hinted>().unwrap();
@@ -650,7 +691,7 @@ mod tests {
         for bad in [1e30, f64::INFINITY, f64::NAN, -1.0, 0.0, 3601.0] {
             assert_eq!(
                 code(seconds("--call-timeout", bad, CALL_TIMEOUT_SECS, "20")),
-                crate::error::EXIT_USAGE,
+                crate::ui::error::EXIT_USAGE,
                 "{bad}"
             );
         }

@@ -2,55 +2,49 @@
 //!
 //! This file is the contents page: parse the command line, run the command on a tokio
 //! runtime, race it against Ctrl-C, SIGTERM and SIGHUP, and map the result to an exit
-//! code (the contract is in `error.rs` and the README). The stages, in order: `cli` →
-//! `config` → `resolve` → `fetch` → `merge` → `output`; `app` strings them together per
-//! command.
+//! code (the contract is in `ui/error.rs` and the README).
+//!
+//! The modules are layers, top to bottom; each imports only layers below it (each
+//! layer's `mod.rs` says which), so there is no import cycle between them:
+//!
+//! | layer | what |
+//! | --- | --- |
+//! | `app` | one file per command, each a pipeline over the layers below |
+//! | `render` | every byte on stdout: event lines, JSON Lines, tables, the trace view |
+//! | `analyze` | computations over events: trace, link, failures, summary |
+//! | `follow` | `get --watch` and `--live` |
+//! | `fetch` | FilterLogEvents, Logs Insights |
+//! | `merge` | the k-way merge |
+//! | `resolve` | API → log groups; deployments, lookups, sharing, log deliveries |
+//! | `aws` | clients, retries, rate limit, paging guard, `--debug` |
+//! | `config` | command line + environment → plain settings |
+//! | `cli` | clap definitions, the config file, usage errors, man pages |
+//! | `ui` | stderr: errors with hints, warnings, notes, the progress line |
+//! | `core` | events, groups, time, text, extract: imports nothing of the crate |
 
-mod anomalies;
+mod analyze;
 mod app;
 mod aws;
-mod bodycap;
 mod cli;
 mod config;
-mod debug;
-mod delivery;
-mod deploy;
-mod error;
-mod extract;
-mod failures;
+mod core;
 mod fetch;
-mod insights;
-mod link;
-mod links;
-mod live;
-mod lookup;
-mod manpage;
+mod follow;
 mod merge;
-mod model;
-mod numfmt;
-mod output;
-mod page;
-mod paging;
-mod progress;
-mod ratelimit;
+mod render;
 mod resolve;
-mod sharing;
-mod stack;
-mod summary;
-mod time;
-mod trace;
-mod usage;
-mod userconfig;
-mod watch;
+mod ui;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    if output::stdout_closed_at_start() {
-        return ExitCode::from(error::report(&anyhow::Error::new(error::Hinted::new(
-            "standard output is closed: nothing could be printed",
-            "give apitrace somewhere to write: a terminal, a pipe, a file (> out.txt) or > /dev/null",
-        ))));
+    if render::output::stdout_closed_at_start() {
+        return ExitCode::from(ui::error::report(&anyhow::Error::new(
+            ui::error::Hinted::new(
+                "standard output is closed: nothing could be printed",
+                "give apitrace somewhere to write: a terminal, a pipe, a file (> out.txt) or > /dev/null",
+            ),
+        )));
     }
     let cli = cli::parse();
     let env = config::Env::from_process();
@@ -61,7 +55,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            return ExitCode::from(error::report(
+            return ExitCode::from(ui::error::report(
                 &anyhow::Error::new(e).context("starting the runtime"),
             ));
         }
@@ -71,7 +65,7 @@ fn main() -> ExitCode {
         tokio::select! {
             r = app::run(cli, env) => match r {
                 Ok(code) => code,
-                Err(e) => error::report(&e),
+                Err(e) => ui::error::report(&e),
             },
             code = signals.recv() => app::interrupted(code).await,
         }

@@ -1,7 +1,7 @@
 //! A streaming k-way merge of per-group event streams into one global time order.
 //!
 //! Each source (one log group) yields pages of events sorted by [`Event::sort_key`]
-//! (FilterLogEvents sorts within a page; `fetch.rs` sorts each page again, since the
+//! (FilterLogEvents sorts within a page; `fetch/` sorts each page again, since the
 //! emulator does not). The merge keeps exactly one event per live source — the source's
 //! current head — and prints the smallest (found by a scan of the heads: an API has a few
 //! tens of groups at most, and a scan moves no events). It only waits on a source when that
@@ -12,8 +12,10 @@
 //! deterministic across runs. This module is synchronous: it runs on a blocking thread and
 //! never touches the network; closing the receivers (dropping the merger) is how the
 //! fetch tasks learn that the reader went away.
+//!
+//! Layer `merge`: may import `core` only.
 
-use crate::model::Event;
+use crate::core::model::Event;
 
 /// Something that yields pages of sorted events; `None` when the source is finished.
 pub trait PageSource {
