@@ -221,6 +221,10 @@ pub struct Summary<'a> {
     /// Requests counted from one log and not yet seen in the other (both logs name every
     /// request they saw; a request is counted once).
     counted: HashSet<String>,
+    /// Requests whose integration latency one log gave and the other has not yet: the
+    /// execution log's `Received response.` and the access log's `integrationLatency` are
+    /// the same call, counted once.
+    latency_seen: HashSet<String>,
     /// The API's routes (resource templates / route keys), to name a concrete path by.
     routes_known: Vec<String>,
     /// `--route`: only these routes' requests are counted.
@@ -255,6 +259,7 @@ impl<'a> Summary<'a> {
         Summary {
             groups,
             counted: HashSet::new(),
+            latency_seen: HashSet::new(),
             routes_known: Vec::new(),
             only_routes: None,
             in_flight: HashMap::new(),
@@ -317,6 +322,21 @@ impl<'a> Summary<'a> {
             }
             let route = match_route(&self.routes_known, &route).unwrap_or(route);
             self.count_request(route, status);
+        }
+    }
+
+    /// Add a request's integration latency once, whichever log gives it first.
+    fn integration_once(&mut self, rid: &str, ms: f64) {
+        if rid.is_empty() {
+            self.integration.add(ms);
+            return;
+        }
+        if !self.latency_seen.remove(rid) {
+            if self.latency_seen.len() >= MAX_IN_FLIGHT {
+                self.latency_seen.clear();
+            }
+            self.latency_seen.insert(rid.to_string());
+            self.integration.add(ms);
         }
     }
 
@@ -463,7 +483,7 @@ impl<'a> Summary<'a> {
             if let Some(l) = f.integration_latency_ms
                 && self.route_wanted(self.in_flight.get(rid).map(String::as_str))
             {
-                self.integration.add(l);
+                self.integration_once(rid, l);
             }
         }
     }
@@ -495,7 +515,7 @@ impl<'a> Summary<'a> {
         if let Some(l) = r.integration_latency_ms
             && wanted
         {
-            self.integration.add(l);
+            self.integration_once(&rid, l);
         }
         for id in [&r.integration_request_id, &r.authorizer_request_id]
             .into_iter()
@@ -898,6 +918,36 @@ mod tests {
         assert_eq!(r.requests, 2);
         assert_eq!(r.by_route[0].c5xx, 1);
         assert_eq!(r.integration_latency_ms.count, 1);
+    }
+
+    /// Both logs give a request's integration latency: it is one sample, not two.
+    #[test]
+    fn integration_latency_is_counted_once_per_request() {
+        let groups = vec![group(Source::Execution, None), group(Source::Access, None)];
+        let mut s = Summary::new(&groups);
+        for rid in ["a", "b"] {
+            s.observe(&ev(
+                0,
+                &format!("({rid}) HTTP Method: GET, Resource Path: /x"),
+            ));
+            s.observe(&ev(
+                0,
+                &format!("({rid}) Received response. Status: 200, Integration latency: 40 ms"),
+            ));
+            s.observe(&ev(
+                0,
+                &format!("({rid}) Method completed with status: 200"),
+            ));
+            s.observe(&ev(
+                1,
+                &format!(
+                    r#"{{"requestId":"{rid}","httpMethod":"GET","resourcePath":"/x","status":"200","integrationLatency":"40"}}"#
+                ),
+            ));
+        }
+        let r = s.finish();
+        assert_eq!(r.requests, 2);
+        assert_eq!(r.integration_latency_ms.count, 2);
     }
 
     fn report(id: &str, ms: f64, extra: &str) -> String {
