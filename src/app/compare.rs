@@ -1,6 +1,8 @@
-//! #22: `errors --group` (failing requests by cause, `cause.rs`) and `apitrace compare`
-//! (two windows through `summary`, their causes, and the `--fail-on` gate of
-//! `compare.rs`): the pipelines and their text, JSON and GitHub renderings.
+//! #22: `errors --group` (failing requests by cause, `analyze/cause.rs`) and `apitrace
+//! compare` (two windows through `summary`, their causes, and the `--fail-on` gate of
+//! `analyze/compare.rs`): the pipelines. `compare`'s tables are `render/compare.rs`; the
+//! grouped `errors` output and the gate's verdict are still written here (a departure
+//! from "app prints nothing": they interleave with the linking as it streams).
 
 use std::collections::HashMap;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -11,7 +13,7 @@ use anyhow::{Context, Result};
 
 use super::{self as app, finish_write};
 use crate::analyze::cause::{Group, Grouper};
-use crate::analyze::compare::{self, Breach, Comparison, EXIT_GATE};
+use crate::analyze::compare::{self, Breach, EXIT_GATE};
 use crate::analyze::failures::{self, Failure, Finder};
 use crate::analyze::link::{self, Linking};
 use crate::analyze::trace::Trace;
@@ -24,7 +26,6 @@ use crate::core::time::format_ms;
 use crate::fetch::{self, FetchSpec, Outcome};
 use crate::merge::Merger;
 use crate::render::output::Printer;
-use crate::render::table::write_table;
 use crate::ui::error::{self, Hinted, warn};
 
 /// The most failing requests linked and grouped in one window (the rest are counted).
@@ -404,71 +405,6 @@ fn parse_at(flag: &str, s: &str, now_ms: i64) -> Result<i64> {
     })
 }
 
-/// The deployment of `api` made last before `current` (id, creation time): REST
-/// GetDeployments, else apigatewayv2 GetDeployments.
-async fn previous_deployment(
-    aws: &Aws,
-    api: &str,
-    current: &crate::resolve::deploy::Deployment,
-) -> Result<Option<(String, i64)>> {
-    use crate::ui::error::{AwsFault, classify};
-    let mut all: Vec<(String, i64)> = Vec::new();
-    let mut token: Option<String> = None;
-    let mut rest = true;
-    for _ in 0..1000 {
-        if rest {
-            match aws
-                .apigateway()
-                .get_deployments()
-                .rest_api_id(api)
-                .limit(500)
-                .set_position(token.clone())
-                .send()
-                .await
-            {
-                Ok(o) => {
-                    all.extend(o.items().iter().filter_map(|d| {
-                        Some((d.id()?.to_string(), d.created_date()?.to_millis().ok()?))
-                    }));
-                    token = o.position().map(String::from);
-                }
-                Err(e) => match classify(&e) {
-                    AwsFault::NotFound(_) if all.is_empty() => {
-                        rest = false;
-                        continue;
-                    }
-                    f => return Err(f.into_error(&format!("listing the deployments of API {api}"))),
-                },
-            }
-        } else {
-            let o = aws
-                .apigatewayv2()
-                .get_deployments()
-                .api_id(api)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| {
-                    classify(&e).into_error(&format!("listing the deployments of API {api}"))
-                })?;
-            all.extend(o.items().iter().filter_map(|d| {
-                Some((
-                    d.deployment_id()?.to_string(),
-                    d.created_date()?.to_millis().ok()?,
-                ))
-            }));
-            token = o.next_token().map(String::from);
-        }
-        if token.is_none() {
-            break;
-        }
-    }
-    Ok(all
-        .into_iter()
-        .filter(|(id, at)| Some(id) != current.id.as_ref() && *at < current.created_ms)
-        .max_by_key(|(_, at)| *at))
-}
-
 /// The baseline: `--baseline-start/--baseline-end`, else as long as the current window,
 /// right before it.
 pub fn baseline(current: Window, start: Option<i64>, end: Option<i64>) -> Window {
@@ -528,7 +464,7 @@ pub async fn compare(args: &cli::CompareArgs, env: &Env) -> Result<u8> {
     let current = cfg.window;
     let (b_start, b_end) = match (&cfg.target, &current_deploy) {
         (Some((api, stage)), Some(d)) if args.previous_deploy => {
-            let Some((id, at)) = previous_deployment(&aws, api, d).await? else {
+            let Some((id, at)) = crate::resolve::deploy::previous(&aws, api, d).await? else {
                 return Err(Hinted::new(
                     format!(
                         "stage {stage} has no deployment before {}",
@@ -627,7 +563,7 @@ pub async fn compare(args: &cli::CompareArgs, env: &Env) -> Result<u8> {
                         failures::gh_escape_data(&format!("{}× {}", c.current, c.cause))
                     )?;
                 }
-                let text = render_text(&cmp, windows, false);
+                let text = crate::render::compare::render_text(&cmp, windows, false);
                 let stop = failures::gh_stop_token(text.iter().map(String::as_str));
                 writeln!(out, "::group::apitrace compare")?;
                 writeln!(out, "::stop-commands::{stop}")?;
@@ -638,7 +574,9 @@ pub async fn compare(args: &cli::CompareArgs, env: &Env) -> Result<u8> {
                 writeln!(out, "::endgroup::")?;
             }
             ErrorsFormat::Text => {
-                for l in render_text(&cmp, windows, io::stdout().is_terminal()) {
+                for l in
+                    crate::render::compare::render_text(&cmp, windows, io::stdout().is_terminal())
+                {
                     writeln!(out, "{l}")?;
                 }
             }
@@ -690,111 +628,6 @@ fn report_gate(rules: &[compare::Rule], breaches: &[Breach]) {
         rules.len(),
         if rules.len() == 1 { "" } else { "s" }
     );
-}
-
-fn pct(v: Option<f64>) -> String {
-    v.map_or("-".into(), |v| format!("{:.1}%", v * 100.0))
-}
-
-fn pair(a: String, b: String) -> String {
-    format!("{a} → {b}")
-}
-
-/// The text tables: windows, routes, functions, causes (each worst first).
-pub fn render_text(c: &Comparison, windows: [(Window, u64); 2], terminal: bool) -> Vec<String> {
-    let ms = crate::core::numfmt::opt_duration_ms;
-    let mut buf: Vec<u8> = Vec::new();
-    let _ = (|| -> io::Result<()> {
-        let w =
-            |(w, n): (Window, u64)| vec![format_ms(w.start_ms), format_ms(w.end_ms), n.to_string()];
-        let mut rows = vec![w(windows[0]), w(windows[1])];
-        rows[0].insert(0, "baseline".into());
-        rows[1].insert(0, "current".into());
-        write_table(
-            &mut buf,
-            &["WINDOW", "START", "END", "REQUESTS"],
-            &rows,
-            terminal,
-        )?;
-        writeln!(buf)?;
-        let rows: Vec<Vec<String>> = c
-            .routes
-            .iter()
-            .map(|r| {
-                let (b, k) = (&r.baseline, &r.current);
-                vec![
-                    r.route.clone(),
-                    pair(b.requests.to_string(), k.requests.to_string()),
-                    pair(pct(b.rate_5xx), pct(k.rate_5xx)),
-                    pair(pct(b.rate_4xx), pct(k.rate_4xx)),
-                    pair(ms(b.p50_ms), ms(k.p50_ms)),
-                    pair(ms(b.p95_ms), ms(k.p95_ms)),
-                    pair(ms(b.p99_ms), ms(k.p99_ms)),
-                ]
-            })
-            .collect();
-        write_table(
-            &mut buf,
-            &["ROUTE", "REQUESTS", "5XX", "4XX", "P50", "P95", "P99"],
-            &rows,
-            terminal,
-        )?;
-        writeln!(buf)?;
-        let rows: Vec<Vec<String>> = c
-            .functions
-            .iter()
-            .map(|f| {
-                let (b, k) = (&f.baseline, &f.current);
-                let mem = |m: Option<f64>| m.map_or("-".into(), crate::core::numfmt::megabytes);
-                vec![
-                    f.function.clone(),
-                    pair(b.invocations.to_string(), k.invocations.to_string()),
-                    pair(b.errors.to_string(), k.errors.to_string()),
-                    pair(b.timeouts.to_string(), k.timeouts.to_string()),
-                    pair(b.cold_starts.to_string(), k.cold_starts.to_string()),
-                    pair(ms(b.p95_ms), ms(k.p95_ms)),
-                    pair(mem(b.max_memory_mb), mem(k.max_memory_mb)),
-                ]
-            })
-            .collect();
-        write_table(
-            &mut buf,
-            &[
-                "FUNCTION",
-                "INVOCATIONS",
-                "ERRORS",
-                "TIMEOUTS",
-                "COLD",
-                "P95",
-                "MAX MEMORY",
-            ],
-            &rows,
-            terminal,
-        )?;
-        writeln!(buf)?;
-        let rows: Vec<Vec<String>> = c
-            .causes
-            .iter()
-            .map(|x| {
-                vec![
-                    if x.new { "new".into() } else { String::new() },
-                    pair(x.baseline.to_string(), x.current.to_string()),
-                    x.cause.clone(),
-                ]
-            })
-            .collect();
-        write_table(
-            &mut buf,
-            &["", "REQUESTS", "FAILURE CAUSE"],
-            &rows,
-            terminal,
-        )?;
-        Ok(())
-    })();
-    String::from_utf8_lossy(&buf)
-        .lines()
-        .map(String::from)
-        .collect()
 }
 
 #[cfg(test)]

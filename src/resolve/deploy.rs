@@ -114,3 +114,61 @@ fn no_deployment(api_id: &str, stage: &str) -> anyhow::Error {
     )
     .into()
 }
+/// The deployment of `api` made last before `current` (id, creation time), for `compare
+/// --previous-deploy` (#22): REST GetDeployments, else apigatewayv2 GetDeployments.
+pub async fn previous(aws: &Aws, api: &str, current: &Deployment) -> Result<Option<(String, i64)>> {
+    use crate::aws::paging::Pages;
+    let what = format!("the deployments of API {api}");
+    let mut all: Vec<(String, i64)> = Vec::new();
+    let mut pages = Pages::new(what.clone());
+    let mut rest = true;
+    while let Some(position) = pages.next_page() {
+        match aws
+            .apigateway()
+            .get_deployments()
+            .rest_api_id(api)
+            .limit(500)
+            .set_position(position)
+            .send()
+            .await
+        {
+            Ok(o) => {
+                all.extend(o.items().iter().filter_map(|d| {
+                    Some((d.id()?.to_string(), d.created_date()?.to_millis().ok()?))
+                }));
+                pages.turn(o.position());
+            }
+            Err(e) => match classify(&e) {
+                AwsFault::NotFound(_) if all.is_empty() => {
+                    rest = false;
+                    break;
+                }
+                f => return Err(f.into_error(&format!("listing {what}"))),
+            },
+        }
+    }
+    if !rest {
+        let mut pages = Pages::new(what.clone());
+        while let Some(token) = pages.next_page() {
+            let o = aws
+                .apigatewayv2()
+                .get_deployments()
+                .api_id(api)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| classify(&e).into_error(&format!("listing {what}")))?;
+            all.extend(o.items().iter().filter_map(|d| {
+                Some((
+                    d.deployment_id()?.to_string(),
+                    d.created_date()?.to_millis().ok()?,
+                ))
+            }));
+            pages.turn(o.next_token());
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|(id, at)| Some(id) != current.id.as_ref() && *at < current.created_ms)
+        .max_by_key(|(_, at)| *at))
+}
