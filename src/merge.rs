@@ -125,12 +125,8 @@ mod tests {
 
     fn ev(ts: i64, id: &str, group: usize) -> Event {
         Event {
-            timestamp: ts,
             ingestion_time: ts + 5,
-            event_id: id.into(),
-            stream: "s".into(),
-            message: format!("{group}:{id}").into(),
-            group,
+            ..Event::test(group, ts, id, &format!("{group}:{id}"))
         }
     }
 

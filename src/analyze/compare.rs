@@ -592,14 +592,7 @@ mod tests {
                 class: None,
             })
             .collect();
-        let ev = |group: usize, ts: i64, msg: String| Event {
-            timestamp: ts,
-            ingestion_time: ts,
-            event_id: ts.to_string().into(),
-            stream: "s".into(),
-            message: msg.into(),
-            group,
-        };
+        let ev = |group: usize, ts: i64, msg: String| Event::test(group, ts, &ts.to_string(), &msg);
         let mut s = crate::analyze::summary::Summary::new(&groups)
             .with_routes(vec!["GET /users/{id}".into()]);
         // Synthetic access lines in world.py's format; a REPORT line in Lambda's format.

@@ -521,14 +521,7 @@ mod tests {
     }
 
     fn ev(group: usize, ts: i64, msg: &str) -> Event {
-        Event {
-            timestamp: ts,
-            ingestion_time: ts,
-            event_id: ts.to_string().into(),
-            stream: "s".into(),
-            message: msg.into(),
-            group,
-        }
+        Event::test(group, ts, &ts.to_string(), msg)
     }
 
     #[test]

@@ -784,14 +784,7 @@ mod tests {
     }
 
     fn ev(group: usize, msg: &str) -> Event {
-        Event {
-            timestamp: 0,
-            ingestion_time: 0,
-            event_id: "1".into(),
-            stream: "s".into(),
-            message: msg.into(),
-            group,
-        }
+        Event::test(group, 0, "1", msg)
     }
 
     #[test]

@@ -746,12 +746,8 @@ mod tests {
 
     fn ev(stream: &str, ts: i64, msg: &str) -> Event {
         Event {
-            timestamp: ts,
-            ingestion_time: ts,
-            event_id: ts.to_string().into(),
             stream: stream.into(),
-            message: msg.into(),
-            group: 0,
+            ..Event::test(0, ts, &ts.to_string(), msg)
         }
     }
 

@@ -127,6 +127,22 @@ pub struct Event {
     pub group: usize,
 }
 
+#[cfg(test)]
+impl Event {
+    /// A test event (every layer's tests build theirs from this): group `group`, stream
+    /// `s`, at `ts` and ingested then, with this id and message.
+    pub fn test(group: usize, ts: i64, id: &str, message: &str) -> Event {
+        Event {
+            timestamp: ts,
+            ingestion_time: ts,
+            event_id: id.into(),
+            stream: "s".into(),
+            message: message.into(),
+            group,
+        }
+    }
+}
+
 impl Event {
     /// The total order of the merged output: timestamp, ingestion time, event id, group.
     /// CloudWatch sorts within a page by (timestamp, ingestion time, PutLogEvents id); the

@@ -136,14 +136,7 @@ mod tests {
     use crate::core::model::Event;
 
     fn ev(ts: i64, id: &str) -> Event {
-        Event {
-            timestamp: ts,
-            ingestion_time: ts,
-            event_id: id.into(),
-            stream: "s".into(),
-            message: id.into(),
-            group: 0,
-        }
+        Event::test(0, ts, id, id)
     }
 
     fn ids(evs: &[Event]) -> Vec<&str> {

@@ -528,12 +528,9 @@ mod tests {
 
     fn ev(ts: i64, msg: &str) -> Event {
         Event {
-            timestamp: ts,
             ingestion_time: ts + 5,
             event_id: Text::default(),
-            stream: "s".into(),
-            message: msg.into(),
-            group: 0,
+            ..Event::test(0, ts, "", msg)
         }
     }
 

@@ -390,14 +390,7 @@ mod tests {
     use super::*;
 
     fn ev(group: usize, ts: i64, id: &str) -> Event {
-        Event {
-            timestamp: ts,
-            ingestion_time: ts,
-            event_id: id.into(),
-            stream: "s".into(),
-            message: id.into(),
-            group,
-        }
+        Event::test(group, ts, id, id)
     }
 
     #[test]

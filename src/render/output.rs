@@ -487,12 +487,9 @@ mod tests {
 
     fn event(group: usize, msg: &str) -> Event {
         Event {
-            timestamp: 1_795_955_696_789,
             ingestion_time: 1_795_955_696_800,
-            event_id: "42".into(),
             stream: "2026/11/29/[$LATEST]abc".into(),
-            message: msg.into(),
-            group,
+            ..Event::test(group, 1_795_955_696_789, "42", msg)
         }
     }
 
