@@ -7,26 +7,23 @@
 use std::collections::HashMap;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::{self as app, finish_write};
 use crate::analyze::cause::{Group, Grouper};
 use crate::analyze::compare::{self, Breach, EXIT_GATE};
-use crate::analyze::failures::{self, Failure, Finder};
+use crate::analyze::failures::{self, Failure};
 use crate::analyze::link::{self, Linking};
 use crate::analyze::trace::Trace;
 use crate::aws::Aws;
 use crate::cli::{self, ErrorsFormat};
 use crate::config::{Env, GetConfig, Window};
-use crate::core::model::FetchStats as Stats;
-use crate::core::model::{LogGroup, Source};
+use crate::core::model::LogGroup;
 use crate::core::time::format_ms;
-use crate::fetch::{self, FetchSpec, Outcome};
-use crate::merge::Merger;
+use crate::fetch::{FetchSpec, Outcome};
 use crate::render::output::Printer;
-use crate::ui::error::{self, Hinted, warn};
+use crate::ui::error::{self, Hinted};
 
 /// The most failing requests linked and grouped in one window (the rest are counted).
 pub const GROUP_MAX: usize = 10_000;
@@ -282,98 +279,25 @@ pub async fn errors_grouped(
 
 // ------------------------------------------------------------------ compare
 
-/// A window's `summary` report, computed as `apitrace summary` does.
-async fn summary_of(
-    aws: &Aws,
-    groups: &[LogGroup],
-    routes: Vec<String>,
-    shared: crate::resolve::sharing::Shared,
-    cfg: &GetConfig,
-    outcome: &Arc<Outcome>,
-) -> Result<crate::analyze::summary::Report> {
-    let all: Vec<usize> = (0..groups.len()).collect();
-    let mut spec = FetchSpec::new(cfg);
-    spec.engine = app::engine(aws, cfg, groups, None, false).await;
-    let receivers = fetch::open(
-        aws,
-        groups,
-        &all,
-        &spec,
-        Arc::new(Stats::default()),
-        outcome.clone(),
-    );
-    let groups = groups.to_vec();
-    tokio::task::spawn_blocking(move || {
-        let mut s = crate::analyze::summary::Summary::new(&groups)
-            .with_routes(routes)
-            .with_shared(shared);
-        for e in Merger::new(receivers) {
-            s.observe(&e);
-        }
-        if let Some(w) = s.unreadable.warning() {
-            warn(w);
-        }
-        s.finish()
-    })
-    .await
-    .context("the summary thread failed")
-}
-
 /// A window's failure causes and their counts, found and linked as `errors --group` does.
 async fn causes_of(
     aws: &Aws,
     groups: &[LogGroup],
+    routes: (Vec<String>, Option<Vec<String>>),
     cfg: &GetConfig,
     outcome: &Arc<Outcome>,
 ) -> Result<Vec<(String, usize)>> {
-    let of = |s: Source| -> Vec<usize> {
-        (0..groups.len())
-            .filter(|&i| groups[i].source == s)
-            .collect()
-    };
-    let exec = of(Source::Execution);
-    let access = of(Source::Access);
-    let mut spec = FetchSpec::new(cfg);
-    let which = if exec.is_empty() {
-        access.clone()
-    } else {
-        spec.filter_pattern = Some(failures::EXEC_PATTERN.to_string());
-        exec
-    };
-    if which.is_empty() {
-        return Ok(Vec::new());
-    }
-    let searched: Vec<LogGroup> = which.iter().map(|&i| groups[i].clone()).collect();
-    spec.engine = app::engine(aws, cfg, &searched, spec.filter_pattern.as_deref(), false).await;
     let linking = Arc::new(Linking::default());
-    let stats = linking.stats.clone();
-    let mut receivers = fetch::open(aws, groups, &which, &spec, stats.clone(), outcome.clone());
-    if app::errors::pattern_used(&spec) && !access.is_empty() {
-        let mut aspec = spec.clone();
-        aspec.filter_pattern = None;
-        receivers.extend(fetch::open(
-            aws,
-            groups,
-            &access,
-            &aspec,
-            stats,
-            outcome.clone(),
-        ));
-    }
-    let scan = groups.to_vec();
-    let (found, total) = tokio::task::spawn_blocking(move || {
-        let mut finder = Finder::new(false, GROUP_MAX);
-        for e in Merger::new(receivers) {
-            finder.observe(&e, &scan);
-        }
-        if let Some(w) = finder.unreadable.warning() {
-            warn(w);
-        }
-        finder.finish()
-    })
-    .await
-    .context("the search thread failed")?;
-    linking.found.store(total as u64, Ordering::Relaxed);
+    let search = super::errors::Search {
+        include_4xx: false,
+        limit: GROUP_MAX,
+        routes,
+    };
+    let Some((found, total, spec)) =
+        super::errors::find(aws, groups, cfg, search, &linking, outcome).await?
+    else {
+        return Ok(Vec::new());
+    };
     if total > found.len() {
         error::note(format!(
             "{total} failing requests between {} and {}: the first {} grouped by cause",
@@ -498,24 +422,20 @@ pub async fn compare(args: &cli::CompareArgs, env: &Env) -> Result<u8> {
         app::resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
     let shared =
         crate::resolve::sharing::other_callers(&aws, &res.api_id, &res.stage, &groups).await;
+    // `--route`: only its requests (#21).
+    let only_routes = crate::resolve::chosen_routes(&res, &cfg.select)?;
     let outcome = Arc::new(Outcome::default());
     let mut reports = Vec::new();
     let mut causes = Vec::new();
     for w in [base, current] {
         let mut c = cfg.clone();
         c.window = w;
-        reports.push(
-            summary_of(
-                &aws,
-                &groups,
-                res.routes.clone(),
-                shared.clone(),
-                &c,
-                &outcome,
-            )
-            .await?,
-        );
-        causes.push(causes_of(&aws, &groups, &c, &outcome).await?);
+        let routes = (res.routes.clone(), only_routes.clone());
+        let (report, _) =
+            super::summary::report(&aws, &groups, routes, shared.clone(), &c, &outcome).await?;
+        reports.push(report);
+        let routes = (res.routes.clone(), only_routes.clone());
+        causes.push(causes_of(&aws, &groups, routes, &c, &outcome).await?);
     }
     let cmp = compare::compare(
         &reports[0],

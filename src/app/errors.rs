@@ -17,48 +17,12 @@ use std::sync::atomic::Ordering;
 
 /// `apitrace errors`: find the failing requests, trace each, print them.
 pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Result<u8> {
-    use crate::analyze::failures::{self, Finder};
     if args.output == cli::ErrorsFormat::Github {
         error::set_workflow_commands(true);
     }
     let aws = connect_with(&args.aws, &mut cfg, true).await?;
     since_deploy(&aws, &mut cfg).await?;
     let (res, groups, _) = resolve_readable(&aws, cfg.target.as_ref(), &cfg.select, false).await?;
-    // `--route`: only its requests' failures (#21).
-    let only_routes = resolve::chosen_routes(&res, &cfg.select)?;
-    let known_routes = res.routes.clone();
-    // The execution log decides; the access log only where there is none (HTTP APIs).
-    let exec: Vec<usize> = (0..groups.len())
-        .filter(|&i| groups[i].source == Source::Execution)
-        .collect();
-    let (which, pattern) = if exec.is_empty() {
-        let access: Vec<usize> = (0..groups.len())
-            .filter(|&i| groups[i].source == Source::Access)
-            .collect();
-        (access, None)
-    } else if only_routes.is_some() {
-        // The route of each request too (a pattern read: Logs Insights).
-        (
-            exec,
-            Some(format!("{} ?\"HTTP Method\"", failures::EXEC_PATTERN)),
-        )
-    } else {
-        (exec, Some(failures::EXEC_PATTERN.to_string()))
-    };
-    if which.is_empty() {
-        return Err(Hinted::new(
-            format!(
-                "{} has neither an execution log nor an access log to find failures in",
-                resolve::describe(&res)
-            ),
-            "enable execution logging (REST) or access logging on the stage",
-        )
-        .into());
-    }
-    let mut spec = FetchSpec::new(&cfg);
-    spec.filter_pattern = pattern;
-    let searched: Vec<LogGroup> = which.iter().map(|&i| groups[i].clone()).collect();
-    spec.engine = engine(&aws, &cfg, &searched, spec.filter_pattern.as_deref(), false).await;
     // Streamed through the finder, which decides each request as its status line
     // arrives: memory does not grow with the traffic of the window.
     let linking = Arc::new(crate::analyze::link::Linking::default());
@@ -78,57 +42,27 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
     };
     // Progress counts the calls of both passes, and the failures found and linked.
     let outcome = Arc::new(Outcome::default());
-    let stats = linking.stats.clone();
-    // With FilterLogEvents the execution log is read whole and the failing requests'
-    // lines are kept as they are found: the linking reads those groups no more (#17).
-    let access_too = pattern_used(&spec);
-    let keep = read_whole_once(&mut spec);
-    let mut receivers = fetch::open(&aws, &groups, &which, &spec, stats.clone(), outcome.clone());
-    if access_too {
-        // Requests rejected before the integration (authorizer, WAF, throttling, missing
-        // token) may log no `Method completed` line: their status is in the access log,
-        // read whole next to the execution log's failure lines.
-        let access: Vec<usize> = (0..groups.len())
-            .filter(|&i| groups[i].source == Source::Access)
-            .collect();
-        if !access.is_empty() {
-            let mut aspec = spec.clone();
-            aspec.filter_pattern = None;
-            receivers.extend(fetch::open(
-                &aws,
-                &groups,
-                &access,
-                &aspec,
-                stats,
-                outcome.clone(),
-            ));
-        }
-    }
-    // #22: grouping may need every failure (up to compare::GROUP_MAX), not only --limit.
-    let (include_4xx, limit) = (args.include_4xx, super::compare::keep_for(args));
-    let scan_groups = groups.clone();
-    let counter = linking.clone();
-    let (found, total, unreadable) = tokio::task::spawn_blocking(move || {
-        let mut finder = Finder::new(include_4xx, limit).only_routes(known_routes, only_routes);
-        if keep {
-            finder = finder.keep_lines(KEPT_LINES);
-        }
-        for e in Merger::new(receivers) {
-            finder.observe(&e, &scan_groups);
-            counter
-                .found
-                .store(finder.found() as u64, Ordering::Relaxed);
-        }
-        let unreadable = finder.unreadable.warning();
-        let (found, total) = finder.finish();
-        (found, total, unreadable)
-    })
-    .await
-    .context("the search thread failed")?;
-    linking.found.store(total as u64, Ordering::Relaxed);
-    if let Some(w) = unreadable {
-        warn(w);
-    }
+    let search = Search {
+        include_4xx: args.include_4xx,
+        // #22: grouping may need every failure (up to compare::GROUP_MAX), not --limit.
+        limit: super::compare::keep_for(args),
+        // `--route`: only its requests' failures (#21).
+        routes: (
+            res.routes.clone(),
+            resolve::chosen_routes(&res, &cfg.select)?,
+        ),
+    };
+    let Some((found, total, spec)) = find(&aws, &groups, &cfg, search, &linking, &outcome).await?
+    else {
+        return Err(Hinted::new(
+            format!(
+                "{} has neither an execution log nor an access log to find failures in",
+                resolve::describe(&res)
+            ),
+            "enable execution logging (REST) or access logging on the stage",
+        )
+        .into());
+    };
     let failed = outcome.failed_groups();
     if super::compare::grouping(args, total) {
         let (api_id, stage) = (res.api_id.as_str(), res.stage.as_str());
@@ -232,6 +166,108 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
         return Ok(error::EXIT_FAILURE);
     }
     Ok(code)
+}
+
+/// Which failing requests [`find`] looks for.
+pub(super) struct Search {
+    pub include_4xx: bool,
+    /// How many are kept whole (the rest are counted).
+    pub limit: usize,
+    /// The API's routes, and those `--route` keeps.
+    pub routes: (Vec<String>, Option<Vec<String>>),
+}
+
+/// The window's failing requests, in order, with their count: the execution log decides
+/// (the access log only where there is none, HTTP APIs), read once through the finder;
+/// with FilterLogEvents each failure keeps its lines, so the linking reads those groups no
+/// more (#17). Also the spec the search read with (its Logs Insights usage). `None`: the
+/// stage has neither log. Shared by `errors` and `compare`.
+pub(super) async fn find(
+    aws: &crate::aws::Aws,
+    groups: &[LogGroup],
+    cfg: &GetConfig,
+    search: Search,
+    linking: &Arc<crate::analyze::link::Linking>,
+    outcome: &Arc<Outcome>,
+) -> Result<Option<(Vec<crate::analyze::failures::Failure>, usize, FetchSpec)>> {
+    use crate::analyze::failures::{self, Finder};
+    let Search {
+        include_4xx,
+        limit,
+        routes: (known_routes, only_routes),
+    } = search;
+    let exec: Vec<usize> = (0..groups.len())
+        .filter(|&i| groups[i].source == Source::Execution)
+        .collect();
+    let (which, pattern) = if exec.is_empty() {
+        let access: Vec<usize> = (0..groups.len())
+            .filter(|&i| groups[i].source == Source::Access)
+            .collect();
+        (access, None)
+    } else if only_routes.is_some() {
+        // The route of each request too (a pattern read: Logs Insights).
+        (
+            exec,
+            Some(format!("{} ?\"HTTP Method\"", failures::EXEC_PATTERN)),
+        )
+    } else {
+        (exec, Some(failures::EXEC_PATTERN.to_string()))
+    };
+    if which.is_empty() {
+        return Ok(None);
+    }
+    let mut spec = FetchSpec::new(cfg);
+    spec.filter_pattern = pattern;
+    let searched: Vec<LogGroup> = which.iter().map(|&i| groups[i].clone()).collect();
+    spec.engine = engine(aws, cfg, &searched, spec.filter_pattern.as_deref(), false).await;
+    let stats = linking.stats.clone();
+    let access_too = pattern_used(&spec);
+    let keep = read_whole_once(&mut spec);
+    let mut receivers = fetch::open(aws, groups, &which, &spec, stats.clone(), outcome.clone());
+    if access_too {
+        // Requests rejected before the integration (authorizer, WAF, throttling, missing
+        // token) may log no `Method completed` line: their status is in the access log,
+        // read whole next to the execution log's failure lines.
+        let access: Vec<usize> = (0..groups.len())
+            .filter(|&i| groups[i].source == Source::Access)
+            .collect();
+        if !access.is_empty() {
+            let mut aspec = spec.clone();
+            aspec.filter_pattern = None;
+            receivers.extend(fetch::open(
+                aws,
+                groups,
+                &access,
+                &aspec,
+                stats,
+                outcome.clone(),
+            ));
+        }
+    }
+    let scan_groups = groups.to_vec();
+    let counter = linking.clone();
+    let (found, total, unreadable) = tokio::task::spawn_blocking(move || {
+        let mut finder = Finder::new(include_4xx, limit).only_routes(known_routes, only_routes);
+        if keep {
+            finder = finder.keep_lines(KEPT_LINES);
+        }
+        for e in Merger::new(receivers) {
+            finder.observe(&e, &scan_groups);
+            counter
+                .found
+                .store(finder.found() as u64, Ordering::Relaxed);
+        }
+        let unreadable = finder.unreadable.warning();
+        let (found, total) = finder.finish();
+        (found, total, unreadable)
+    })
+    .await
+    .context("the search thread failed")?;
+    linking.found.store(total as u64, Ordering::Relaxed);
+    if let Some(w) = unreadable {
+        warn(w);
+    }
+    Ok(Some((found, total, spec)))
 }
 
 /// Whether `errors` searched the execution log (so the access log is read besides).

@@ -21,32 +21,15 @@ pub async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> 
     let shared =
         crate::resolve::sharing::other_callers(&aws, &res.api_id, &res.stage, &groups).await;
     let outcome = Arc::new(Outcome::default());
-    let all: Vec<usize> = (0..groups.len()).collect();
-    let mut spec = FetchSpec::new(&cfg);
-    spec.engine = engine(&aws, &cfg, &groups, None, false).await;
-    let receivers = fetch::open(
+    let (report, spec) = report(
         &aws,
         &groups,
-        &all,
-        &spec,
-        Arc::new(FetchStats::default()),
-        outcome.clone(),
-    );
-    let report = tokio::task::spawn_blocking(move || {
-        let mut s = crate::analyze::summary::Summary::new(&groups)
-            .with_routes(res.routes)
-            .only_routes(only_routes)
-            .with_shared(shared);
-        for e in Merger::new(receivers) {
-            s.observe(&e);
-        }
-        if let Some(w) = s.unreadable.warning() {
-            warn(w);
-        }
-        s.finish()
-    })
-    .await
-    .context("the summary thread failed")?;
+        (res.routes, only_routes),
+        shared,
+        &cfg,
+        &outcome,
+    )
+    .await?;
     let terminal = io::stdout().is_terminal();
     if let Some(r) = crate::fetch::insights::usage_note(&spec.insights) {
         error::note(r);
@@ -82,4 +65,45 @@ pub async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> 
         return Ok(error::EXIT_FAILURE);
     }
     Ok(code)
+}
+
+/// One window's summary: every group read once, streamed through `analyze::summary`.
+/// `routes`: the API's routes, and those `--route` keeps. Shared by `summary` and
+/// `compare` (#22); the spec it read with (its Logs Insights usage) comes back too.
+pub(super) async fn report(
+    aws: &crate::aws::Aws,
+    groups: &[crate::core::model::LogGroup],
+    (routes, only_routes): (Vec<String>, Option<Vec<String>>),
+    shared: crate::resolve::sharing::Shared,
+    cfg: &GetConfig,
+    outcome: &Arc<Outcome>,
+) -> Result<(crate::analyze::summary::Report, FetchSpec)> {
+    let all: Vec<usize> = (0..groups.len()).collect();
+    let mut spec = FetchSpec::new(cfg);
+    spec.engine = engine(aws, cfg, groups, None, false).await;
+    let receivers = fetch::open(
+        aws,
+        groups,
+        &all,
+        &spec,
+        Arc::new(FetchStats::default()),
+        outcome.clone(),
+    );
+    let groups = groups.to_vec();
+    let report = tokio::task::spawn_blocking(move || {
+        let mut s = crate::analyze::summary::Summary::new(&groups)
+            .with_routes(routes)
+            .only_routes(only_routes)
+            .with_shared(shared);
+        for e in Merger::new(receivers) {
+            s.observe(&e);
+        }
+        if let Some(w) = s.unreadable.warning() {
+            warn(w);
+        }
+        s.finish()
+    })
+    .await
+    .context("the summary thread failed")?;
+    Ok((report, spec))
 }
