@@ -584,12 +584,7 @@ mod tests {
             .into_iter()
             .map(|(source, function)| LogGroup {
                 name: "g".into(),
-                region: "us-east-1".into(),
-                source,
-                function: function.map(String::from),
-                reasons: vec![],
-                exists: Some(true),
-                class: None,
+                ..LogGroup::test(source, function)
             })
             .collect();
         let ev = |group: usize, ts: i64, msg: String| Event::test(group, ts, &ts.to_string(), &msg);

@@ -508,15 +508,7 @@ mod tests {
     fn groups() -> Vec<LogGroup> {
         [Source::Execution, Source::Access]
             .into_iter()
-            .map(|source| LogGroup {
-                name: "g".into(),
-                region: "r".into(),
-                source,
-                function: None,
-                reasons: vec![],
-                exists: Some(true),
-                class: None,
-            })
+            .map(|source| LogGroup::test(source, None))
             .collect()
     }
 

@@ -772,15 +772,7 @@ mod tests {
     }
 
     fn group(source: Source, function: Option<&str>) -> LogGroup {
-        LogGroup {
-            name: function.map_or("g".into(), |f| format!("/aws/lambda/{f}")),
-            region: "us-east-1".into(),
-            source,
-            function: function.map(String::from),
-            reasons: vec![],
-            exists: Some(true),
-            class: None,
-        }
+        LogGroup::test(source, function)
     }
 
     fn ev(group: usize, msg: &str) -> Event {

@@ -67,6 +67,23 @@ pub struct LogGroup {
     pub class: Option<String>,
 }
 
+#[cfg(test)]
+impl LogGroup {
+    /// A test group (every layer's tests build theirs from this): an existing group of
+    /// `source` in us-east-1, `/aws/lambda/NAME` for a function's, else `g`.
+    pub fn test(source: Source, function: Option<&str>) -> LogGroup {
+        LogGroup {
+            name: function.map_or("g".into(), |f| format!("/aws/lambda/{f}")),
+            region: "us-east-1".into(),
+            source,
+            function: function.map(String::from),
+            reasons: vec![],
+            exists: Some(true),
+            class: None,
+        }
+    }
+}
+
 impl LogGroup {
     /// The reason `resolve` gives a group in another account (a function's, or a
     /// `--log-group` ARN's), read by ARN through cross-account observability.

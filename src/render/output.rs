@@ -451,22 +451,9 @@ mod tests {
         vec![
             LogGroup {
                 name: "API-Gateway-Execution-Logs_abc/prod".into(),
-                region: "us-east-1".into(),
-                source: Source::Execution,
-                function: None,
-                reasons: vec![],
-                exists: Some(true),
-                class: None,
+                ..LogGroup::test(Source::Execution, None)
             },
-            LogGroup {
-                name: "/aws/lambda/users".into(),
-                region: "us-east-1".into(),
-                source: Source::Lambda,
-                function: Some("users".into()),
-                reasons: vec![],
-                exists: Some(true),
-                class: None,
-            },
+            LogGroup::test(Source::Lambda, Some("users")),
         ]
     }
 
