@@ -279,25 +279,18 @@ pub async fn errors_grouped(
 
 // ------------------------------------------------------------------ compare
 
-/// A window's failure causes and their counts, found and linked as `errors --group` does.
+/// A window's failure causes and their counts: the failing requests its [`report`] pass
+/// found, linked and grouped as `errors --group` does.
+///
+/// [`report`]: super::summary::report
 async fn causes_of(
     aws: &Aws,
     groups: &[LogGroup],
-    routes: (Vec<String>, Option<Vec<String>>),
+    (found, total): super::summary::Failing,
+    spec: &FetchSpec,
     cfg: &GetConfig,
     outcome: &Arc<Outcome>,
-) -> Result<Vec<(String, usize)>> {
-    let linking = Arc::new(Linking::default());
-    let search = super::errors::Search {
-        include_4xx: false,
-        limit: GROUP_MAX,
-        routes,
-    };
-    let Some((found, total, spec)) =
-        super::errors::find(aws, groups, cfg, search, &linking, outcome).await?
-    else {
-        return Ok(Vec::new());
-    };
+) -> Vec<(String, usize)> {
     if total > found.len() {
         error::note(format!(
             "{total} failing requests between {} and {}: the first {} grouped by cause",
@@ -306,6 +299,7 @@ async fn causes_of(
             found.len()
         ));
     }
+    let linking = Arc::new(Linking::default());
     let mut tspec = FetchSpec::new(cfg);
     tspec.insights = spec.insights.clone();
     let (grouped, _) = link_and_group(aws, groups, &found, cfg.window, &tspec, &linking).await;
@@ -313,10 +307,10 @@ async fn causes_of(
     if let Ok(mut f) = outcome.failed.lock() {
         f.extend(linked_failed);
     }
-    Ok(grouped
+    grouped
         .into_iter()
         .map(|(_, g)| (g.cause, g.count))
-        .collect())
+        .collect()
 }
 
 fn parse_at(flag: &str, s: &str, now_ms: i64) -> Result<i64> {
@@ -430,12 +424,25 @@ pub async fn compare(args: &cli::CompareArgs, env: &Env) -> Result<u8> {
     for w in [base, current] {
         let mut c = cfg.clone();
         c.window = w;
+        // One read of the window for the summary and the failing requests (5xx), whose
+        // lines it keeps so that the linking reads only the Lambda groups.
+        let finder = failures::Finder::new(false, GROUP_MAX)
+            .only_routes(res.routes.clone(), only_routes.clone())
+            .keep_lines(super::errors::KEPT_LINES);
         let routes = (res.routes.clone(), only_routes.clone());
-        let (report, _) =
-            super::summary::report(&aws, &groups, routes, shared.clone(), &c, &outcome).await?;
+        let (report, spec, failing) = super::summary::report(
+            &aws,
+            &groups,
+            routes,
+            shared.clone(),
+            &c,
+            &outcome,
+            Some(finder),
+        )
+        .await?;
         reports.push(report);
-        let routes = (res.routes.clone(), only_routes.clone());
-        causes.push(causes_of(&aws, &groups, routes, &c, &outcome).await?);
+        let failing = failing.unwrap_or_default();
+        causes.push(causes_of(&aws, &groups, failing, &spec, &c, &outcome).await);
     }
     let cmp = compare::compare(
         &reports[0],

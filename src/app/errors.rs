@@ -277,7 +277,7 @@ pub(super) fn pattern_used(spec: &fetch::FetchSpec) -> bool {
 
 /// Undecided requests' lines `errors` keeps at most while it searches (#17): past it the
 /// oldest request's are dropped, and it is read again should it fail.
-const KEPT_LINES: usize = 200_000;
+pub(super) const KEPT_LINES: usize = 200_000;
 
 /// `errors` with FilterLogEvents: search the execution log whole (no pattern), so that the
 /// failing requests' lines come with the search and the linking does not read the API

@@ -21,13 +21,14 @@ pub async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> 
     let shared =
         crate::resolve::sharing::other_callers(&aws, &res.api_id, &res.stage, &groups).await;
     let outcome = Arc::new(Outcome::default());
-    let (report, spec) = report(
+    let (report, spec, _) = report(
         &aws,
         &groups,
         (res.routes, only_routes),
         shared,
         &cfg,
         &outcome,
+        None,
     )
     .await?;
     let terminal = io::stdout().is_terminal();
@@ -67,9 +68,15 @@ pub async fn summary(args: &cli::SummaryArgs, mut cfg: GetConfig) -> Result<u8> 
     Ok(code)
 }
 
+/// What a [`report`] pass also found: the failing requests (those kept, with their lines)
+/// and how many failed.
+pub(super) type Failing = (Vec<crate::analyze::failures::Failure>, usize);
+
 /// One window's summary: every group read once, streamed through `analyze::summary`.
-/// `routes`: the API's routes, and those `--route` keeps. Shared by `summary` and
-/// `compare` (#22); the spec it read with (its Logs Insights usage) comes back too.
+/// `routes`: the API's routes, and those `--route` keeps. With `finder`, the same pass
+/// also finds the failing requests in the execution and access logs (`compare`, #22: one
+/// read of the window, not one for the summary and one for the failures). Shared by
+/// `summary` and `compare`; the spec it read with (its Logs Insights usage) comes back too.
 pub(super) async fn report(
     aws: &crate::aws::Aws,
     groups: &[crate::core::model::LogGroup],
@@ -77,7 +84,9 @@ pub(super) async fn report(
     shared: crate::resolve::sharing::Shared,
     cfg: &GetConfig,
     outcome: &Arc<Outcome>,
-) -> Result<(crate::analyze::summary::Report, FetchSpec)> {
+    mut finder: Option<crate::analyze::failures::Finder>,
+) -> Result<(crate::analyze::summary::Report, FetchSpec, Option<Failing>)> {
+    use crate::core::model::Source;
     let all: Vec<usize> = (0..groups.len()).collect();
     let mut spec = FetchSpec::new(cfg);
     spec.engine = engine(aws, cfg, groups, None, false).await;
@@ -90,20 +99,30 @@ pub(super) async fn report(
         outcome.clone(),
     );
     let groups = groups.to_vec();
-    let report = tokio::task::spawn_blocking(move || {
+    // The finder reads what `errors` reads: the execution log, with the access log beside
+    // it (its status lines for requests rejected before the integration), or the access
+    // log alone.
+    let api_log = |s: Source| matches!(s, Source::Execution | Source::Access);
+    let (report, failing) = tokio::task::spawn_blocking(move || {
         let mut s = crate::analyze::summary::Summary::new(&groups)
             .with_routes(routes)
             .only_routes(only_routes)
             .with_shared(shared);
         for e in Merger::new(receivers) {
             s.observe(&e);
+            if let Some(f) = finder.as_mut()
+                && api_log(groups[e.group].source)
+            {
+                f.observe(&e, &groups);
+            }
         }
+        // The finder's unreadable lines are the summary's: warned about once.
         if let Some(w) = s.unreadable.warning() {
             warn(w);
         }
-        s.finish()
+        (s.finish(), finder.map(|f| f.finish()))
     })
     .await
     .context("the summary thread failed")?;
-    Ok((report, spec))
+    Ok((report, spec, failing))
 }
