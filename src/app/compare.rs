@@ -426,7 +426,7 @@ pub async fn compare(args: &cli::CompareArgs, env: &Env) -> Result<u8> {
         c.window = w;
         // One read of the window for the summary and the failing requests (5xx), whose
         // lines it keeps so that the linking reads only the Lambda groups.
-        let finder = failures::Finder::new(false, GROUP_MAX)
+        let finder = failures::Finder::new(args.include_4xx, GROUP_MAX)
             .only_routes(res.routes.clone(), only_routes.clone())
             .keep_lines(super::errors::KEPT_LINES);
         let routes = (res.routes.clone(), only_routes.clone());

@@ -461,6 +461,11 @@ pub struct CompareArgs {
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub min_samples: u64,
 
+    /// Count 4xx requests' causes too (an authorizer's deny, a WAF block, throttling,
+    /// a missing token), not only 5xx: they then count for new-errors.
+    #[arg(long)]
+    pub include_4xx: bool,
+
     /// Output: text (tables), json (one object), or github (annotations for the rules that
     /// held, and the tables in a log group).
     #[arg(short = 'o', long, value_enum, value_name = "FORMAT", default_value_t = ErrorsFormat::Text)]

@@ -420,3 +420,50 @@ fn compare_defaults_to_the_current_deployment() {
     let j: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(j["baseline"]["end"], j["current"]["start"]);
 }
+
+/// `--include-4xx` counts 4xx requests' causes too (the shared world's authorizer
+/// denies): the default compares 5xx causes only.
+#[test]
+fn include_4xx_adds_the_4xx_causes() {
+    let w = World::shared();
+    let (s, e) = w.window();
+    let causes = |extra: &[&str]| -> Vec<String> {
+        let r = run(apitrace()
+            .args([
+                "compare",
+                "--api-id",
+                w.rest_api(),
+                "--stage",
+                "prod",
+                "-o",
+                "json",
+            ])
+            .args([
+                "--start",
+                &(s - 60_000).to_string(),
+                "--end",
+                &(e + 60_000).to_string(),
+            ])
+            .args(["--baseline-start", &(s - 7_200_000).to_string()])
+            .args(["--baseline-end", &(s - 3_600_000).to_string()])
+            .args(extra));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: Value = serde_json::from_str(&r.stdout).expect("compare JSON");
+        v["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["cause"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let five = causes(&[]);
+    let all = causes(&["--include-4xx"]);
+    eprintln!("5xx causes: {five:?}\nwith 4xx: {all:?}");
+    assert!(five.iter().all(|c| all.contains(c)), "{five:?} / {all:?}");
+    let added: Vec<&String> = all.iter().filter(|c| !five.contains(c)).collect();
+    assert_eq!(
+        added,
+        [&format!("authorizer denied · {}-auth", w.prefix())],
+        "{all:?}"
+    );
+}
