@@ -22,7 +22,6 @@ use crate::config::{Env, GetConfig, Window};
 use crate::core::model::LogGroup;
 use crate::core::time::format_ms;
 use crate::fetch::{FetchSpec, Outcome};
-use crate::render::output::Printer;
 use crate::ui::error::{self, Hinted};
 
 /// The most failing requests linked and grouped in one window (the rest are counted).
@@ -85,27 +84,6 @@ pub struct ErrorsCtx<'a> {
     pub args: &'a cli::ErrorsArgs,
 }
 
-fn list<T: ToString>(it: impl IntoIterator<Item = T>) -> String {
-    let v: Vec<String> = it.into_iter().map(|x| x.to_string()).collect();
-    if v.is_empty() {
-        "-".into()
-    } else {
-        v.join(", ")
-    }
-}
-
-/// The lines under a group's header.
-fn group_facts(g: &Group) -> String {
-    format!(
-        "first {}  last {}  status {}  routes {}  functions {}",
-        format_ms(g.first_seen_ms),
-        format_ms(g.last_seen_ms),
-        list(&g.statuses),
-        list(&g.routes),
-        list(&g.functions)
-    )
-}
-
 /// `errors --group`: link every failure kept, group them by cause, print one block (one
 /// annotation, one JSON object) per cause with its most recent request traced.
 pub async fn errors_grouped(
@@ -160,85 +138,14 @@ pub async fn errors_grouped(
                 serde_json::to_writer_pretty(&mut out, &j).map_err(io::Error::from)?;
                 writeln!(out)?;
             }
-            ErrorsFormat::Github => {
-                for (i, g) in &grouped {
-                    let t = examples.get(i);
-                    let title = format!("{}× {}", g.count, g.cause);
-                    let link = t
-                        .filter(|_| cfg.links)
-                        .map(|t| {
-                            crate::render::trace::trace_links(t, groups, cfg)["insights"]
-                                .as_str()
-                                .unwrap_or_default()
-                                .to_string()
-                        })
-                        .filter(|u| !u.is_empty())
-                        .map(|u| format!("\nLogs Insights: {u}"))
-                        .unwrap_or_default();
-                    writeln!(
-                        out,
-                        "::error title={}::{}",
-                        failures::gh_escape_property(&title),
-                        failures::gh_escape_data(&format!(
-                            "{}\nexample: request {}{link}",
-                            group_facts(g),
-                            g.example_request_id
-                        ))
-                    )?;
-                    writeln!(out, "::group::{}", failures::gh_escape_data(&title))?;
-                    let lines = t
-                        .iter()
-                        .flat_map(|t| t.events.iter().flat_map(|e| [&*e.message, &*e.stream]));
-                    let stop = failures::gh_stop_token(lines);
-                    writeln!(out, "::stop-commands::{stop}")?;
-                    if let Some(t) = t {
-                        let mut p = Printer::new(&mut out, cfg.output.clone(), groups);
-                        for e in &t.events {
-                            p.print(e)?;
-                        }
-                    }
-                    writeln!(out, "::{stop}::")?;
-                    writeln!(out, "::endgroup::")?;
-                }
-            }
-            ErrorsFormat::Text => {
-                use owo_colors::OwoColorize;
+            ErrorsFormat::Github | ErrorsFormat::Text => {
+                let github = args.output == ErrorsFormat::Github;
                 for (n, (i, g)) in grouped.iter().enumerate() {
-                    if n > 0 {
+                    if n > 0 && !github {
                         writeln!(out)?;
                     }
-                    let head = format!("== {}× {}", g.count, g.cause);
-                    let facts = format!("   {}", group_facts(g));
-                    let example = format!(
-                        "   example: request {} at {}",
-                        g.example_request_id,
-                        format_ms(g.last_seen_ms)
-                    );
-                    let [head, facts, example] = [head, facts, example].map(|s| {
-                        if cfg.output.terminal {
-                            crate::core::text::sanitize_field(&s).into_owned()
-                        } else {
-                            s
-                        }
-                    });
-                    if cfg.output.color {
-                        writeln!(out, "{}", head.red().bold())?;
-                    } else {
-                        writeln!(out, "{head}")?;
-                    }
-                    writeln!(out, "{facts}")?;
-                    writeln!(out, "{example}")?;
-                    let Some(t) = examples.get(i) else { continue };
-                    if cfg.links
-                        && let Some(u) =
-                            crate::render::trace::trace_links(t, groups, cfg)["insights"].as_str()
-                    {
-                        writeln!(out, "   insights  {u}")?;
-                    }
-                    let mut p = Printer::new(&mut out, cfg.output.clone(), groups);
-                    for e in &t.events {
-                        p.print(e)?;
-                    }
+                    let t = examples.get(i);
+                    crate::render::errors::write_cause(&mut out, g, t, github, groups, cfg)?;
                 }
             }
         }
