@@ -169,20 +169,21 @@ pub async fn errors(args: &cli::ErrorsArgs, mut cfg: GetConfig, env: &Env) -> Re
 }
 
 /// Which failing requests [`find`] looks for.
-pub(super) struct Search {
-    pub include_4xx: bool,
+struct Search {
+    include_4xx: bool,
     /// How many are kept whole (the rest are counted).
-    pub limit: usize,
+    limit: usize,
     /// The API's routes, and those `--route` keeps.
-    pub routes: (Vec<String>, Option<Vec<String>>),
+    routes: (Vec<String>, Option<Vec<String>>),
 }
 
 /// The window's failing requests, in order, with their count: the execution log decides
 /// (the access log only where there is none, HTTP APIs), read once through the finder;
 /// with FilterLogEvents each failure keeps its lines, so the linking reads those groups no
 /// more (#17). Also the spec the search read with (its Logs Insights usage). `None`: the
-/// stage has neither log. Shared by `errors` and `compare`.
-pub(super) async fn find(
+/// stage has neither log. (`compare` finds its failures in its summary's pass instead:
+/// `app::summary::report`.)
+async fn find(
     aws: &crate::aws::Aws,
     groups: &[LogGroup],
     cfg: &GetConfig,
@@ -271,7 +272,7 @@ pub(super) async fn find(
 }
 
 /// Whether `errors` searched the execution log (so the access log is read besides).
-pub(super) fn pattern_used(spec: &fetch::FetchSpec) -> bool {
+fn pattern_used(spec: &fetch::FetchSpec) -> bool {
     spec.filter_pattern.is_some()
 }
 
