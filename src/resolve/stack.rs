@@ -69,13 +69,15 @@ pub async fn resources(aws: &Aws, name: &str) -> Result<Vec<StackResource>> {
             ));
             break;
         }
-        let mut token: Option<String> = None;
-        let mut guard = crate::aws::paging::PageGuard::default();
-        loop {
+        let mut pages = crate::aws::paging::Pages::new(format!(
+            "the resources of stack {}",
+            stack_name(&stack)
+        ));
+        while let Some(token) = pages.next_page() {
             let page = cf
                 .list_stack_resources()
                 .stack_name(&stack)
-                .set_next_token(token.clone())
+                .set_next_token(token)
                 .send()
                 .await;
             let page = match page {
@@ -97,10 +99,7 @@ pub async fn resources(aws: &Aws, name: &str) -> Result<Vec<StackResource>> {
                     kind: kind.to_string(),
                 });
             }
-            token = guard.next(page.next_token(), "stack resources");
-            if token.is_none() {
-                break;
-            }
+            pages.turn(page.next_token());
         }
     }
     Ok(out)
